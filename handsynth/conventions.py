@@ -1,0 +1,154 @@
+"""Single home of handsynth's conventions (units, frames, pixels, joint order); imports only numpy.
+
+Units
+    Metres in every stored 3D quantity, pixels for 2D, millimetres only in reported 3D errors.
+    16-bit depth PNGs store depth in steps of ``DEPTH_UNIT_M`` (0.1 mm): ``depth_m = png * DEPTH_UNIT_M``.
+    Segmentation masks use ``SEG_LABELS`` (0 background, 1 hand, 2 object, 3 forearm).
+
+Frames
+    Camera frame is OpenCV: x right, y down, z forward (points in front of the camera have z > 0).
+    Blender's camera looks down -z with y up; convert only with ``cam_blender_to_opencv`` /
+    ``cam_opencv_to_blender``. Transforms are 4x4 float64 named ``T_<to>_<from>``, so
+    ``p_cam = T_cam_world @ p_world`` and ``T_a_c = T_a_b @ T_b_c``.
+
+Pixels
+    The centre of the top-left pixel is (0, 0); ``u = fx * x / z + cx``, ``v = fy * y / z + cy``.
+    A centred camera of W x H pixels has its principal point at ``((W - 1) / 2, (H - 1) / 2)``.
+
+Joint order (21, FreiHAND / OpenPose / MMPose)
+    0 wrist; thumb 1 CMC, 2 MCP, 3 IP, 4 tip; index 5 MCP, 6 PIP, 7 DIP, 8 tip; middle 9-12;
+    ring 13-16; little 17-20. Other orders (RHD, STB, MANO, InterHand) are index maps in
+    ``JOINT_ORDERS``: ``joints_std = joints_X[..., JOINT_ORDERS[X], :]``.
+"""
+
+import numpy as np
+
+# --- units and labels --------------------------------------------------------------------------
+DEPTH_UNIT_M = 1e-4
+SEG_BACKGROUND, SEG_HAND, SEG_OBJECT, SEG_FOREARM = 0, 1, 2, 3
+SEG_LABELS = {SEG_BACKGROUND: "background", SEG_HAND: "hand", SEG_OBJECT: "object", SEG_FOREARM: "forearm"}
+OBJECT_CATEGORIES = ("cylindrical", "slender", "cubical", "spherical")
+
+# --- standard 21-joint order -------------------------------------------------------------------
+FINGER_NAMES = ("thumb", "index", "middle", "ring", "little")
+JOINT_NAMES = (
+    "wrist",
+    "thumb_cmc", "thumb_mcp", "thumb_ip", "thumb_tip",
+    "index_mcp", "index_pip", "index_dip", "index_tip",
+    "middle_mcp", "middle_pip", "middle_dip", "middle_tip",
+    "ring_mcp", "ring_pip", "ring_dip", "ring_tip",
+    "little_mcp", "little_pip", "little_dip", "little_tip",
+)  # fmt: skip
+NUM_JOINTS = 21
+FINGER_JOINTS = {finger: tuple(range(1 + 4 * i, 5 + 4 * i)) for i, finger in enumerate(FINGER_NAMES)}
+FINGERTIP_INDICES = tuple(joints[-1] for joints in FINGER_JOINTS.values())  # (4, 8, 12, 16, 20)
+JOINT_PARENTS = (-1, 0, 1, 2, 3, 0, 5, 6, 7, 0, 9, 10, 11, 0, 13, 14, 15, 0, 17, 18, 19)
+BONES = [(parent, child) for child, parent in enumerate(JOINT_PARENTS) if parent >= 0]
+
+
+def _index_map(indices):
+    array = np.array(indices, dtype=np.int64)
+    array.flags.writeable = False
+    return array
+
+
+# std_from_X: joints_std = joints_X[..., std_from_X, :]. Values from training_anchors.md section 1.6.
+JOINT_ORDERS = {
+    # RHD / hand3d / MMPose rhd2d: wrist, then each finger tip -> MCP. Self-inverse.
+    "rhd": _index_map([0, 4, 3, 2, 1, 8, 7, 6, 5, 12, 11, 10, 9, 16, 15, 14, 13, 20, 19, 18, 17]),
+    # STB handPara: joint 0 is the PALM CENTRE, not the wrist, so std slot 0 holds the palm centre
+    # after mapping; then little, ring, middle, index, thumb, each MCP -> tip.
+    "stb": _index_map([0, 17, 18, 19, 20, 13, 14, 15, 16, 9, 10, 11, 12, 5, 6, 7, 8, 1, 2, 3, 4]),
+    # MANO J_transformed + appended tips (HO-3D): index, middle, little, ring, thumb (3 each), tips 16-20.
+    "mano": _index_map([0, 13, 14, 15, 16, 1, 2, 3, 17, 4, 5, 6, 18, 10, 11, 12, 19, 7, 8, 9, 20]),
+    # InterHand2.6M / MMPose interhand2d: each finger tip -> MCP, wrist last.
+    "interhand": _index_map([20, 3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12, 19, 18, 17, 16]),
+}
+
+
+def _std_from(order: str, joints: np.ndarray) -> np.ndarray:
+    if order not in JOINT_ORDERS:
+        raise ValueError(f"unknown joint order {order!r}; valid orders: {', '.join(JOINT_ORDERS)}")
+    if joints.ndim < 2 or joints.shape[-2] != NUM_JOINTS:
+        raise ValueError(f"expected joints of shape (..., {NUM_JOINTS}, D), got {joints.shape}")
+    return JOINT_ORDERS[order]
+
+
+def to_standard(joints: np.ndarray, order: str) -> np.ndarray:
+    """Reorder joints from ``order`` into the standard order.
+
+    joints: (..., 21, D) in ``order`` (one of ``JOINT_ORDERS``); returns (..., 21, D), same dtype.
+    For "stb" the result's slot 0 is STB's palm centre, not a wrist: convert it separately and
+    record which palm-to-wrist rule was used. Raises ValueError for an unknown order.
+    """
+    joints = np.asarray(joints)
+    return joints[..., _std_from(order, joints), :]
+
+
+def from_standard(joints: np.ndarray, order: str) -> np.ndarray:
+    """Reorder joints from the standard order into ``order``; the inverse of ``to_standard``.
+
+    joints: (..., 21, D) in standard order; returns (..., 21, D), same dtype.
+    For "stb" the value in standard slot 0 lands in STB's palm-centre slot unchanged.
+    """
+    joints = np.asarray(joints)
+    x_from_std = np.argsort(_std_from(order, joints))  # inverse permutation
+    return joints[..., x_from_std, :]
+
+
+# --- camera --------------------------------------------------------------------------------------
+def make_intrinsics(
+    focal_length_px: float, width: int, height: int, cx: float | None = None, cy: float | None = None
+) -> np.ndarray:
+    """Pinhole intrinsics ``K`` (3, 3) float64 with fx = fy = ``focal_length_px``.
+
+    The principal point defaults to the image centre ``((width - 1) / 2, (height - 1) / 2)``,
+    since the centre of the top-left pixel is (0, 0).
+    """
+    cx = (width - 1) / 2 if cx is None else cx
+    cy = (height - 1) / 2 if cy is None else cy
+    return np.array(
+        [[focal_length_px, 0.0, cx], [0.0, focal_length_px, cy], [0.0, 0.0, 1.0]], dtype=np.float64
+    )
+
+
+def project_points(points_cam: np.ndarray, K: np.ndarray) -> np.ndarray:
+    """Project OpenCV camera-frame points to pixels.
+
+    points_cam: (..., 3) metres with z > 0; K: (3, 3). Returns uv: (..., 2) float64.
+    """
+    homogeneous = np.asarray(points_cam, dtype=np.float64) @ np.asarray(K, dtype=np.float64).T  # (..., 3)
+    return homogeneous[..., :2] / homogeneous[..., 2:3]
+
+
+def invert_transform(T: np.ndarray) -> np.ndarray:
+    """Inverse of rigid transforms via R^T: (..., 4, 4) ``T_a_b`` -> (..., 4, 4) float64 ``T_b_a``."""
+    T = np.asarray(T, dtype=np.float64)
+    rotation_t = np.swapaxes(T[..., :3, :3], -1, -2)
+    inverse = np.zeros_like(T)
+    inverse[..., :3, :3] = rotation_t
+    inverse[..., :3, 3] = -np.einsum("...ij,...j->...i", rotation_t, T[..., :3, 3])
+    inverse[..., 3, 3] = 1.0
+    return inverse
+
+
+def transform_points(T: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Apply a 4x4 transform ``T_a_b`` (4, 4) to points (..., 3) in frame b; returns (..., 3) float64 in a."""
+    T = np.asarray(T, dtype=np.float64)
+    return np.asarray(points, dtype=np.float64) @ T[:3, :3].T + T[:3, 3]
+
+
+# p_cam_opencv = T_OPENCV_FROM_BLENDER_CAM @ p_cam_blender (flip y and z). It is its own inverse.
+T_OPENCV_FROM_BLENDER_CAM = np.diag([1.0, -1.0, -1.0, 1.0])
+T_OPENCV_FROM_BLENDER_CAM.flags.writeable = False
+
+
+def cam_blender_to_opencv(T_world_cam_blender: np.ndarray) -> np.ndarray:
+    """Camera pose (4, 4) with a Blender camera frame -> (4, 4) float64 ``T_world_cam_opencv``."""
+    T_blender_from_opencv = invert_transform(T_OPENCV_FROM_BLENDER_CAM)
+    return np.asarray(T_world_cam_blender, dtype=np.float64) @ T_blender_from_opencv
+
+
+def cam_opencv_to_blender(T_world_cam_opencv: np.ndarray) -> np.ndarray:
+    """Camera pose (4, 4) with an OpenCV camera frame -> (4, 4) float64 ``T_world_cam_blender``."""
+    return np.asarray(T_world_cam_opencv, dtype=np.float64) @ T_OPENCV_FROM_BLENDER_CAM

@@ -1,0 +1,1 @@
+"""Geometry helpers (rigid transforms, signed distances); numpy and trimesh only."""

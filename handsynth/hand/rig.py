@@ -1,0 +1,150 @@
+"""A subject's hand rig: forward kinematics, linear blend skinning, left/right; numpy only.
+
+The hand frame is attached to the palm (the ``wrist`` bone): whatever the pose, the palm stays put and
+the forearm swings about the wrist joint. ``T_world_hand`` places the hand in a scene.
+Left hands are the mirror image (y -> -y) of the right hand with the same shape and pose, with the
+triangle winding reversed so normals still point out of the skin.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from handsynth.conventions import invert_transform
+from handsynth.errors import UserError
+from handsynth.geometry.transforms import make_transform, rotation_about_axis
+from handsynth.hand.pose import DOFS, HandPose
+from handsynth.hand.shape import (
+    BONE_INDEX,
+    BONE_NAMES,
+    BONE_PARENTS,
+    JOINT_BONES,
+    HandShape,
+    Skeleton,
+    build_skeleton,
+)
+from handsynth.hand.template import HandTemplate, hand_template
+
+SIDES = ("right", "left")
+MIRROR = np.diag([1.0, -1.0, 1.0])
+_JOINT_BONE_INDEX = np.array([BONE_INDEX[b] for b in JOINT_BONES])
+_TIP_JOINTS = np.array([4, 8, 12, 16, 20])
+_DOF_BONE_INDEX = np.array([BONE_INDEX[d.bone] for d in DOFS])
+
+
+@dataclass(frozen=True)
+class PosedHand:
+    """A posed hand in the frame the caller asked for.
+
+    Attributes:
+        vertices: (V, 3) float64 skin vertices (m).
+        faces: (F, 3) int64, outward winding for this side.
+        joints: (21, 3) float64 in the standard joint order (handsynth.conventions.JOINT_NAMES).
+        bone_transforms: (B, 4, 4) float64 posed ``T_frame_bone`` of every bone (for a left hand, the
+            mirrored right-hand frames; they are reflections, not rotations).
+    """
+
+    vertices: np.ndarray
+    faces: np.ndarray
+    joints: np.ndarray
+    bone_transforms: np.ndarray
+
+
+def _bone_scales(sk: Skeleton, ref: Skeleton) -> np.ndarray:
+    """(B, 3) per-bone scale (along, across, dorsal) taking the reference skeleton to ``sk``."""
+    scales = np.ones((len(BONE_NAMES), 3))
+    length_ratio = sk.lengths / ref.lengths
+    radius_ratio = sk.radii.mean(axis=1) / ref.radii.mean(axis=1)
+    for name, i in BONE_INDEX.items():
+        if name == "wrist":
+            scales[i] = sk.palm_scale / ref.palm_scale
+        elif name.startswith("metacarpal") or name == "lowerarm02":
+            p = sk.palm_scale / ref.palm_scale
+            scales[i] = (length_ratio[i], p[1], p[2])
+        else:
+            scales[i] = (length_ratio[i], radius_ratio[i], radius_ratio[i])
+    return scales
+
+
+def _blend(weights: np.ndarray, transforms: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Linear blend skinning: (V, B) weights, (B, 4, 4) transforms, (V, 3) points -> (V, 3)."""
+    per_vertex = np.einsum("vb,bij->vij", weights, transforms[:, :3, :])  # (V, 3, 4)
+    return np.einsum("vij,vj->vi", per_vertex[:, :, :3], points) + per_vertex[:, :, 3]
+
+
+class HandRig:
+    """The hand of one subject (shape) and side, ready to pose.
+
+    Build with ``HandRig(shape, side)``; ``pose(...)`` returns the skinned mesh and joints.
+    """
+
+    def __init__(self, shape: HandShape, side: str = "right", template: HandTemplate | None = None) -> None:
+        if side not in SIDES:
+            raise UserError(f"unknown side '{side}'; valid: {', '.join(SIDES)}")
+        self.shape = shape
+        self.side = side
+        self.template = hand_template() if template is None else template
+        self.skeleton = build_skeleton(shape)
+        ref = self.template.skeleton
+        # Template -> subject: each bone carries its vertices from the reference rest frame into the
+        # subject's, scaled along and across the bone.
+        scale = np.zeros((len(BONE_NAMES), 4, 4))
+        scale[:, [0, 1, 2, 3], [0, 1, 2, 3]] = np.concatenate([_bone_scales(self.skeleton, ref),
+                                                               np.ones((len(BONE_NAMES), 1))], axis=1)
+        to_subject = self.skeleton.rest_transforms @ scale @ invert_transform(ref.rest_transforms)
+        rest = _blend(self.template.weights, to_subject, self.template.vertices)
+        rest[self.template.tip_vertices] = self.skeleton.tails[_JOINT_BONE_INDEX[_TIP_JOINTS]]
+        self.rest_vertices = rest  # (V, 3) right-hand rest mesh of this subject
+        self._inv_rest = invert_transform(self.skeleton.rest_transforms)
+        parents = np.array(BONE_PARENTS)
+        self._local_rest = self.skeleton.rest_transforms.copy()
+        has_parent = parents >= 0
+        self._local_rest[has_parent] = self._inv_rest[parents[has_parent]] @ self.skeleton.rest_transforms[has_parent]
+
+    @property
+    def faces(self) -> np.ndarray:
+        """(F, 3) int64 triangles with outward winding for this rig's side."""
+        faces = self.template.faces
+        return faces[:, ::-1].copy() if self.side == "left" else faces
+
+    def bone_transforms(self, pose: HandPose) -> np.ndarray:
+        """Forward kinematics: (B, 4, 4) float64 posed ``T_hand_bone`` (right-hand frame, palm fixed)."""
+        rotations = np.tile(np.eye(4), (len(BONE_NAMES), 1, 1))
+        for dof, bone, angle in zip(DOFS, _DOF_BONE_INDEX, pose.angles_rad, strict=True):
+            if angle != 0.0:
+                rotations[bone] = rotations[bone] @ make_transform(rotation_about_axis(dof.axis, angle), np.zeros(3))
+        posed = np.empty_like(self._local_rest)
+        for i, parent in enumerate(BONE_PARENTS):
+            base = self._local_rest[i] if parent < 0 else posed[parent] @ self._local_rest[i]
+            posed[i] = base @ rotations[i]
+        # Re-anchor on the palm: the wrist bone keeps its rest transform.
+        w = BONE_INDEX["wrist"]
+        return (self.skeleton.rest_transforms[w] @ invert_transform(posed[w])) @ posed
+
+    def pose(self, pose: HandPose, T_frame_hand: np.ndarray | None = None) -> PosedHand:
+        """Skin the mesh and place joints for ``pose``.
+
+        Args:
+            pose: joint angles (within limits by construction).
+            T_frame_hand: (4, 4) rigid transform from the hand frame to the output frame (default identity).
+                For a left hand it is applied after mirroring.
+
+        Returns:
+            PosedHand with vertices, faces, the 21 standard joints and the bone transforms.
+        """
+        bones = self.bone_transforms(pose)
+        vertices = _blend(self.template.weights, bones @ self._inv_rest, self.rest_vertices)
+        heads = bones[:, :3, 3]
+        joints = heads[_JOINT_BONE_INDEX].copy()
+        tip_bones = _JOINT_BONE_INDEX[_TIP_JOINTS]
+        joints[_TIP_JOINTS] = heads[tip_bones] + bones[tip_bones, :3, 0] * self.skeleton.lengths[tip_bones, None]
+        if self.side == "left":
+            vertices, joints = vertices @ MIRROR, joints @ MIRROR
+            bones = np.einsum("ij,bjk->bik", np.diag([1.0, -1.0, 1.0, 1.0]), bones)
+        if T_frame_hand is not None:
+            r, t = T_frame_hand[:3, :3], T_frame_hand[:3, 3]
+            vertices, joints = vertices @ r.T + t, joints @ r.T + t
+            bones = np.einsum("ij,bjk->bik", T_frame_hand, bones)
+        return PosedHand(vertices, self.faces, joints, bones)

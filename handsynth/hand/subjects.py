@@ -1,0 +1,140 @@
+"""The subject population (named HOP-like subjects and seeded random ones) and skin tones; numpy only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from handsynth.errors import UserError
+from handsynth.hand.shape import (
+    BONE_INDEX,
+    HAND_BREADTH_RANGE_M,
+    HAND_LENGTH_RANGE_M,
+    HandShape,
+    build_skeleton,
+)
+
+# Monk Skin Tone scale swatches (sRGB, 1 = lightest .. 10 = darkest).
+_MONK_SRGB = np.array([[246, 237, 228], [243, 231, 219], [247, 234, 208], [234, 218, 186], [215, 189, 150],
+                       [160, 126, 86], [130, 92, 67], [96, 65, 52], [58, 49, 42], [41, 36, 32]]) / 255.0  # fmt: skip
+
+
+def srgb_to_linear(c: np.ndarray) -> np.ndarray:
+    """sRGB in [0, 1] -> linear RGB (same shape)."""
+    c = np.asarray(c, dtype=np.float64)
+    return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SkinTone:
+    """Skin appearance parameters the renderers use."""
+
+    monk: float = 4.0
+    """Position on the Monk Skin Tone scale, 1 (lightest) .. 10 (darkest); fractional values interpolate."""
+    redness: float = 0.0
+    """-1 (olive/yellow) .. 1 (pink/red) undertone."""
+    roughness: float = 0.55
+    """Specular roughness of the skin (0 mirror .. 1 matte)."""
+
+    def __post_init__(self) -> None:
+        if not (1.0 <= self.monk <= 10.0 and -1.0 <= self.redness <= 1.0 and 0.0 <= self.roughness <= 1.0):
+            raise UserError(f"skin tone out of range: {self}; monk in [1, 10], redness in [-1, 1], roughness in [0, 1]")
+
+    def albedo_linear(self) -> dict[str, tuple[float, float, float]]:
+        """Linear-RGB base colours of the back of the hand, the palm, the nails and the forearm."""
+        t = self.monk - 1.0
+        i = min(int(t), 8)
+        back = srgb_to_linear(_MONK_SRGB[i] + (t - i) * (_MONK_SRGB[i + 1] - _MONK_SRGB[i]))
+        back = back * np.array([1.0 + 0.06 * self.redness, 1.0 - 0.03 * self.redness, 1.0 - 0.05 * self.redness])
+        back = np.clip(back * 0.8, 0.0, 1.0)  # swatches are lit skin; albedo is darker
+        pink = srgb_to_linear(np.array([0.93, 0.72, 0.66]))
+        # Palms are less pigmented than the back of the hand, markedly so on dark skin.
+        palm = back + (pink * 0.8 - back) * (0.08 + 0.05 * t)
+        nail = back + (pink - back) * 0.55
+        forearm = back * 0.97
+        return {k: tuple(float(x) for x in np.clip(v, 0.0, 1.0))
+                for k, v in (("back", back), ("palm", palm), ("nail", nail), ("forearm", forearm))}  # fmt: skip
+
+    def to_dict(self) -> dict[str, float]:
+        """JSON-ready parameters."""
+        return {"monk": float(self.monk), "redness": float(self.redness), "roughness": float(self.roughness)}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Subject:
+    """A person whose hand is rendered: id, hand shape and skin tone."""
+
+    id: str
+    shape: HandShape
+    skin: SkinTone
+
+
+def _s(id_: str, monk: float, redness: float, **shape: float) -> Subject:
+    return Subject(id=id_, shape=HandShape(**shape), skin=SkinTone(monk=monk, redness=redness))
+
+
+# Five women and five men as in HOP, spread over age, size, build and skin tone.
+SUBJECTS: dict[str, Subject] = {s.id: s for s in (
+    _s("f01", 2.0, 0.3, gender=0.0, age_years=24, weight=0.40, muscle=0.45, finger_length=0.3),
+    _s("f02", 6.5, 0.1, gender=0.05, age_years=35, weight=0.55, muscle=0.5, hand_scale=0.2, finger_diameter=0.2),
+    _s("f03", 4.0, -0.3, gender=0.0, age_years=52, weight=0.65, muscle=0.4, finger_distance=0.3),
+    _s("f04", 9.0, 0.0, gender=0.1, age_years=29, weight=0.35, muscle=0.55, finger_length=0.5, hand_scale=0.4),
+    _s("f05", 3.0, 0.5, gender=0.0, age_years=68, weight=0.5, muscle=0.35, hand_scale=-0.5, finger_diameter=0.3),
+    _s("m01", 3.5, 0.2, gender=1.0, age_years=31, weight=0.5, muscle=0.6),
+    _s("m02", 7.5, -0.1, gender=0.95, age_years=45, weight=0.7, muscle=0.7, hand_scale=0.5, finger_diameter=0.4),
+    _s("m03", 1.5, 0.6, gender=1.0, age_years=22, weight=0.3, muscle=0.5, finger_length=0.4, finger_distance=-0.3),
+    _s("m04", 5.0, -0.5, gender=0.9, age_years=60, weight=0.6, muscle=0.45, hand_scale=-0.3, finger_diameter=0.5),
+    _s("m05", 9.5, 0.0, gender=1.0, age_years=38, weight=0.45, muscle=0.8, finger_length=-0.3, finger_distance=0.4),
+)}  # fmt: skip
+
+
+def get_subject(subject_id: str) -> Subject:
+    """A named subject; unknown ids are a UserError listing the valid ones."""
+    if subject_id not in SUBJECTS:
+        raise UserError(f"unknown subject '{subject_id}'; valid: {', '.join(SUBJECTS)} (or random-<n>)")
+    return SUBJECTS[subject_id]
+
+
+def hand_dimensions(shape: HandShape) -> tuple[float, float]:
+    """(hand length, hand breadth) in metres of a shape, as anthropometry measures them.
+
+    Length: wrist joint to the middle fingertip in the flat pose. Breadth: across the knuckles (index
+    and little MCP centres plus their skin radii).
+    """
+    sk = build_skeleton(shape)
+    middle_tip = sk.tails[BONE_INDEX["finger3-3"]]
+    index, little = BONE_INDEX["finger2-1"], BONE_INDEX["finger5-1"]
+    breadth = np.linalg.norm(sk.heads[index] - sk.heads[little]) + sk.radii[index, 0] + sk.radii[little, 0]
+    return float(np.linalg.norm(middle_tip)), float(breadth)
+
+
+def random_subject(rng: np.random.Generator, number: int) -> Subject:
+    """A random adult subject ``random-<number>`` drawn from ``rng``, with an adult hand size.
+
+    Shapes whose hand length or breadth fall outside the adult ranges are redrawn (never clipped), so
+    the population keeps its natural spread.
+    """
+    for _ in range(100):
+        shape = HandShape(
+            gender=float(rng.choice([rng.uniform(0.0, 0.2), rng.uniform(0.8, 1.0)])),
+            age_years=float(rng.uniform(18.0, 80.0)), weight=float(rng.beta(3, 3)), muscle=float(rng.beta(3, 3)),
+            proportions=float(rng.uniform(0.2, 0.8)), hand_scale=float(np.clip(rng.normal(0, 0.4), -1, 1)),
+            finger_length=float(np.clip(rng.normal(0, 0.4), -1, 1)),
+            finger_diameter=float(np.clip(rng.normal(0, 0.4), -1, 1)),
+            finger_distance=float(np.clip(rng.normal(0, 0.4), -1, 1)),
+        )  # fmt: skip
+        length, breadth = hand_dimensions(shape)
+        if HAND_LENGTH_RANGE_M[0] <= length <= HAND_LENGTH_RANGE_M[1] and \
+                HAND_BREADTH_RANGE_M[0] <= breadth <= HAND_BREADTH_RANGE_M[1]:  # fmt: skip
+            break
+    else:  # pragma: no cover - the ranges hold most of the distribution
+        raise RuntimeError("could not draw a subject within the adult hand-size ranges")
+    skin = SkinTone(monk=float(rng.uniform(1.0, 10.0)), redness=float(rng.uniform(-0.6, 0.6)),
+                    roughness=float(rng.uniform(0.45, 0.7)))  # fmt: skip
+    return Subject(id=f"random-{number}", shape=shape, skin=skin)
+
+
+def subject_from_seed(seed: int, number: int) -> Subject:
+    """``random-<number>`` of a run with root ``seed``: the same pair always gives the same subject."""
+    return random_subject(np.random.default_rng([seed, number]), number)
