@@ -13,18 +13,23 @@ import numpy as np
 from handsynth.conventions import JOINT_NAMES, NUM_JOINTS
 from handsynth.hand.pose import HandPose
 from handsynth.hand.rig import HandRig, PosedHand
-from handsynth.hand.shape import BONE_NAMES
+from handsynth.hand.shape import BONE_INDEX, BONE_NAMES
 from handsynth.hand.subjects import Subject, hand_dimensions
-from handsynth.hand.template import LABEL_BACK, LABEL_FOREARM, LABEL_NAIL, LABEL_PALM
+from handsynth.hand.template import LABEL_NAIL, HandTemplate
 
 
-def vertex_albedo_linear(subject: Subject, labels: np.ndarray) -> np.ndarray:
-    """(V,) uint8 labels -> (V, 3) float64 linear-RGB albedo from the subject's skin tone."""
-    albedo = subject.skin.albedo_linear()
-    table = np.zeros((4, 3))
-    for label, key in ((LABEL_PALM, "palm"), (LABEL_BACK, "back"), (LABEL_NAIL, "nail"), (LABEL_FOREARM, "forearm")):
-        table[label] = albedo[key]
-    return table[labels]
+def vertex_albedo_linear(subject: Subject, template: HandTemplate) -> np.ndarray:
+    """(V, 3) float64 linear-RGB skin albedo of the template's vertices for the subject's skin tone.
+
+    Back and palm colours blend smoothly by ``template.palmar``; nails take the nail colour.
+    """
+    albedo = {k: np.asarray(v) for k, v in subject.skin.albedo_linear().items()}
+    forearm = template.weights[:, BONE_INDEX["lowerarm02"], None]
+    back = albedo["back"] * (1.0 - forearm) + albedo["forearm"] * forearm
+    palmar = template.palmar[:, None] * (1.0 - 0.6 * forearm)  # the inner forearm is only a little lighter
+    colour = back * (1.0 - palmar) + albedo["palm"] * palmar
+    colour[template.labels == LABEL_NAIL] = albedo["nail"]
+    return colour
 
 
 def linear_to_srgb(c: np.ndarray) -> np.ndarray:
@@ -39,6 +44,9 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the file the usual permissions
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -76,7 +84,7 @@ def write_hand(out_dir: Path, rig: HandRig, subject: Subject, pose: HandPose, po
     import trimesh
 
     posed = rig.pose(pose)
-    srgb = linear_to_srgb(vertex_albedo_linear(subject, rig.template.labels))
+    srgb = linear_to_srgb(vertex_albedo_linear(subject, rig.template))
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = [out_dir / n for n in ("hand.obj", "hand.glb", "joints.json", "hand.png")]
     atomic_write_bytes(paths[0], obj_text(posed.vertices, posed.faces, rig.template.uvs).encode())

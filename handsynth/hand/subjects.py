@@ -46,11 +46,11 @@ class SkinTone:
         t = self.monk - 1.0
         i = min(int(t), 8)
         back = srgb_to_linear(_MONK_SRGB[i] + (t - i) * (_MONK_SRGB[i + 1] - _MONK_SRGB[i]))
-        back = back * np.array([1.0 + 0.06 * self.redness, 1.0 - 0.03 * self.redness, 1.0 - 0.05 * self.redness])
+        back = back * np.array([1.03 + 0.06 * self.redness, 1.0 - 0.03 * self.redness, 0.94 - 0.05 * self.redness])
         back = np.clip(back * 0.8, 0.0, 1.0)  # swatches are lit skin; albedo is darker
         pink = srgb_to_linear(np.array([0.93, 0.72, 0.66]))
         # Palms are less pigmented than the back of the hand, markedly so on dark skin.
-        palm = back + (pink * 0.8 - back) * (0.08 + 0.05 * t)
+        palm = back + (pink * 0.8 - back) * (0.06 + 0.035 * t)
         nail = back + (pink - back) * 0.55
         forearm = back * 0.97
         return {k: tuple(float(x) for x in np.clip(v, 0.0, 1.0))

@@ -49,6 +49,8 @@ class HandTemplate:
         weights: (V, B) float64 skinning weights over ``BONE_NAMES``; rows sum to 1.
         labels: (V,) uint8, ``LABEL_*``.
         uvs: (V, 2) float64 in [0, 1].
+        palmar: (V,) float64 in [0, 1], how much a vertex faces the palmar side (1 palm, 0 back), smooth
+            across the sides of the fingers; renderers blend palm and back skin colours by it.
         tip_vertices: (5,) int64 vertex at each fingertip (thumb, index, middle, ring, little); each lies
             exactly on its distal bone's tail and is skinned rigidly to that bone.
     """
@@ -59,6 +61,7 @@ class HandTemplate:
     weights: np.ndarray
     labels: np.ndarray
     uvs: np.ndarray
+    palmar: np.ndarray
     tip_vertices: np.ndarray
 
 
@@ -101,7 +104,7 @@ def part_distances(points: np.ndarray, sk: Skeleton) -> tuple[np.ndarray, np.nda
     pad_t = sk.rest_transforms[BONE_INDEX["finger1-1"]].copy()
     pad_t[:3, 3] = pad_t[:3, 3] - 0.006 * pad_t[:3, 2] - 0.004 * pad_t[:3, 1]
     thenar = round_cone(to_local(points, pad_t), 0.75 * sk.lengths[BONE_INDEX["finger1-1"]],
-                        0.0165 * heel[2], 0.0125 * heel[2], 0.8)  # fmt: skip
+                        0.0150 * heel[2], 0.0120 * heel[2], 0.8)  # fmt: skip
     th = smooth_min(th, thenar, 0.010)
     for bone in FINGER_BONES["thumb"][1:]:
         th = smooth_min(th, _bone_cone(points, sk, bone, 0.86, end=_cone_end(sk, bone)), 0.004)
@@ -160,8 +163,11 @@ def skinning_weights(vertices: np.ndarray, sk: Skeleton) -> tuple[np.ndarray, np
             # The joint's blend plane bisects the parent and child bone directions.
             normal = x_axes[b] + (x_axes[b] if j == 0 else x_axes[bones[j - 1]])
             normal /= np.linalg.norm(normal)
-            band = 0.012 if finger == "thumb" and j == 0 else (0.55 if j == 0 else 0.42) * sk.radii[b, 0]
-            steps.append(_smoothstep((vertices - heads[b]) @ normal / band))
+            centre, band = heads[b], (0.55 if j == 0 else 0.42) * sk.radii[b, 0]
+            if finger == "thumb" and j == 0:
+                # The thenar pad spans carpus to thumb: it follows the metacarpal gradually along its length.
+                centre, band = heads[b] + 0.5 * sk.lengths[b] * x_axes[b], 0.55 * sk.lengths[b]
+            steps.append(_smoothstep((vertices - centre) @ normal / band))
         shares = [1.0 - steps[0], steps[0] * (1 - steps[1]), steps[0] * steps[1] * (1 - steps[2]),
                   steps[0] * steps[1] * steps[2]]  # fmt: skip
         owner = member[:, p]
@@ -187,12 +193,17 @@ def skinning_weights(vertices: np.ndarray, sk: Skeleton) -> tuple[np.ndarray, np
     return w, distal * hand
 
 
-def _labels(vertices, normals, weights, distal, sk: Skeleton) -> np.ndarray:
+def _palmar(normals: np.ndarray, weights: np.ndarray, sk: Skeleton) -> np.ndarray:
+    """(V,) in [0, 1]: the weight-blended dorsal axis of the bones, against the vertex normal."""
+    dorsal = weights @ sk.rest_transforms[:, :3, 2]  # (V, 3)
+    normal_z = np.einsum("vi,vi->v", normals, dorsal) / np.linalg.norm(dorsal, axis=1)
+    return 1.0 - _smoothstep(normal_z / 0.35)
+
+
+def _labels(vertices, palmar, weights, distal, sk: Skeleton) -> np.ndarray:
     labels = np.full(len(vertices), LABEL_BACK, dtype=np.uint8)
     dominant = weights.argmax(axis=1)
-    rot = sk.rest_transforms[dominant, :3, :3]  # (V, 3, 3)
-    normal_z = np.einsum("vi,vi->v", normals, rot[:, :, 2])
-    labels[normal_z < 0.0] = LABEL_PALM
+    labels[palmar > 0.5] = LABEL_PALM
     for finger in PARTS[1:]:
         b = BONE_INDEX[FINGER_BONES[finger][2]]
         q = to_local(vertices, sk.rest_transforms[b])
@@ -244,9 +255,9 @@ def hand_template() -> HandTemplate:
         tips.append(i)
     weights, distal = skinning_weights(vertices, sk)
     normals = trimesh.Trimesh(vertices, faces, process=False).vertex_normals
-    labels = _labels(vertices, normals, weights, distal, sk)
-    for v in (vertices, faces, weights, labels):
-        v.flags.writeable = False
+    palmar = _palmar(normals, weights, sk)
+    labels = _labels(vertices, palmar, weights, distal, sk)
     uvs = _uvs(vertices)
-    uvs.flags.writeable = False
-    return HandTemplate(sk, vertices, faces, weights, labels, uvs, np.array(tips, dtype=np.int64))
+    for v in (vertices, faces, weights, labels, uvs, palmar):
+        v.flags.writeable = False
+    return HandTemplate(sk, vertices, faces, weights, labels, uvs, palmar, np.array(tips, dtype=np.int64))
