@@ -137,6 +137,8 @@ def _pose(thumb: tuple, index: tuple, middle: tuple, ring: tuple, little: tuple,
     return out
 
 
+# The thumb of pinch, ok and tripod was fitted so its tip meets the index (and middle) tip of the
+# reference hand at ~15 mm joint-to-joint distance (the finger pads touch).
 NAMED_POSES: dict[str, dict[str, float]] = {
     "flat": {},
     "relaxed": _pose((10, 10, 10, 15), (18, 25, 12, 2), (22, 30, 15, 0), (26, 34, 17, -2), (30, 38, 18, -4),
@@ -144,11 +146,11 @@ NAMED_POSES: dict[str, dict[str, float]] = {
     "fist": _pose((40, 45, 50, 10), (85, 100, 60, -4), (88, 102, 62, 0), (88, 102, 62, 3), (88, 100, 60, 6),
                   metacarpal3__flex=8, metacarpal4__flex=18),
     "spread": _pose((-15, -5, -10, -10), (0, 0, 0, 18), (0, 0, 0, 0), (0, 0, 0, -12), (0, 0, 0, -22)),
-    "pinch": _pose((35, 20, 10, 30), (40, 48, 12, 4), (25, 35, 15, 0), (28, 38, 18, -2), (32, 42, 20, -4)),
+    "pinch": _pose((15, 18, 19, 18), (40, 48, 12, 4), (25, 35, 15, 0), (28, 38, 18, -2), (32, 42, 20, -4)),
     "point": _pose((38, 40, 45, 10), (0, 0, 0, 0), (85, 100, 60, 0), (88, 102, 62, 3), (88, 100, 60, 6),
                    metacarpal4__flex=15),
-    "ok": _pose((35, 25, 15, 30), (48, 60, 25, 4), (8, 10, 5, 0), (10, 12, 6, -4), (12, 14, 8, -10)),
-    "tripod": _pose((35, 20, 12, 35), (45, 45, 12, 2), (42, 50, 15, -2), (55, 70, 35, -2), (60, 75, 40, -4)),
+    "ok": _pose((12, 23, 22, 19), (48, 60, 25, 4), (8, 10, 5, 0), (10, 12, 6, -4), (12, 14, 8, -10)),
+    "tripod": _pose((5, 10, 1, 60), (45, 45, 12, 2), (42, 50, 15, -2), (55, 70, 35, -2), (60, 75, 40, -4)),
 }
 
 
