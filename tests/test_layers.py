@@ -45,6 +45,7 @@ def test_every_package_is_listed_in_pyproject():
 
 
 def test_cli_import_is_light():
-    code = "import sys, handsynth.cli; print(sorted(m for m in ('numpy', 'trimesh', 'scipy', 'PIL') if m in sys.modules))"
+    code = ("import sys, handsynth.cli; "
+            "print(sorted(m for m in ('numpy', 'trimesh', 'scipy', 'PIL') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
