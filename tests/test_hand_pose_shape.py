@@ -150,9 +150,6 @@ def test_unknown_named_pose_is_refused_listing_the_names():
 
 
 @pytest.mark.parametrize("clamp", [False, True])
-@pytest.mark.xfail(strict=True, reason=(
-    "HandPose accepts NaN angles: the limit check `a < lo | a > hi` is False for NaN and np.clip keeps NaN, "
-    "so from_degrees({'wrist.flex': nan}) returns a pose 'within limits' that skins to NaN vertices"))
 def test_nan_angle_is_refused(clamp):
     with pytest.raises(UserError, match=r"wrist\.flex"):
         HandPose.from_degrees({"wrist.flex": float("nan")}, clamp=clamp)

@@ -32,3 +32,29 @@ def winding_numbers(vertices: np.ndarray, faces: np.ndarray, points: np.ndarray,
                 + np.einsum("nfi,nfi->nf", b, c) * n[..., 0] + np.einsum("nfi,nfi->nf", c, a) * n[..., 1])
         out[start:start + chunk] = np.arctan2(det, dots).sum(axis=1) / (2.0 * np.pi)
     return out
+
+
+def segment_distances(a0: np.ndarray, a1: np.ndarray, b0: np.ndarray, b1: np.ndarray) -> np.ndarray:
+    """Shortest distance between paired 3D segments a0-a1 and b0-b1.
+
+    Args:
+        a0, a1, b0, b1: (N, 3) float64 end points.
+
+    Returns:
+        (N,) float64 distances.
+    """
+    d1, d2, r = a1 - a0, b1 - b0, a0 - b0
+    a = np.einsum("ni,ni->n", d1, d1)
+    e = np.einsum("ni,ni->n", d2, d2)
+    f = np.einsum("ni,ni->n", d2, r)
+    c = np.einsum("ni,ni->n", d1, r)
+    b = np.einsum("ni,ni->n", d1, d2)
+    denom = a * e - b * b
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s = np.where(denom > 1e-18, np.clip((b * f - c * e) / denom, 0.0, 1.0), 0.0)
+        t = (b * s + f) / e
+        t_clipped = np.clip(t, 0.0, 1.0)
+        s = np.where(t != t_clipped, np.clip((b * t_clipped - c) / a, 0.0, 1.0), s)
+    closest_a = a0 + s[:, None] * d1
+    closest_b = b0 + t_clipped[:, None] * d2
+    return np.linalg.norm(closest_a - closest_b, axis=1)

@@ -77,7 +77,7 @@ class HandPose:
         a = np.asarray(self.angles_rad, dtype=np.float64).copy()
         if a.shape != (NUM_DOFS,):
             raise ValueError(f"HandPose needs ({NUM_DOFS},) angles, got {a.shape}")
-        outside = np.flatnonzero((a < LIMITS_RAD[:, 0] - 1e-9) | (a > LIMITS_RAD[:, 1] + 1e-9))
+        outside = np.flatnonzero(~np.isfinite(a) | (a < LIMITS_RAD[:, 0] - 1e-9) | (a > LIMITS_RAD[:, 1] + 1e-9))
         if outside.size:
             i = outside[0]
             raise UserError(
@@ -105,7 +105,7 @@ class HandPose:
         if unknown:
             raise UserError(f"hand pose: unknown DOF(s) {unknown}; valid: {', '.join(DOF_KEYS)}")
         a = np.radians([float(angles_deg.get(k, 0.0)) for k in DOF_KEYS])
-        if clamp:
+        if clamp and np.all(np.isfinite(a)):
             a = clamp_angles(a)
         return cls(a)
 
@@ -137,19 +137,20 @@ def _pose(thumb: tuple, index: tuple, middle: tuple, ring: tuple, little: tuple,
     return out
 
 
-# The thumb of pinch, ok and tripod was fitted so its tip meets the index (and middle) tip of the
-# reference hand at ~15 mm joint-to-joint distance (the finger pads touch).
+# The thumbs (and index PIP/DIP) of pinch, ok and tripod were fitted so the thumb pad meets the index
+# (and middle) pad, and fist and point so the thumb lies beside the curled fingers, with no finger passing
+# through another (HandRig.self_penetration_m <= 2 mm) for every named subject.
 NAMED_POSES: dict[str, dict[str, float]] = {
     "flat": {},
     "relaxed": _pose((10, 10, 10, 15), (18, 25, 12, 2), (22, 30, 15, 0), (26, 34, 17, -2), (30, 38, 18, -4),
                      metacarpal4__flex=5, wrist__flex=10),
-    "fist": _pose((40, 45, 50, 10), (85, 100, 60, -4), (88, 102, 62, 0), (88, 102, 62, 3), (88, 100, 60, 6),
+    "fist": _pose((-5, 45, 60, 0), (80, 90, 40, -4), (88, 98, 50, 0), (85, 95, 45, 3), (85, 92, 40, 6),
                   metacarpal3__flex=8, metacarpal4__flex=18),
     "spread": _pose((-15, -5, -10, -10), (0, 0, 0, 18), (0, 0, 0, 0), (0, 0, 0, -12), (0, 0, 0, -22)),
-    "pinch": _pose((15, 18, 19, 18), (40, 48, 12, 4), (25, 35, 15, 0), (28, 38, 18, -2), (32, 42, 20, -4)),
-    "point": _pose((38, 40, 45, 10), (0, 0, 0, 0), (85, 100, 60, 0), (88, 102, 62, 3), (88, 100, 60, 6),
+    "pinch": _pose((15, 19, 19, 18), (40, 47, 12, 4), (25, 35, 15, 0), (28, 38, 18, -2), (32, 42, 20, -4)),
+    "point": _pose((25, 0, 0, 10), (0, 0, 0, 0), (85, 100, 60, 0), (85, 95, 45, 3), (85, 92, 40, 6),
                    metacarpal4__flex=15),
-    "ok": _pose((12, 23, 22, 19), (48, 60, 25, 4), (8, 10, 5, 0), (10, 12, 6, -4), (12, 14, 8, -10)),
+    "ok": _pose((16, 31, 22, 18), (48, 48, 20, 4), (8, 10, 5, 0), (10, 12, 6, -4), (12, 14, 8, -10)),
     "tripod": _pose((5, 10, 1, 60), (45, 45, 12, 2), (42, 50, 15, -2), (55, 70, 35, -2), (60, 75, 40, -4)),
 }
 

@@ -14,8 +14,9 @@ import numpy as np
 
 from handsynth.conventions import invert_transform
 from handsynth.errors import UserError
+from handsynth.geometry.mesh import segment_distances
 from handsynth.geometry.transforms import make_transform, rotation_about_axis
-from handsynth.hand.pose import DOFS, HandPose
+from handsynth.hand.pose import DOFS, HandPose, sample_pose
 from handsynth.hand.shape import (
     BONE_INDEX,
     BONE_NAMES,
@@ -32,6 +33,23 @@ MIRROR = np.diag([1.0, -1.0, 1.0])
 _JOINT_BONE_INDEX = np.array([BONE_INDEX[b] for b in JOINT_BONES])
 _TIP_JOINTS = np.array([4, 8, 12, 16, 20])
 _DOF_BONE_INDEX = np.array([BONE_INDEX[d.bone] for d in DOFS])
+MAX_SELF_PENETRATION_M = 0.002  # skin compresses a little where fingers press on each other
+_FINGER_OF_BONE = {b: name[6] for b, name in enumerate(BONE_NAMES) if name.startswith("finger")}
+
+
+def _collision_pairs() -> np.ndarray:
+    """(P, 2) bone pairs whose capsules must not overlap: bones of different fingers (the thumb's
+    metacarpal included), and the middle and distal phalanges of every finger against the palm rays."""
+    pairs = [(a, b) for a in _FINGER_OF_BONE for b in _FINGER_OF_BONE
+             if a < b and _FINGER_OF_BONE[a] != _FINGER_OF_BONE[b]]  # fmt: skip
+    palm = [BONE_INDEX[f"metacarpal{k}"] for k in range(1, 5)]
+    for finger in "12345":
+        for segment in ("2", "3"):
+            pairs += [(BONE_INDEX[f"finger{finger}-{segment}"], p) for p in palm]
+    return np.array(pairs)
+
+
+_COLLISION_PAIRS = _collision_pairs()
 
 
 @dataclass(frozen=True)
@@ -122,6 +140,37 @@ class HandRig:
         # Re-anchor on the palm: the wrist bone keeps its rest transform.
         w = BONE_INDEX["wrist"]
         return (self.skeleton.rest_transforms[w] @ invert_transform(posed[w])) @ posed
+
+    def self_penetration_m(self, pose: HandPose) -> float:
+        """Deepest overlap (m) between the bone capsules of ``_COLLISION_PAIRS``; <= 0 when none touch.
+
+        Fingers are capsules of their skin radius around the bone axis, the palm rays capsules of the
+        palm's half thickness, so this measures fingers passing through fingers or into the palm.
+        """
+        bones = self.bone_transforms(pose)
+        sk = self.skeleton
+        radius = sk.radii.mean(axis=1) * 0.93  # fingers are slightly flatter than round
+        meta = [BONE_INDEX[f"metacarpal{k}"] for k in range(1, 5)]
+        # Palm half thickness; the ring and little rays also stand for the hypothenar pad.
+        radius[meta] = np.array([0.0095, 0.0095, 0.0115, 0.0115]) * sk.palm_scale[2] / self.template.skeleton.palm_scale[2]
+        radius[BONE_INDEX["finger1-1"]] *= 1.25  # the thenar pad around the thumb's metacarpal
+        length = sk.lengths.copy()
+        distal = [BONE_INDEX[f"finger{k}-3"] for k in range(1, 6)]
+        length[distal] -= sk.radii[distal, 1]  # the tip cap is part of the radius
+        heads = bones[:, :3, 3]
+        tails = heads + bones[:, :3, 0] * length[:, None]
+        a, b = _COLLISION_PAIRS[:, 0], _COLLISION_PAIRS[:, 1]
+        gap = segment_distances(heads[a], tails[a], heads[b], tails[b]) - radius[a] - radius[b]
+        return float(-gap.min())
+
+    def sample_pose(self, rng: np.random.Generator, closure: float | None = None, max_tries: int = 200) -> HandPose:
+        """A random natural pose (``handsynth.hand.pose.sample_pose``) in which no finger passes through
+        another finger or the palm of this hand (``self_penetration_m`` <= 2 mm)."""
+        for _ in range(max_tries):
+            pose = sample_pose(rng, closure)
+            if self.self_penetration_m(pose) <= MAX_SELF_PENETRATION_M:
+                return pose
+        raise RuntimeError(f"no collision-free pose in {max_tries} draws (closure={closure})")
 
     def pose(self, pose: HandPose, T_frame_hand: np.ndarray | None = None) -> PosedHand:
         """Skin the mesh and place joints for ``pose``.
