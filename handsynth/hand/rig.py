@@ -113,7 +113,6 @@ class HandRig:
                                                                np.ones((len(BONE_NAMES), 1))], axis=1)
         to_subject = self.skeleton.rest_transforms @ scale @ invert_transform(ref.rest_transforms)
         rest = _blend(self.template.weights, to_subject, self.template.vertices)
-        rest[self.template.tip_vertices] = self.skeleton.tails[_JOINT_BONE_INDEX[_TIP_JOINTS]]
         self.rest_vertices = rest  # (V, 3) right-hand rest mesh of this subject
         self._inv_rest = invert_transform(self.skeleton.rest_transforms)
         parents = np.array(BONE_PARENTS)
