@@ -140,13 +140,28 @@ class HandRig:
         w = BONE_INDEX["wrist"]
         return (self.skeleton.rest_transforms[w] @ invert_transform(posed[w])) @ posed
 
+    def skinning_transforms(self, bones: np.ndarray) -> np.ndarray:
+        """(B, 4, 4) transforms taking rest-pose skin to the pose of ``bones`` (from ``bone_transforms``)."""
+        return bones @ self._inv_rest
+
+    def skin(self, bones: np.ndarray, indices: np.ndarray | None = None) -> np.ndarray:
+        """Right-hand-frame skinned positions of all vertices, or of ``indices`` only, for ``bones``."""
+        skinning = self.skinning_transforms(bones)
+        if indices is None:
+            return _blend(self.template.weights, skinning, self.rest_vertices)
+        return _blend(self.template.weights[indices], skinning, self.rest_vertices[indices])
+
     def self_penetration_m(self, pose: HandPose) -> float:
         """Deepest overlap (m) between the bone capsules of ``_COLLISION_PAIRS``; <= 0 when none touch.
 
         Fingers are capsules of their skin radius around the bone axis, the palm rays capsules of the
         palm's half thickness, so this measures fingers passing through fingers or into the palm.
         """
-        bones = self.bone_transforms(pose)
+        return float(-self.collision_gaps(self.bone_transforms(pose))[1].min())
+
+    def collision_gaps(self, bones: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(pairs, gaps)``: (P, 2) bone index pairs that must not overlap and (P,) the gap (m) between
+        their capsules for the posed ``bones`` (from ``bone_transforms``); negative where they overlap."""
         sk = self.skeleton
         radius = sk.radii.mean(axis=1) * 0.93  # fingers are slightly flatter than round
         meta = [BONE_INDEX[f"metacarpal{k}"] for k in range(1, 5)]
@@ -160,7 +175,7 @@ class HandRig:
         tails = heads + bones[:, :3, 0] * length[:, None]
         a, b = _COLLISION_PAIRS[:, 0], _COLLISION_PAIRS[:, 1]
         gap = segment_distances(heads[a], tails[a], heads[b], tails[b]) - radius[a] - radius[b]
-        return float(-gap.min())
+        return _COLLISION_PAIRS, gap
 
     def sample_pose(self, rng: np.random.Generator, closure: float | None = None, max_tries: int = 200) -> HandPose:
         """A random natural pose (``handsynth.hand.pose.sample_pose``) in which no finger passes through

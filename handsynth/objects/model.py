@@ -1,0 +1,161 @@
+"""The object model every other layer uses: mesh, exact distance, materials and grasp geometry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from handsynth.conventions import OBJECT_CATEGORIES
+
+__all__ = ["OBJECT_CATEGORIES", "PATTERNS", "GraspGeometry", "Material", "ObjectModel"]
+PATTERNS = ("plain", "label", "print", "wood", "speckle", "pages", "screen", "stripes")
+
+
+@dataclass(frozen=True)
+class Material:
+    """A physically based material a renderer can build (Principled BSDF / glTF metallic-roughness).
+
+    Attributes:
+        name: what it stands for (``"glass"``, ``"label"``, ``"peel"``…).
+        base_color: linear RGB in [0, 1].
+        roughness, metallic: in [0, 1].
+        transmission: in [0, 1]; 1 for clear glass or plastic (renderers without refraction draw it as
+            a lighter, glossy surface).
+        pattern: one of ``PATTERNS``; a procedural texture drawn in the face UVs (``plain`` = none).
+        pattern_color: linear RGB of the pattern's second colour.
+        pattern_scale: repeats per UV unit.
+        pattern_seed: seed of the pattern's noise, so every renderer draws the same one.
+    """
+
+    name: str
+    base_color: tuple[float, float, float]
+    roughness: float = 0.5
+    metallic: float = 0.0
+    transmission: float = 0.0
+    pattern: str = "plain"
+    pattern_color: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    pattern_scale: float = 1.0
+    pattern_seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.pattern not in PATTERNS:
+            raise ValueError(f"unknown pattern {self.pattern!r}")
+        for value in (*self.base_color, *self.pattern_color, self.roughness, self.metallic, self.transmission):
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"material {self.name!r}: values must lie in [0, 1]")
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "base_color": [round(c, 6) for c in self.base_color],
+                "roughness": round(self.roughness, 6), "metallic": round(self.metallic, 6),
+                "transmission": round(self.transmission, 6), "pattern": self.pattern,
+                "pattern_color": [round(c, 6) for c in self.pattern_color],
+                "pattern_scale": round(self.pattern_scale, 6), "pattern_seed": self.pattern_seed}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class GraspGeometry:
+    """What grasp placement needs to know about an object, in the object frame.
+
+    Attributes:
+        kind: ``"axial"`` (a body of revolution or a stick along z: cylindrical, slender),
+            ``"box"`` (cubical) or ``"round"`` (spherical).
+        axis_range: (z0, z1) stretch of the z axis a hand may hold (axial), e.g. a mug's body, not its
+            rim; a knife's handle, not its blade.
+        radius: a representative radius there (axial, round), in metres.
+        half_extents: (3,) half sizes along x, y, z (box).
+        center: (3,) centre of the graspable part.
+        top: z of the top face (axial), for grasps from above.
+    """
+
+    kind: str
+    center: tuple[float, float, float]
+    radius: float = 0.0
+    axis_range: tuple[float, float] = (0.0, 0.0)
+    half_extents: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    top: float = 0.0
+
+
+@dataclass(frozen=True, eq=False)
+class ObjectModel:
+    """One object instance.
+
+    Attributes:
+        family, category: e.g. ``"mug"``, ``"cylindrical"``.
+        dims: named dimensions in metres (``{"radius": 0.041, "height": 0.095, ...}``).
+        parts: the closed primitives (``handsynth.objects.shapes``) whose union is the solid.
+        materials: one per material slot; faces refer to them by index.
+        grasp: where and how the object may be held.
+        source: ``"procedural"`` or the manifest asset id.
+    """
+
+    family: str
+    category: str
+    dims: dict[str, float]
+    parts: tuple
+    materials: tuple[Material, ...]
+    grasp: GraspGeometry
+    source: str = "procedural"
+    _mesh: dict = field(default_factory=dict, repr=False)
+
+    def sdf(self, points: np.ndarray) -> np.ndarray:
+        """(N,) signed distance (m) from ``points`` (N, 3, object frame) to the solid; negative inside."""
+        points = np.asarray(points, dtype=np.float64)
+        out = self.parts[0].sdf(points)
+        for part in self.parts[1:]:
+            out = np.minimum(out, part.sdf(points))
+        return out
+
+    def normals(self, points: np.ndarray, eps: float = 2e-4) -> np.ndarray:
+        """(N, 3) outward unit normals of the distance field at ``points`` (central differences)."""
+        points = np.asarray(points, dtype=np.float64)
+        offsets = np.eye(3) * eps
+        grad = np.stack([self.sdf(points + o) - self.sdf(points - o) for o in offsets], axis=1)
+        return grad / np.maximum(np.linalg.norm(grad, axis=1, keepdims=True), 1e-12)
+
+    def bounds(self) -> np.ndarray:
+        """(2, 3) axis-aligned bounds of the solid in the object frame."""
+        b = np.stack([p.bounds() for p in self.parts])
+        return np.stack([b[:, 0].min(axis=0), b[:, 1].max(axis=0)])
+
+    def _build(self) -> None:
+        meshes = [p.mesh() for p in self.parts]
+        offsets = np.cumsum([0] + [len(m.vertices) for m in meshes])
+        self._mesh["vertices"] = np.concatenate([m.vertices for m in meshes])
+        self._mesh["faces"] = np.concatenate([m.faces + o for m, o in zip(meshes, offsets, strict=False)])
+        self._mesh["face_uvs"] = np.concatenate([m.face_uvs for m in meshes])
+        self._mesh["face_slots"] = np.concatenate([m.face_slots for m in meshes])
+
+    @property
+    def vertices(self) -> np.ndarray:
+        """(V, 3) float64 mesh vertices (object frame, m); built on first use."""
+        if not self._mesh:
+            self._build()
+        return self._mesh["vertices"]
+
+    @property
+    def faces(self) -> np.ndarray:
+        """(F, 3) int64 outward-wound triangles; each part is a closed surface of its own."""
+        if not self._mesh:
+            self._build()
+        return self._mesh["faces"]
+
+    @property
+    def face_uvs(self) -> np.ndarray:
+        """(F, 3, 2) float64 per-corner texture coordinates."""
+        if not self._mesh:
+            self._build()
+        return self._mesh["face_uvs"]
+
+    @property
+    def face_slots(self) -> np.ndarray:
+        """(F,) int64 material slot of each face."""
+        if not self._mesh:
+            self._build()
+        return self._mesh["face_slots"]
+
+    def describe(self) -> dict:
+        """The JSON-ready description stored with a grasp or a sample."""
+        return {"family": self.family, "category": self.category, "source": self.source,
+                "dims_m": {k: round(v, 6) for k, v in self.dims.items()},
+                "materials": [m.to_dict() for m in self.materials]}  # fmt: skip
