@@ -159,17 +159,20 @@ class _Field:
         self.obj = obj
         self.flip = np.array([1.0, -1.0, 1.0]) if mirror else np.ones(3)
         b = obj.bounds() * self.flip
-        self.centre = (b.min(axis=0) + b.max(axis=0)) / 2
-        self.radius = float(np.linalg.norm(b.max(axis=0) - b.min(axis=0)) / 2)
+        self.lo, self.hi = b.min(axis=0), b.max(axis=0)
 
-    def sdf(self, points: np.ndarray, far: float = 0.02) -> np.ndarray:
+    def sdf(self, points: np.ndarray, far: float = 0.02, exact: bool = False) -> np.ndarray:
+        """Signed distance where it is below ``far``, a lower bound of it elsewhere (enough for
+        conservative steps and contact tests); tabulated unless ``exact``."""
         points = np.asarray(points, dtype=np.float64)
-        bound = np.linalg.norm(points - self.centre, axis=1) - self.radius  # a lower bound of the distance
+        # The distance to the bounding box is a lower bound of the distance to the solid.
+        bound = np.linalg.norm(np.maximum(np.maximum(self.lo - points, points - self.hi), 0.0), axis=1)
         near = bound < far
         out = bound
         if near.any():
             out = bound.copy()
-            out[near] = self.obj.sdf(points[near] * self.flip)
+            query = self.obj.sdf if exact else self.obj.sdf_fast
+            out[near] = query(points[near] * self.flip)
         return out
 
     def exact(self, points: np.ndarray) -> np.ndarray:
@@ -244,14 +247,14 @@ def _preshape(rng: np.random.Generator, gtype: GraspType, hand: _Hand) -> tuple[
         # A finger that closes on nothing ends curled as in a fist, not driven into the palm.
         targets[_CHAINS[1:]] = np.maximum(ref[_CHAINS[1:]] + np.radians(5.0), angles[_CHAINS[1:]])
     else:
+        # Start from the reference pose (pads together); _open_fingers then opens each finger just
+        # enough to clear the object, and closing brings the pads back onto its surface.
         angles[_ABDUCT] = ref[_ABDUCT] + np.radians(rng.normal(0.0, 3.0, 5))
-        opening = rng.uniform(0.0, 0.35)
         for f, name in enumerate(FINGERS):
             chain = _CHAINS[f]
-            angles[chain] = ref[chain] * opening
+            angles[chain] = ref[chain] * rng.uniform(0.95, 1.1)
             if name not in gtype.closing:
-                targets[chain] = ref[chain] * rng.uniform(0.85, 1.05)
-        angles[_CHAINS[0, 0]] = min(ref[_CHAINS[0, 0]], 0.0) - np.radians(rng.uniform(5.0, 15.0))
+                targets[chain] = ref[chain] * rng.uniform(0.9, 1.05)
     angles[_DOF["wrist.flex"]] = np.radians(rng.normal(0.0, 15.0))
     angles[_DOF["wrist.abduct"]] = np.radians(rng.normal(-5.0, 6.0))
     angles[_DOF["metacarpal3.flex"]] = np.radians(rng.uniform(0.0, 5.0))
@@ -324,14 +327,24 @@ def _grip_frame(rng, gtype: GraspType, obj: ObjectModel, flip: np.ndarray) -> np
     return frame
 
 
+def _pads(hand: _Hand, bones: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(5, 3) pad centres and (5, 3) outward pad normals of the fingers (thumb first) for posed bones."""
+    sk = hand.rig.skeleton
+    distal = np.array([BONE_INDEX[FINGER_BONES[f][2]] for f in FINGERS])
+    frames = bones[distal]
+    normals = -frames[:, :3, 2]  # the pad faces away from the nail (bone z is dorsal)
+    centres = (frames[:, :3, 3] + frames[:, :3, 0] * (0.55 * sk.lengths[distal, None])
+               + normals * (0.8 * sk.radii[distal, 1, None]))  # fmt: skip
+    return centres, normals
+
+
 def _pinch_placement(rng, gtype: GraspType, obj: ObjectModel, hand: _Hand, flip: np.ndarray) -> tuple | None:
-    ref = named_pose(gtype.reference)
-    joints = hand.rig.pose(ref).joints
-    tips = {name: joints[4 + 4 * f] for f, name in enumerate(FINGERS)}
-    closing = [f for f in gtype.closing if f != "thumb"]
-    pads = np.array([tips[f] for f in closing])
-    pinch = (pads.sum(axis=0) + tips["thumb"]) / (len(closing) + 1)
-    across = pads.mean(axis=0) - tips["thumb"]
+    """Put the object where the closing pads meet in the reference pose, squeezed across the grip."""
+    bones = hand.rig.bone_transforms(named_pose(gtype.reference))
+    centres, normals = _pads(hand, bones)
+    closing = [FINGERS.index(f) for f in gtype.closing if f != "thumb"]
+    pinch = (centres[closing].mean(axis=0) + centres[0]) / 2
+    across = -normals[0] - normals[closing].mean(axis=0)  # from the thumb pad towards the finger pads
     out = pinch - hand.palm_centre
     hand_grip = _transform(_frame(across, out), pinch)
     roll = _transform(_rotation(np.array([1.0, 0.0, 0.0]), np.radians(rng.normal(0.0, 12.0))), np.zeros(3))
@@ -372,6 +385,27 @@ def _clear(field: _Field, points_hand, rotation, translation, direction, clearan
         t = t + direction * (clearance - d + 1e-4)
         if np.linalg.norm(t - translation) > max_shift:
             return None
+    return None
+
+
+def _open_fingers(field: _Field, hand: _Hand, angles: np.ndarray, rotation, translation, margin: float = 0.002,
+                  max_iter: int = 25) -> np.ndarray | None:  # fmt: skip
+    """Open every finger that touches or cuts the object (all its flexions together, towards straight)
+    until it is ``margin`` clear; None when a fully open finger still cuts it."""
+    angles = angles.copy()
+    floor = np.minimum(angles, 0.0)
+    step = np.maximum(angles - floor, 0.0) / 8.0
+    for _ in range(max_iter):
+        pts, _ = hand.skin_subset(angles)
+        gmin = hand.group_min(field.sdf(pts @ rotation.T + translation))
+        blocked = [f for f in range(5) if gmin[3 * f + (1 if f == 0 else 0): 3 * f + 3].min() < margin]
+        if not blocked:
+            return angles
+        for f in blocked:
+            chain = _CHAINS[f]
+            if np.all(angles[chain] <= floor[chain] + 1e-9):
+                return None
+            angles[chain] = np.maximum(angles[chain] - step[chain], floor[chain])
     return None
 
 
@@ -515,8 +549,12 @@ def _candidate(rng, gtype: GraspType, obj: ObjectModel, hand: _Hand, field_: _Fi
     if gtype.placement == "wrap":
         translation = _approach(field_, open_points, rotation, translation, direction, APPROACH_GAP_M)
     else:
-        translation = _clear(field_, open_points, rotation, translation, direction, 0.002, 0.02)
-    if translation is None:
+        body = hand.sub_group >= 15
+        body |= hand.sub_group == 0  # thenar
+        translation = _clear(field_, open_points[body], rotation, translation, direction, 0.002, 0.025)
+        if translation is not None:
+            angles = _open_fingers(field_, hand, angles, rotation, translation)
+    if translation is None or angles is None:
         return None
     closed = _close(field_, hand, angles, targets, rotation, translation,
                     thumb_abduction_speed=1.2 if gtype.placement == "wrap" else 0.0)
@@ -529,7 +567,7 @@ def _quality(hand: _Hand, field_: _Field, angles, rotation, translation, power: 
     pose = HandPose(angles)
     bones = rig.bone_transforms(pose)
     vertices = rig.skin(bones) @ rotation.T + translation
-    distances = field_.sdf(vertices)
+    distances = field_.sdf(vertices, exact=True)
     bones_obj = np.einsum("ij,bjk->bik", _transform(rotation, translation), bones)
     core = core_penetration_m(field_.exact, bones_obj, hand.core_lengths, hand.core_radii)
     return measure(vertices, rig.faces, hand.finger, hand.segment, distances, field_.normals, core,

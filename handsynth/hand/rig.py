@@ -33,6 +33,16 @@ MIRROR = np.diag([1.0, -1.0, 1.0])
 _JOINT_BONE_INDEX = np.array([BONE_INDEX[b] for b in JOINT_BONES])
 _TIP_JOINTS = np.array([4, 8, 12, 16, 20])
 _DOF_BONE_INDEX = np.array([BONE_INDEX[d.bone] for d in DOFS])
+
+
+def _cross_matrices(axes: np.ndarray) -> np.ndarray:
+    a = axes / np.linalg.norm(axes, axis=1, keepdims=True)
+    z = np.zeros(len(a))
+    return np.stack([np.stack([z, -a[:, 2], a[:, 1]], 1), np.stack([a[:, 2], z, -a[:, 0]], 1),
+                     np.stack([-a[:, 1], a[:, 0], z], 1)], axis=1)  # fmt: skip
+
+
+_DOF_CROSS = _cross_matrices(np.array([d.axis for d in DOFS], dtype=np.float64))
 MAX_SELF_PENETRATION_M = 0.002  # skin compresses a little where fingers press on each other
 _FINGER_OF_BONE = {b: name[6] for b, name in enumerate(BONE_NAMES) if name.startswith("finger")}
 
@@ -128,14 +138,19 @@ class HandRig:
 
     def bone_transforms(self, pose: HandPose) -> np.ndarray:
         """Forward kinematics: (B, 4, 4) float64 posed ``T_hand_bone`` (right-hand frame, palm fixed)."""
+        angles = pose.angles_rad
+        # Rodrigues for every DOF at once, then each bone's DOF rotations in DOFS order.
+        k = _DOF_CROSS
+        s, c = np.sin(angles)[:, None, None], np.cos(angles)[:, None, None]
+        dof_rot = np.eye(3) + s * k + (1.0 - c) * (k @ k)
         rotations = np.tile(np.eye(4), (len(BONE_NAMES), 1, 1))
-        for dof, bone, angle in zip(DOFS, _DOF_BONE_INDEX, pose.angles_rad, strict=True):
-            if angle != 0.0:
-                rotations[bone] = rotations[bone] @ make_transform(rotation_about_axis(dof.axis, angle), np.zeros(3))
+        for d, bone in enumerate(_DOF_BONE_INDEX):
+            if angles[d] != 0.0:
+                rotations[bone, :3, :3] = rotations[bone, :3, :3] @ dof_rot[d]
         posed = np.empty_like(self._local_rest)
+        local = self._local_rest @ rotations
         for i, parent in enumerate(BONE_PARENTS):
-            base = self._local_rest[i] if parent < 0 else posed[parent] @ self._local_rest[i]
-            posed[i] = base @ rotations[i]
+            posed[i] = local[i] if parent < 0 else posed[parent] @ local[i]
         # Re-anchor on the palm: the wrist bone keeps its rest transform.
         w = BONE_INDEX["wrist"]
         return (self.skeleton.rest_transforms[w] @ invert_transform(posed[w])) @ posed

@@ -106,6 +106,16 @@ class ObjectModel:
             out = np.minimum(out, part.sdf(points))
         return out
 
+    def sdf_fast(self, points: np.ndarray) -> np.ndarray:
+        """``sdf`` through the parts' fast paths (tabulated where a part has one; within ~0.02 mm of
+        the exact distance near the surface). For search loops; measure with ``sdf``."""
+        points = np.asarray(points, dtype=np.float64)
+        out = None
+        for part in self.parts:
+            d = part.sdf_fast(points) if hasattr(part, "sdf_fast") else part.sdf(points)
+            out = d if out is None else np.minimum(out, d)
+        return out
+
     def normals(self, points: np.ndarray, eps: float = 2e-4) -> np.ndarray:
         """(N, 3) outward unit normals of the distance field at ``points`` (central differences)."""
         points = np.asarray(points, dtype=np.float64)
