@@ -13,6 +13,8 @@ FORBIDDEN = {
     "conventions.py": {"bpy", "pyrender", "OpenGL", "ray", "torch", "trimesh", "scipy"},
     "geometry": {"bpy", "pyrender", "OpenGL", "ray", "torch"},
     "hand": {"bpy", "pyrender", "OpenGL", "ray", "torch"},
+    "objects": {"bpy", "pyrender", "OpenGL", "ray", "torch"},
+    "grasp": {"bpy", "pyrender", "OpenGL", "ray", "torch"},
     "assets": {"bpy", "pyrender", "OpenGL", "ray", "torch"},
     "viz": {"bpy", "pyrender", "OpenGL", "ray", "torch"},
 }

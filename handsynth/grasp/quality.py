@@ -9,8 +9,8 @@
 - Contacts: skin vertices within 3 mm of the object surface, per finger and the palm; a finger touches
   when at least ``MIN_CONTACT_VERTICES`` of its phalanx vertices do (the thumb's metacarpal is the
   thenar, which counts as palm).
-- Thumb opposition: minus the cosine between the object normal under the thumb and the mean normal
-  under what it squeezes against - the palm in a power grasp, the other touching fingers in a precision
+- Thumb opposition: minus the cosine between the object normal under the thumb's contact patch (the
+  skin within 1 mm of its closest point) and the mean normal under what it squeezes against - the palm in a power grasp, the other touching fingers in a precision
   grasp (1 = straight against them).
 """
 
@@ -165,14 +165,19 @@ def measure(vertices: np.ndarray, faces: np.ndarray, finger: np.ndarray, segment
     touching = tuple(name for name in FINGERS if counts[name] >= MIN_CONTACT_VERTICES)
     opposition = -1.0
     if "thumb" in touching:
-        groups = [near & (finger == f) & ~palm_like for f in range(1, 5) if FINGERS[f] in touching]
+        # Each contact's direction is the object normal under its patch: the skin within 1 mm of that
+        # finger's (or the palm's) closest point, not everything within the 3 mm contact band.
+        def patch_normal(mask: np.ndarray) -> np.ndarray:
+            d = distances[mask]
+            n = normals_fn(vertices[mask][d <= d.min() + 0.001]).mean(axis=0)
+            return n / max(np.linalg.norm(n), 1e-12)
+
+        thumb_mask = near & (finger == 0) & ~palm_like
         if power and counts["palm"] >= MIN_CONTACT_VERTICES:
-            groups = [near & palm_like]
-        if groups:
-            thumb_n = normals_fn(vertices[near & (finger == 0) & ~palm_like]).mean(axis=0)
-            others = np.array([normals_fn(vertices[g]).mean(axis=0) for g in groups])
-            others = others / np.maximum(np.linalg.norm(others, axis=1, keepdims=True), 1e-12)
-            other_n = others.mean(axis=0)
-            denominator = np.linalg.norm(thumb_n) * max(np.linalg.norm(other_n), 1e-12)
-            opposition = float(-(thumb_n @ other_n) / max(denominator, 1e-12))
+            others = [patch_normal(near & palm_like)]
+        else:
+            others = [patch_normal(near & (finger == f) & ~palm_like) for f in range(1, 5) if FINGERS[f] in touching]
+        if others:
+            other_n = np.mean(others, axis=0)
+            opposition = float(-(patch_normal(thumb_mask) @ other_n) / max(np.linalg.norm(other_n), 1e-12))
     return GraspQuality(penetration * 1e3, intersection * 1e6, touching, counts, opposition, max(0.0, self_penetration) * 1e3)

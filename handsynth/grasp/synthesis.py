@@ -53,6 +53,7 @@ _ABDUCT = np.array([_DOF[f"{FINGER_BONES[f][0]}.abduct"] for f in FINGERS])
 _FINGER_DOFS = [np.append(_CHAINS[f], _ABDUCT[f]) for f in range(5)]
 SELF_CONTACT_M = 0.001  # fingers may press 1 mm into each other (soft tissue) before they stop
 _SPEED = np.array([[0.45, 1.0, 1.0]] + [[1.0, 1.1, 0.8]] * 4)
+_TIP_BONES = np.array([BONE_INDEX[FINGER_BONES[f][2]] for f in FINGERS])
 _MIRROR4 = np.diag([1.0, -1.0, 1.0, 1.0])
 CONTACT_GAP_M = 0.0005  # a phalanx within this of the surface is touching
 TARGET_GAP_M = -0.0003  # conservative steps aim here (a 0.3 mm press of the soft pad, at worst)
@@ -250,6 +251,7 @@ def _preshape(rng: np.random.Generator, gtype: GraspType, hand: _Hand) -> tuple[
         # Start from the reference pose (pads together); _open_fingers then opens each finger just
         # enough to clear the object, and closing brings the pads back onto its surface.
         angles[_ABDUCT] = ref[_ABDUCT] + np.radians(rng.normal(0.0, 3.0, 5))
+        targets[_ABDUCT[0]] = angles[_ABDUCT[0]]  # the thumb swings back to its opposition, no further
         for f, name in enumerate(FINGERS):
             chain = _CHAINS[f]
             angles[chain] = ref[chain] * rng.uniform(0.95, 1.1)
@@ -284,6 +286,26 @@ def _wrap_placement(rng, gtype: GraspType, obj: ObjectModel, hand: _Hand, flip: 
         centre = np.array([0.0, 0.0, rng.uniform(*g.axis_range)]) * flip
         rotation = np.stack([x_axis, y_axis, radial], axis=1)
         start = centre + radial * (g.radius + 0.02)
+    elif g.kind == "box":
+        # The box lies on the palm (its thinnest axis along the palm normal), the fingers run across
+        # it and curl round its far edge.
+        h = np.asarray(g.half_extents)
+        k = int(np.argmin(h))
+        others = [a for a in range(3) if a != k]
+        fits = [a for a in others if 2 * h[a] <= 0.1]
+        if not fits:
+            return None
+        m = int(rng.choice(fits))
+        n = others[0] if others[1] == m else others[1]
+        radial = np.eye(3)[k] * rng.choice([-1.0, 1.0])
+        x_axis = np.eye(3)[m] * rng.choice([-1.0, 1.0])
+        rotation = np.stack([x_axis, np.cross(radial, x_axis), radial], axis=1)
+        start = (np.asarray(g.center) + radial * (h[k] + 0.02) + x_axis * (h[m] - rng.uniform(0.015, 0.035))
+                 + np.eye(3)[n] * rng.uniform(-1.0, 1.0) * max(0.0, h[n] - 0.045))  # fmt: skip
+        # In the mirrored (left-hand) frame: reflect the placement, keep the hand frame right-handed.
+        rotation, start, radial = rotation * flip[:, None], start * flip, radial * flip
+        if np.linalg.det(rotation) < 0:
+            rotation[:, 1] *= -1.0
     else:  # round
         radial = _unit(rng)
         rotation = _frame(_perpendicular(rng, radial), radial)
@@ -316,9 +338,10 @@ def _grip_frame(rng, gtype: GraspType, obj: ObjectModel, flip: np.ndarray) -> np
         m = int(rng.choice(others))
         n = others[0] if others[1] == m else others[1]
         out = np.eye(3)[m] * rng.choice([-1.0, 1.0])
-        depth = rng.uniform(0.01, max(0.011, min(0.03, h[m])))
+        # Held near the edge that faces the palm, away from the corners, so the pads land on the faces.
+        depth = rng.uniform(min(0.015, h[m]), max(min(0.035, h[m]), min(0.015, h[m])))
         origin = np.asarray(g.center) - out * (h[m] - depth)
-        origin = origin + np.eye(3)[n] * rng.uniform(-1.0, 1.0) * max(0.0, h[n] - 0.025)
+        origin = origin + np.eye(3)[n] * rng.uniform(-0.6, 0.6) * max(0.0, h[n] - 0.03)
     else:  # round
         out = _unit(rng)
         across = _perpendicular(rng, out)
@@ -343,7 +366,10 @@ def _pinch_placement(rng, gtype: GraspType, obj: ObjectModel, hand: _Hand, flip:
     bones = hand.rig.bone_transforms(named_pose(gtype.reference))
     centres, normals = _pads(hand, bones)
     closing = [FINGERS.index(f) for f in gtype.closing if f != "thumb"]
-    pinch = (centres[closing].mean(axis=0) + centres[0]) / 2
+    # Where the fingertips meet (the reference poses bring the tips together), squeezed along the
+    # pads' normals.
+    tips = bones[_TIP_BONES, :3, 3] + bones[_TIP_BONES, :3, 0] * hand.rig.skeleton.lengths[_TIP_BONES, None]
+    pinch = (tips[closing].mean(axis=0) + tips[0]) / 2
     across = -normals[0] - normals[closing].mean(axis=0)  # from the thumb pad towards the finger pads
     out = pinch - hand.palm_centre
     hand_grip = _transform(_frame(across, out), pinch)
@@ -390,10 +416,14 @@ def _clear(field: _Field, points_hand, rotation, translation, direction, clearan
 
 def _open_fingers(field: _Field, hand: _Hand, angles: np.ndarray, rotation, translation, margin: float = 0.002,
                   max_iter: int = 25) -> np.ndarray | None:  # fmt: skip
-    """Open every finger that touches or cuts the object (all its flexions together, towards straight)
-    until it is ``margin`` clear; None when a fully open finger still cuts it."""
+    """Open every finger that touches or cuts the object (all its flexions together, towards straight;
+    the thumb also swings back into the palm's plane) until it is ``margin`` clear; None when a fully
+    open finger still cuts it."""
     angles = angles.copy()
+    dofs = [np.append(_CHAINS[0], _ABDUCT[0])] + [_CHAINS[f] for f in range(1, 5)]
     floor = np.minimum(angles, 0.0)
+    floor[dofs[0]] = np.minimum(angles[dofs[0]], np.radians([-10.0, -5.0, -5.0, 0.0]))
+    max_iter += 8
     step = np.maximum(angles - floor, 0.0) / 8.0
     for _ in range(max_iter):
         pts, _ = hand.skin_subset(angles)
@@ -404,6 +434,10 @@ def _open_fingers(field: _Field, hand: _Hand, angles: np.ndarray, rotation, tran
         for f in blocked:
             chain = _CHAINS[f]
             if np.all(angles[chain] <= floor[chain] + 1e-9):
+                # A straight thumb that still cuts the object swings back out of opposition.
+                if f == 0 and angles[_ABDUCT[0]] > floor[_ABDUCT[0]] + 1e-9:
+                    angles[_ABDUCT[0]] = max(angles[_ABDUCT[0]] - step[_ABDUCT[0]], floor[_ABDUCT[0]])
+                    continue
                 return None
             angles[chain] = np.maximum(angles[chain] - step[chain], floor[chain])
     return None
@@ -539,7 +573,10 @@ def _candidate(rng, gtype: GraspType, obj: ObjectModel, hand: _Hand, field_: _Fi
     angles, targets = _preshape(rng, gtype, hand)
     flip = field_.flip
     if gtype.placement == "wrap":
-        rotation, translation, direction = _wrap_placement(rng, gtype, obj, hand, flip)
+        placed = _wrap_placement(rng, gtype, obj, hand, flip)
+        if placed is None:
+            return None
+        rotation, translation, direction = placed
     else:
         placed = _pinch_placement(rng, gtype, obj, hand, flip)
         if placed is None:
@@ -557,7 +594,7 @@ def _candidate(rng, gtype: GraspType, obj: ObjectModel, hand: _Hand, field_: _Fi
     if translation is None or angles is None:
         return None
     closed = _close(field_, hand, angles, targets, rotation, translation,
-                    thumb_abduction_speed=1.2 if gtype.placement == "wrap" else 0.0)
+                    thumb_abduction_speed=1.2 if gtype.placement == "wrap" else 0.8)
     closed, translation = _relieve(field_, hand, closed, angles, rotation, translation)
     return closed, rotation, translation
 
@@ -572,3 +609,37 @@ def _quality(hand: _Hand, field_: _Field, angles, rotation, translation, power: 
     core = core_penetration_m(field_.exact, bones_obj, hand.core_lengths, hand.core_radii)
     return measure(vertices, rig.faces, hand.finger, hand.segment, distances, field_.normals, core,
                    rig.self_penetration_m(pose), power)  # fmt: skip
+
+
+def sample_grasp(seed: int, index: int, families: tuple[str, ...], catalog: dict | None = None,
+                 subjects: tuple[str, ...] | None = None, side: str = "right", max_objects: int = 20,
+                 attempts_per_object: int = 6) -> tuple[Grasp, SynthesisStats]:  # fmt: skip
+    """Grasp number ``index`` of a run with root ``seed``: a pure function of its arguments.
+
+    Draws a family, an object of it, a subject and grasp candidates from ``default_rng([seed, index])``;
+    an object no candidate of which is accepted is replaced by a fresh draw (up to ``max_objects``).
+
+    Args:
+        seed, index: the root seed and the grasp's number.
+        families: family names to draw from (``handsynth.objects.resolve_objects``).
+        catalog: name -> ``Family`` (default: the procedural families).
+        subjects: named subject ids to draw from (default: all ten).
+        side: ``"right"`` or ``"left"``.
+    """
+    from handsynth.hand.subjects import SUBJECTS
+    from handsynth.objects.families import FAMILIES
+
+    catalog = FAMILIES if catalog is None else catalog
+    subjects = tuple(SUBJECTS) if subjects is None else subjects
+    rng = np.random.default_rng([int(seed), int(index)])
+    stats = SynthesisStats()
+    subject = SUBJECTS[subjects[int(rng.integers(len(subjects)))]]
+    rig = HandRig(subject.shape, "right")
+    for _ in range(max_objects):
+        family = catalog[families[int(rng.integers(len(families)))]]
+        obj = family.build(rng)
+        grasp, s = synthesize(obj, subject, rng, side=side, max_attempts=attempts_per_object, rig=rig)
+        stats.add(s)
+        if grasp is not None:
+            return grasp, stats
+    raise RuntimeError(f"no accepted grasp for sample {index} after {max_objects} objects ({dict(stats.rejected)})")

@@ -9,7 +9,8 @@ A grasp type says how the hand is placed against the object and which fingers cl
 
 ``approach`` selects the object-side frame: ``side`` (axial objects held across their axis), ``top``
 (from above the top face, fingers around the rim), ``edge`` (boxes pinched across a thin dimension near
-an edge), ``any`` (round objects, from any direction).
+an edge), ``face`` (a box lying on the palm, fingers curled round its far edge), ``any`` (round objects,
+from any direction).
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ TAXONOMY: dict[str, tuple[GraspType, ...]] = {
         GraspType("tripod", False, "pinch", "side", ("thumb", "index", "middle"), "tripod", 0.03),
     ),
     "cubical": (
+        GraspType("power_box", True, "wrap", "face", FINGERS, "fist", 0.06),
         GraspType("palmar_pinch", False, "pinch", "edge", ("thumb", "index"), "pinch", 0.05),
         GraspType("tripod", False, "pinch", "edge", ("thumb", "index", "middle"), "tripod", 0.075),
     ),
