@@ -42,6 +42,58 @@ def _cmd_hand(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_grasp(args: argparse.Namespace) -> int:
+    """Synthesize N grasps and write their meshes, records and a contact sheet."""
+    import time
+
+    from tqdm import tqdm
+
+    from handsynth.grasp import SynthesisStats, sample_grasp
+    from handsynth.grasp.export import RECORDS_NAME, write_grasps
+    from handsynth.hand import SIDES, SUBJECTS
+    from handsynth.objects.catalog import resolve_objects
+    from handsynth.objects.external import object_catalog
+
+    # Validate everything before anything touches the disk.
+    if args.n < 1:
+        raise UserError(f"--n must be at least 1, got {args.n}")
+    if args.side not in SIDES:
+        raise UserError(f"unknown side '{args.side}'; valid: {', '.join(SIDES)}")
+    subjects = None
+    if args.subjects is not None:
+        names = [s.strip() for s in args.subjects.split(",") if s.strip()]
+        if not names:
+            raise UserError("--subjects is empty; give named subjects such as f01,m02")
+        if unknown := [s for s in names if s not in SUBJECTS]:
+            raise UserError(f"unknown subject '{unknown[0]}'; valid: {', '.join(SUBJECTS)}")
+        subjects = tuple(dict.fromkeys(names))
+    catalog = object_catalog(args.manifest, args.cache_dir)
+    families = resolve_objects(args.objects, catalog)
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise UserError(f"--out {out} exists and is not a directory")
+    if out.is_dir() and any(out.iterdir()) and not (out / RECORDS_NAME).is_file():
+        raise UserError(f"--out {out} is not empty and holds no {RECORDS_NAME} of an earlier run; "
+                        "give a new or empty folder")  # fmt: skip
+
+    total = SynthesisStats()
+    start = time.perf_counter()
+
+    def grasps():
+        for k in tqdm(range(args.n), desc="grasps", unit="grasps", file=sys.stderr, dynamic_ncols=True):
+            grasp, stats = sample_grasp(args.seed, k, families, catalog, subjects, args.side)
+            total.add(stats)
+            yield grasp, stats
+
+    write_grasps(out, grasps(), seed=args.seed, n_digits=max(4, len(str(args.n - 1))))
+    elapsed = time.perf_counter() - start
+    rejected = ", ".join(f"{reason} {count}" for reason, count in sorted(total.rejected.items())) or "none"
+    rate = total.accepted / max(total.candidates, 1)
+    print(f"{total.accepted} grasps from {total.candidates} candidates (acceptance {rate:.1%}); "
+          f"rejected: {rejected}; {elapsed:.1f} s; {out}")  # fmt: skip
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every sub-command."""
     parser = argparse.ArgumentParser(prog="handsynth", description="Synthetic hand-object training data.")
@@ -55,6 +107,18 @@ def build_parser() -> argparse.ArgumentParser:
     hand.add_argument("--seed", type=int, default=0, help="root seed for random-<n> subjects and random poses")
     hand.add_argument("--out", required=True, help="output directory")
     hand.set_defaults(func=_cmd_hand)
+    grasp = sub.add_parser("grasp", help="synthesize grasps (hand and object PLYs, records, contact sheet)")
+    grasp.add_argument("--objects", default=None, metavar="SPEC",
+                       help="comma-separated categories, aliases (cylinder, bar, box, sphere...) or families "
+                            "(mug, orange...); default: every family")  # fmt: skip
+    grasp.add_argument("--n", type=int, required=True, help="number of grasps (>= 1)")
+    grasp.add_argument("--seed", type=int, default=0, help="root seed; grasp k is drawn from (seed, k)")
+    grasp.add_argument("--out", required=True, help="output directory (new, empty, or an earlier grasp run)")
+    grasp.add_argument("--side", default="right", help="right or left")
+    grasp.add_argument("--subjects", default=None, help="named subjects, comma-separated (f01,m02...)")
+    grasp.add_argument("--manifest", default=None, metavar="PATH", help="manifest of more object meshes")
+    grasp.add_argument("--cache-dir", default=None, metavar="DIR", help="download folder of its meshes")
+    grasp.set_defaults(func=_cmd_grasp)
     return parser
 
 
