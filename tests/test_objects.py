@@ -272,8 +272,7 @@ def test_manifest_meshes_join_the_catalogue_and_resolve_by_category(tmp_path, me
 
 
 def test_manifest_cylinder_stands_on_its_base_with_exact_distance(tmp_path, mesh_files):
-    rtree = pytest.importorskip("rtree")
-    del rtree
+    pytest.importorskip("rtree")  # trimesh.proximity's candidate search
     tin, _ = mesh_files
     catalog = object_catalog(_manifest(tmp_path, [_entry(tin, "tin_can", "cylindrical", family="tin")]))
     obj = catalog["tin"].build(np.random.default_rng(0))
@@ -283,9 +282,8 @@ def test_manifest_cylinder_stands_on_its_base_with_exact_distance(tmp_path, mesh
     assert np.allclose([obj.dims["x"], obj.dims["y"], obj.dims["z"]], [0.06, 0.06, 0.1], atol=2e-4)
     grasp = obj.grasp
     assert grasp.kind == "axial" and grasp.radius == pytest.approx(0.03, rel=0.01)
-    assert grasp.axis_range == pytest.approx((0.02, 0.08), abs=1e-4) and grasp.top == pytest.approx(
-        0.1, abs=1e-4
-    )
+    assert grasp.axis_range == pytest.approx((0.02, 0.08), abs=1e-4)
+    assert grasp.top == pytest.approx(0.1, abs=1e-4)
     _assert_grasp_inside(grasp, *obj.bounds())
     points = np.random.default_rng(1).uniform([-0.05, -0.05, -0.02], [0.05, 0.05, 0.12], size=(400, 3))
     reference = -trimesh.proximity.signed_distance(trimesh.Trimesh(obj.vertices, obj.faces), points)
@@ -332,24 +330,23 @@ def test_manifest_family_draws_among_its_meshes_and_loads_each_once(tmp_path, me
     assert len({o.materials[0].base_color for o in objects}) > 1
 
 
-def test_manifest_mesh_keeps_its_uvs(tmp_path):
-    sphere = trimesh.creation.uv_sphere(radius=40.0, count=[24, 24])
-    uv = np.column_stack(
-        [
-            np.arctan2(sphere.vertices[:, 1], sphere.vertices[:, 0]) / (2 * np.pi) % 1.0,
-            (sphere.vertices[:, 2] / 80.0 + 0.5),
-        ]
-    )
-    sphere.visual = trimesh.visual.TextureVisuals(uv=uv)
-    path = tmp_path / "orange.obj"
-    sphere.export(path)
-    family = object_catalog(_manifest(tmp_path, [_entry(path, "orange_scan", "spherical", family="scan")]))[
+def test_manifest_mesh_split_at_uv_seams_is_welded_and_keeps_its_uvs(tmp_path):
+    book = trimesh.creation.box((150.0, 100.0, 30.0))
+    book.unmerge_vertices()  # every face its own corners, as a file with UV seams everywhere
+    corner_uvs = np.random.default_rng(0).random((len(book.faces), 3, 2))
+    book.visual = trimesh.visual.TextureVisuals(uv=corner_uvs.reshape(-1, 2)[np.argsort(book.faces.ravel())])
+    path = tmp_path / "book.obj"
+    book.export(path)
+    loaded = trimesh.load_mesh(path, process=False)
+    assert not loaded.is_watertight and len(loaded.vertices) == 3 * len(loaded.faces)
+    family = object_catalog(_manifest(tmp_path, [_entry(path, "book_scan", "cubical", family="scan")]))[
         "scan"
     ]
     obj = family.build(np.random.default_rng(0))
-    assert trimesh.Trimesh(obj.vertices, obj.faces, process=False).is_watertight
-    loaded = trimesh.load_mesh(path, process=False)
+    assert len(obj.vertices) == 8 and trimesh.Trimesh(obj.vertices, obj.faces, process=False).is_watertight
     assert np.allclose(obj.face_uvs, loaded.visual.uv[loaded.faces])
+    assert np.allclose(obj.bounds(), [[-0.075, -0.05, -0.015], [0.075, 0.05, 0.015]])
+    assert obj.grasp.half_extents == pytest.approx((0.075, 0.05, 0.015))
 
 
 def _broken_meshes(tmp_path: pathlib.Path) -> dict[str, tuple[pathlib.Path, float]]:

@@ -323,7 +323,8 @@ class MeshPart:
         idx = self._index
         table, leaf_faces, depth = idx["table"], idx["leaf_faces"], idx["depth"]
         centre, half = idx["centre"], idx["half"]
-        _, face = idx["centroids"].query(points, k=1, workers=-1)
+        # Threads pay off only for large batches (starting them costs about a millisecond).
+        _, face = idx["centroids"].query(points, k=1, workers=-1 if len(points) > 4096 else 1)
         best_sq = _sq_distances(points, table[:, face][:, :, None])[:, 0]
         best_face = face.astype(np.int64)
         points32 = points.astype(np.float32)
@@ -633,7 +634,7 @@ def _grasp_geometry(local: np.ndarray, faces: np.ndarray, category: str) -> Gras
     )
 
 
-@functools.lru_cache(maxsize=16)
+@functools.lru_cache(maxsize=8)
 def _prepared_mesh(asset_id: str, path: str, sha256: str, scale: float, category: str):
     """The MeshPart in its object frame, its grasp geometry and dims; cached per file and checksum."""
     del sha256  # part of the cache key only: a changed file is a different entry
