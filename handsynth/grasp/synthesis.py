@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from handsynth.conventions import invert_transform
+from handsynth.geometry.transforms import frame_from_x_and_z_hint, make_transform, rotation_about_axis
 from handsynth.grasp.quality import (
     FOREARM,
     PALM,
@@ -183,27 +184,6 @@ class _Field:
         return self.obj.normals(np.asarray(points) * self.flip) * self.flip
 
 
-def _frame(x: np.ndarray, z_hint: np.ndarray) -> np.ndarray:
-    """3x3 rotation with columns (x, y, z): x as given, z as close to ``z_hint`` as orthogonality allows."""
-    x = x / np.linalg.norm(x)
-    z = z_hint - (z_hint @ x) * x
-    z = z / np.linalg.norm(z)
-    return np.stack([x, np.cross(z, x), z], axis=1)
-
-
-def _rotation(axis: np.ndarray, angle: float) -> np.ndarray:
-    axis = axis / np.linalg.norm(axis)
-    k = np.array([[0.0, -axis[2], axis[1]], [axis[2], 0.0, -axis[0]], [-axis[1], axis[0], 0.0]])
-    return np.eye(3) + np.sin(angle) * k + (1.0 - np.cos(angle)) * (k @ k)
-
-
-def _transform(rotation: np.ndarray, translation: np.ndarray) -> np.ndarray:
-    t = np.eye(4)
-    t[:3, :3] = rotation
-    t[:3, 3] = translation
-    return t
-
-
 def _unit(rng: np.random.Generator) -> np.ndarray:
     v = rng.normal(size=3)
     return v / np.linalg.norm(v)
@@ -308,7 +288,7 @@ def _wrap_placement(rng, gtype: GraspType, obj: ObjectModel, hand: _Hand, flip: 
             rotation[:, 1] *= -1.0
     else:  # round
         radial = _unit(rng)
-        rotation = _frame(_perpendicular(rng, radial), radial)
+        rotation = frame_from_x_and_z_hint(_perpendicular(rng, radial), radial)
         start = np.asarray(g.center) * flip + radial * (g.radius + 0.02)
     return rotation, start - rotation @ p_palm, -radial
 
@@ -346,7 +326,7 @@ def _grip_frame(rng, gtype: GraspType, obj: ObjectModel, flip: np.ndarray) -> np
         out = _unit(rng)
         across = _perpendicular(rng, out)
         origin = np.asarray(g.center) - out * g.radius * rng.uniform(0.1, 0.55)
-    frame = _transform(_frame(across * flip, out * flip), origin * flip)
+    frame = make_transform(frame_from_x_and_z_hint(across * flip, out * flip), origin * flip)
     return frame
 
 
@@ -372,8 +352,8 @@ def _pinch_placement(rng, gtype: GraspType, obj: ObjectModel, hand: _Hand, flip:
     pinch = (tips[closing].mean(axis=0) + tips[0]) / 2
     across = -normals[0] - normals[closing].mean(axis=0)  # from the thumb pad towards the finger pads
     out = pinch - hand.palm_centre
-    hand_grip = _transform(_frame(across, out), pinch)
-    roll = _transform(_rotation(np.array([1.0, 0.0, 0.0]), np.radians(rng.normal(0.0, 12.0))), np.zeros(3))
+    hand_grip = make_transform(frame_from_x_and_z_hint(across, out), pinch)
+    roll = make_transform(rotation_about_axis(np.array([1.0, 0.0, 0.0]), np.radians(rng.normal(0.0, 12.0))), np.zeros(3))
     object_grip = _grip_frame(rng, gtype, obj, flip)
     if object_grip is None:
         return None
@@ -525,7 +505,7 @@ def _relieve(field: _Field, hand: _Hand, angles: np.ndarray, floor: np.ndarray, 
 
 def synthesize(obj: ObjectModel, subject: Subject, rng: np.random.Generator, side: str = "right",
                grasp_type: str | None = None, max_attempts: int = 12, thresholds: Thresholds = Thresholds(),
-               rig: HandRig | None = None) -> tuple[Grasp | None, SynthesisStats]:  # fmt: skip
+               rig: HandRig | None = None, _hand: _Hand | None = None) -> tuple[Grasp | None, SynthesisStats]:  # fmt: skip
     """Try up to ``max_attempts`` candidate grasps of ``obj`` by ``subject``'s hand; return the first
     accepted one (or None) and the candidate counts.
 
@@ -546,7 +526,7 @@ def synthesize(obj: ObjectModel, subject: Subject, rng: np.random.Generator, sid
     if not types:
         return None, stats
     rig = HandRig(subject.shape, "right") if rig is None else rig
-    hand = _Hand(rig)
+    hand = _hand if _hand is not None and _hand.rig is rig else _Hand(rig)
     field_ = _Field(obj, mirror=side == "left")
     for attempt in range(1, max_attempts + 1):
         stats.candidates += 1
@@ -562,7 +542,7 @@ def synthesize(obj: ObjectModel, subject: Subject, rng: np.random.Generator, sid
             stats.rejected.update(failures)
             continue
         stats.accepted += 1
-        T = _transform(rotation, translation)
+        T = make_transform(rotation, translation)
         if side == "left":
             T = _MIRROR4 @ T @ _MIRROR4
         return Grasp(obj, gtype.name, subject, side, HandPose(angles), T, quality, attempt), stats
@@ -605,7 +585,7 @@ def _quality(hand: _Hand, field_: _Field, angles, rotation, translation, power: 
     bones = rig.bone_transforms(pose)
     vertices = rig.skin(bones) @ rotation.T + translation
     distances = field_.sdf(vertices, exact=True)
-    bones_obj = np.einsum("ij,bjk->bik", _transform(rotation, translation), bones)
+    bones_obj = np.einsum("ij,bjk->bik", make_transform(rotation, translation), bones)
     core = core_penetration_m(field_.exact, bones_obj, hand.core_lengths, hand.core_radii)
     return measure(vertices, rig.faces, hand.finger, hand.segment, distances, field_.normals, core,
                    rig.self_penetration_m(pose), power)  # fmt: skip
@@ -635,10 +615,12 @@ def sample_grasp(seed: int, index: int, families: tuple[str, ...], catalog: dict
     stats = SynthesisStats()
     subject = SUBJECTS[subjects[int(rng.integers(len(subjects)))]]
     rig = HandRig(subject.shape, "right")
+    hand = _Hand(rig)  # per-rig vertex groups and cores, shared by every object tried
     for _ in range(max_objects):
         family = catalog[families[int(rng.integers(len(families)))]]
         obj = family.build(rng)
-        grasp, s = synthesize(obj, subject, rng, side=side, max_attempts=attempts_per_object, rig=rig)
+        grasp, s = synthesize(obj, subject, rng, side=side, max_attempts=attempts_per_object, rig=rig,
+                              _hand=hand)
         stats.add(s)
         if grasp is not None:
             return grasp, stats

@@ -128,41 +128,23 @@ class ObjectModel:
         b = np.stack([p.bounds() for p in self.parts])
         return np.stack([b[:, 0].min(axis=0), b[:, 1].max(axis=0)])
 
-    def _build(self) -> None:
-        meshes = [p.mesh() for p in self.parts]
-        offsets = np.cumsum([0] + [len(m.vertices) for m in meshes])
-        self._mesh["vertices"] = np.concatenate([m.vertices for m in meshes])
-        self._mesh["faces"] = np.concatenate([m.faces + o for m, o in zip(meshes, offsets, strict=False)])
-        self._mesh["face_uvs"] = np.concatenate([m.face_uvs for m in meshes])
-        self._mesh["face_slots"] = np.concatenate([m.face_slots for m in meshes])
-
-    @property
-    def vertices(self) -> np.ndarray:
-        """(V, 3) float64 mesh vertices (object frame, m); built on first use."""
+    def _arrays(self) -> dict:
+        """The concatenated part meshes, built on first use."""
         if not self._mesh:
-            self._build()
-        return self._mesh["vertices"]
+            meshes = [p.mesh() for p in self.parts]
+            offsets = np.cumsum([0] + [len(m.vertices) for m in meshes])
+            self._mesh["vertices"] = np.concatenate([m.vertices for m in meshes])
+            self._mesh["faces"] = np.concatenate([m.faces + o for m, o in zip(meshes, offsets, strict=False)])
+            self._mesh["face_uvs"] = np.concatenate([m.face_uvs for m in meshes])
+            self._mesh["face_slots"] = np.concatenate([m.face_slots for m in meshes])
+        return self._mesh
 
-    @property
-    def faces(self) -> np.ndarray:
-        """(F, 3) int64 outward-wound triangles; each part is a closed surface of its own."""
-        if not self._mesh:
-            self._build()
-        return self._mesh["faces"]
-
-    @property
-    def face_uvs(self) -> np.ndarray:
-        """(F, 3, 2) float64 per-corner texture coordinates."""
-        if not self._mesh:
-            self._build()
-        return self._mesh["face_uvs"]
-
-    @property
-    def face_slots(self) -> np.ndarray:
-        """(F,) int64 material slot of each face."""
-        if not self._mesh:
-            self._build()
-        return self._mesh["face_slots"]
+    vertices = property(lambda self: self._arrays()["vertices"],
+                        doc="(V, 3) float64 mesh vertices (object frame, m); built on first use.")
+    faces = property(lambda self: self._arrays()["faces"],
+                     doc="(F, 3) int64 outward-wound triangles; each part is a closed surface of its own.")
+    face_uvs = property(lambda self: self._arrays()["face_uvs"], doc="(F, 3, 2) float64 per-corner texture coordinates.")
+    face_slots = property(lambda self: self._arrays()["face_slots"], doc="(F,) int64 material slot of each face.")
 
     def describe(self) -> dict:
         """The JSON-ready description stored with a grasp or a sample."""

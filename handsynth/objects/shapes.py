@@ -348,9 +348,11 @@ class TorusArc:
         return np.linalg.norm(q - nearest, axis=1) - self.tube_radius
 
     def bounds(self) -> np.ndarray:
-        rr = self.arc_radius + self.tube_radius
+        angles = np.append(np.linspace(-self.half_angle, self.half_angle, 65),
+                           [a for a in (-np.pi / 2, 0.0, np.pi / 2) if abs(a) <= self.half_angle])  # fmt: skip
+        arc = np.stack([np.cos(angles), np.zeros_like(angles), np.sin(angles)], axis=1) * self.arc_radius
         c = np.asarray(self.center)
-        return np.stack([c - rr, c + rr])
+        return np.stack([c + arc.min(axis=0) - self.tube_radius, c + arc.max(axis=0) + self.tube_radius])
 
     def mesh(self) -> PartMesh:
         return marching_cubes_part(self.sdf, self.bounds(), self.pitch, self.slot)
