@@ -94,6 +94,86 @@ def _cmd_grasp(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_config(args: argparse.Namespace):
+    """The resolved RunConfig: defaults < --config FILE < explicit flags < --set overrides."""
+    from handsynth.scene import config as cfg
+
+    config = cfg.load_yaml(args.config) if args.config else cfg.RunConfig()
+    flags: dict = {"scene": {}}
+    if args.n is not None:
+        flags["n"] = args.n
+    if args.seed is not None:
+        flags["seed"] = args.seed
+    if args.shard_size is not None:
+        flags["shard_size"] = args.shard_size
+    if args.objects is not None:
+        flags["scene"]["objects"] = args.objects
+    if args.sides is not None:
+        flags["scene"]["sides"] = args.sides
+    if args.resolution is not None:
+        width, sep, height = args.resolution.lower().partition("x")
+        if not width.isdigit() or (sep and not height.isdigit()):
+            raise UserError(f"--resolution must be N or WxH (e.g. 320 or 640x480), got '{args.resolution}'")
+        flags["scene"]["width"] = int(width)
+        flags["scene"]["height"] = int(height) if sep else int(width)
+    if args.backgrounds is not None:
+        flags["scene"]["background"] = {"folder": args.backgrounds}
+    if args.backend is not None:
+        flags["scene"]["render"] = {"backend": args.backend}
+    config = cfg.from_dict(flags, config)
+    return cfg.apply_overrides(config, args.set or [])
+
+
+def _cmd_render(args: argparse.Namespace) -> int:
+    """Render a dataset (format handsynth/1) of hands grasping objects."""
+    import time
+
+    from handsynth.objects.external import object_catalog
+    from handsynth.pipeline import StageTimes, render_dataset
+
+    config = _run_config(args)
+    catalog = object_catalog(args.manifest, args.cache_dir)
+    times = StageTimes()
+    start = time.perf_counter()
+    info = render_dataset(config, args.out, catalog=catalog, progress=not args.quiet, times=times)
+    elapsed = time.perf_counter() - start
+    categories = ", ".join(f"{k} {v}" for k, v in info["categories"].items())
+    rate = f"{times.samples / elapsed:.1f} images/s" if times.samples else "nothing left to render"
+    print(f"{info['num_samples']} samples in {len(info['shards'])} shards ({categories}); {rate}; {args.out}")
+    return 0
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    """Check a dataset against every invariant of its format; exit status 1 on any violation."""
+    from handsynth.dataset.validate import validate_dataset
+
+    if args.max_examples < 0:
+        raise UserError(f"--max-examples must be >= 0, got {args.max_examples}")
+    report = validate_dataset(args.dir, max_examples=args.max_examples)
+    print(report.format())
+    return 0 if report.ok else 1
+
+
+def _cmd_preview(args: argparse.Namespace) -> int:
+    """Draw a contact sheet of samples with their skeletons, labels, amodal masks and depth."""
+    from handsynth.dataset.preview import preview_sheet
+
+    sheet = preview_sheet(args.dir, args.out, args.n, args.seed, columns=args.columns, tile_px=args.tile)
+    print(f"{args.out} ({sheet.width}x{sheet.height} px)")
+    return 0
+
+
+def _cmd_stats(args: argparse.Namespace) -> int:
+    """Summarise a dataset: counts, joint visibility, occlusion, hand sizes, viewpoints, penetration."""
+    import json
+
+    from handsynth.dataset.stats import dataset_stats, format_stats
+
+    stats = dataset_stats(args.dir)
+    print(json.dumps(stats, indent=2) if args.json else format_stats(stats))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every sub-command."""
     parser = argparse.ArgumentParser(prog="handsynth", description="Synthetic hand-object training data.")
@@ -119,6 +199,44 @@ def build_parser() -> argparse.ArgumentParser:
     grasp.add_argument("--manifest", default=None, metavar="PATH", help="manifest of more object meshes")
     grasp.add_argument("--cache-dir", default=None, metavar="DIR", help="download folder of its meshes")
     grasp.set_defaults(func=_cmd_grasp)
+    render = sub.add_parser("render", help="render a dataset of hands grasping objects (format handsynth/1)")
+    render.add_argument("--objects", default=None, metavar="SPEC",
+                        help="comma-separated categories (cylindrical, slender, cubical, spherical), aliases "
+                             "(cylinder, bar, box, sphere...) or families (bottle, mug...); default: all four")  # fmt: skip
+    render.add_argument("--n", type=int, default=None, help="number of samples (default 100)")
+    render.add_argument("--out", required=True, help="output folder (new, empty, or an earlier run to resume)")
+    render.add_argument("--backend", default=None, help="renderer backend: raster (default)")
+    render.add_argument("--seed", type=int, default=None, help="root seed (default 0)")
+    render.add_argument("--shard-size", type=int, default=None, help="samples per shard (default 100)")
+    render.add_argument("--resolution", default=None, metavar="N|WxH", help="image size (default 320)")
+    render.add_argument("--sides", default=None, help="hand sides, comma-separated: right, left (default right)")
+    render.add_argument("--backgrounds", default=None, metavar="DIR",
+                        help="folder of background images (default: 1000 procedural backgrounds)")
+    render.add_argument("--config", default=None, metavar="FILE", help="YAML run configuration (see config.yaml "
+                        "of any run)")
+    render.add_argument("--set", action="append", metavar="KEY=VALUE",
+                        help="override one configuration value, e.g. --set scene.camera.fov_deg=[40,50]")
+    render.add_argument("--manifest", default=None, metavar="PATH", help="manifest of more object meshes")
+    render.add_argument("--cache-dir", default=None, metavar="DIR", help="download folder of its meshes")
+    render.add_argument("--quiet", action="store_true", help="no progress bar")
+    render.set_defaults(func=_cmd_render)
+    validate = sub.add_parser("validate", help="check a dataset against every invariant of its format "
+                              "(exit 1 on any violation)")  # fmt: skip
+    validate.add_argument("dir", help="dataset directory (holds dataset.json and shards/)")
+    validate.add_argument("--max-examples", type=int, default=5, help="example failures shown per check")
+    validate.set_defaults(func=_cmd_validate)
+    preview = sub.add_parser("preview", help="contact sheet of samples: skeleton, labels, masks, depth")
+    preview.add_argument("dir", help="dataset directory")
+    preview.add_argument("--out", required=True, help="PNG file to write")
+    preview.add_argument("--n", type=int, default=16, help="number of samples")
+    preview.add_argument("--seed", type=int, default=0, help="seed of the random pick of samples")
+    preview.add_argument("--columns", type=int, default=4, help="samples per row of the sheet")
+    preview.add_argument("--tile", type=int, default=160, help="panel size in pixels")
+    preview.set_defaults(func=_cmd_preview)
+    stats = sub.add_parser("stats", help="summary statistics of a dataset")
+    stats.add_argument("dir", help="dataset directory")
+    stats.add_argument("--json", action="store_true", help="print the statistics as JSON")
+    stats.set_defaults(func=_cmd_stats)
     return parser
 
 

@@ -121,6 +121,20 @@ def project_points(points_cam: np.ndarray, K: np.ndarray) -> np.ndarray:
     return homogeneous[..., :2] / homogeneous[..., 2:3]
 
 
+def pixel_of(uv: np.ndarray) -> np.ndarray:
+    """The pixel (column, row) a point falls in: (..., 2) float uv -> (..., 2) int64.
+
+    Pixel ``(i, j)`` covers ``[i - 0.5, i + 0.5) x [j - 0.5, j + 0.5)``, since its centre is ``(i, j)``.
+    """
+    return np.floor(np.asarray(uv, dtype=np.float64) + 0.5).astype(np.int64)
+
+
+def inside_image(uv: np.ndarray, width: int, height: int) -> np.ndarray:
+    """(..., 2) uv -> (...,) bool: the point falls in one of the image's pixels (``pixel_of`` in range)."""
+    px = pixel_of(uv)
+    return (px[..., 0] >= 0) & (px[..., 0] < width) & (px[..., 1] >= 0) & (px[..., 1] < height)
+
+
 def invert_transform(T: np.ndarray) -> np.ndarray:
     """Inverse of rigid transforms via R^T: (..., 4, 4) ``T_a_b`` -> (..., 4, 4) float64 ``T_b_a``."""
     T = np.asarray(T, dtype=np.float64)

@@ -139,3 +139,11 @@ def test_blender_opencv_camera():
     p_world = cv.transform_points(T_world_cam_blender, np.array([0.0, 1.0, -1.0]))
     p_cam = cv.transform_points(cv.invert_transform(T_world_cam_opencv), p_world)
     np.testing.assert_allclose(p_cam, [0.0, -1.0, 1.0], atol=1e-12)
+
+
+def test_pixel_of_and_inside_image_follow_the_pixel_centre_convention():
+    from handsynth.conventions import inside_image, pixel_of
+
+    uv = np.array([[0.0, 0.0], [-0.5, -0.5], [-0.51, 0.0], [319.49, 319.49], [319.5, 0.0], [2.5, 7.49]])
+    assert pixel_of(uv).tolist() == [[0, 0], [0, 0], [-1, 0], [319, 319], [320, 0], [3, 7]]
+    assert inside_image(uv, 320, 320).tolist() == [True, True, False, True, False, True]

@@ -17,6 +17,11 @@ FORBIDDEN = {
     "grasp": {"bpy", "pyrender", "OpenGL", "ray", "torch"},
     "assets": {"bpy", "pyrender", "OpenGL", "ray", "torch"},
     "viz": {"bpy", "pyrender", "OpenGL", "ray", "torch"},
+    "scene": {"bpy", "pyrender", "OpenGL", "ray", "torch"},
+    "annotate.py": {"bpy", "pyrender", "OpenGL", "ray", "torch"},
+    "render": {"ray", "torch"},
+    "dataset": {"bpy", "pyrender", "OpenGL", "ray", "torch"},
+    "pipeline.py": {"ray", "torch"},
 }
 
 

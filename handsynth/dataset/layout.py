@@ -1,0 +1,66 @@
+"""Names and shapes of the on-disk dataset (format ``handsynth/1``); numpy only, never bpy, ray or torch."""
+
+import numpy as np
+
+FORMAT = "handsynth/1"
+FILE_KINDS = ("rgb", "seg", "hand_amodal", "object_amodal", "depth")
+DATASET_JSON = "dataset.json"
+CONFIG_YAML = "config.yaml"
+SHARDS_DIR = "shards"
+TMP_PREFIX = ".tmp-shard-"
+SHARD_PREFIX = "shard-"
+ANNOTATIONS_JSONL = "annotations.jsonl"
+SHARD_JSON = "shard.json"
+DEFAULT_SHARD_SIZE = 100
+
+# PNG IHDR (bit depth, colour type) of each file kind: 8-bit RGB, 8-bit grey, 16-bit grey.
+PNG_HEADERS = {
+    "rgb": (8, 2),
+    "seg": (8, 0),
+    "hand_amodal": (8, 0),
+    "object_amodal": (8, 0),
+    "depth": (16, 0),
+}
+
+
+def sample_digits(num_samples: int) -> int:
+    """Digits of a zero-padded sample id: 6, or more when ``num_samples`` > 10**6 ids need them."""
+    return max(6, len(str(max(int(num_samples), 1) - 1)))
+
+
+def sample_files(sample_id: int, num_samples: int) -> dict[str, str]:
+    """File name of every kind of a sample, e.g. ``{"rgb": "000123.rgb.png", ...}`` (``FILE_KINDS`` order)."""
+    stem = f"{int(sample_id):0{sample_digits(num_samples)}d}"
+    return {kind: f"{stem}.{kind}.png" for kind in FILE_KINDS}
+
+
+def shard_name(shard_index: int) -> str:
+    """Directory name of a shard: 0 -> ``"shard-000000"``."""
+    return f"{SHARD_PREFIX}{int(shard_index):06d}"
+
+
+def shard_ranges(num_samples: int, shard_size: int = DEFAULT_SHARD_SIZE) -> list[tuple[int, int, int]]:
+    """``[(shard_index, start, stop), ...]``: shard k holds ids ``[k * size, min((k + 1) * size, n))``.
+
+    Raises ValueError for a negative ``num_samples`` or a ``shard_size`` below 1.
+    """
+    if num_samples < 0 or shard_size < 1:
+        raise ValueError(f"need num_samples >= 0 and shard_size >= 1, got {num_samples} and {shard_size}")
+    return [
+        (k, start, min(start + shard_size, num_samples))
+        for k, start in enumerate(range(0, num_samples, shard_size))
+    ]
+
+
+def bbox_of_mask(mask: np.ndarray) -> list[int]:
+    """(H, W) bool mask -> ``[x, y, w, h]`` ints of its tight pixel box; ``[0, 0, 0, 0]`` when empty.
+
+    ``x, y`` are the first column and row with a set pixel; ``w, h`` count columns and rows inclusively.
+    This is the convention of ``hand.bbox`` (of ``seg == 1``) and ``object.bbox`` (of ``seg == 2``).
+    """
+    mask = np.asarray(mask, dtype=bool)
+    cols = np.flatnonzero(mask.any(axis=0))
+    if cols.size == 0:
+        return [0, 0, 0, 0]
+    rows = np.flatnonzero(mask.any(axis=1))
+    return [int(cols[0]), int(rows[0]), int(cols[-1] - cols[0] + 1), int(rows[-1] - rows[0] + 1)]

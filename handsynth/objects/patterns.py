@@ -1,0 +1,459 @@
+"""Albedo textures of the material patterns, drawn once as data so every renderer shows the same image;
+numpy only (never bpy, pyrender, ray or torch).
+
+UV convention (glTF through trimesh/pyrender, and Blender): a texture is an (H, W, 3) array whose row 0
+is the top of the image; uv (0, 0) is the image's bottom-left corner and uv (1, 1) its top-right. The
+texel at row i, column j is centred on uv = ((j + 0.5) / W, 1 - (i + 0.5) / H) and texels repeat outside
+[0, 1]² (``sample_texture`` is the reference sampler). pyrender flips the rows on upload and trimesh
+samples at ``row = (1 - v) (H - 1)``, so the array goes to both unchanged; Blender reads a PNG the same
+way (a renderer that fills ``Image.pixels`` directly must flip the rows: Blender stores them bottom-up).
+
+How the shapes lay out UVs (``handsynth.objects.shapes``), which the patterns are drawn for:
+
+- ``Lathe`` (bottle, can, jar, pencil, marker, chopstick, screwdriver, fruit, ball): u = angle about +z
+  / 2π (u = 0 on +x, increasing counter-clockwise seen from +z, seam at u = 0 ≡ 1); v = arc length along
+  the profile / its total, from the bottom pole (v = 0) to the top one (v = 1). So a stick's long axis
+  is v, a label or print band is a window of v (bottle label ≈ [0.3, 0.6], jar [0.2, 0.7], can print
+  [0.2, 0.8], marker barrel [0, 0.6]) and on a round body one unit of u is about twice one of v in metres
+  at the equator.
+- ``RoundedBox`` (book, phone, carton, block, cutting board): a 3 × 2 atlas, one tile per face: face k of
+  (-x, +x, -y, +y, -z, +z) fills column k % 3, row k // 3 (row 0 = v in [0, 1/2]) inside a 2 % margin;
+  within a tile u runs along the lower-numbered other axis and v along the higher one (±x faces: u = y,
+  v = z; ±y: u = x, v = z; ±z: u = x, v = y).
+
+What each pattern draws (``pattern_scale`` = repeats per UV unit, as below):
+
+- ``label``: a bottle/jar label, ``round(scale)`` times around: a brand block in ``pattern_color`` with
+  a name and a tagline, a wave band, ingredients-like text lines and a barcode, laid out in v for the
+  band windows above (the logo sits at v ≈ 0.45).
+- ``print``: packaging in panels of 1 / round(3 scale) × 1 / round(2 scale) (at scale 1 one panel per box
+  face): a bold graphic (disc, diagonal band or header bar) in ``pattern_color``, a title and text lines.
+- ``wood``: grain along v (a stick's long axis), ``3 round(scale)`` growth lines per UV unit across u,
+  bent by noise, with fine fibre streaks; the grain is ``pattern_color``.
+- ``speckle``: fruit-skin pores/lenticels of ``pattern_color`` over a mottled ``base_color``, about
+  ``scale`` dots per UV unit along v and drawn for a round lathe body: fewer, wider dots towards the
+  poles so they stay round and evenly spread on the sphere.
+- ``pages``: a page block's edge: ``scale`` lines of constant v per UV unit (v is the thickness on every
+  side face of a book) and fainter ones between.
+- ``screen``: a phone screen in every box-atlas tile (so whichever face carries the material shows one):
+  dark glass (``base_color``) round a lit home screen (wallpaper in ``pattern_color`` hues, status bar at
+  the +u end, app icons, a dock) or a full-screen photo; ``pattern_scale`` is unused.
+- ``stripes``: bands of constant u, ``round(scale)`` per UV unit, each centred in its period (ribs of a
+  grip, gores of a beach ball, one band per block face).
+"""
+
+from __future__ import annotations
+
+import colorsys
+import functools
+
+import numpy as np
+
+from handsynth.objects.model import PATTERNS, Material
+
+__all__ = ["pattern_texture", "sample_texture", "texture_to_srgb8"]
+
+# Second seed word per pattern, so two patterns with one seed draw unrelated noise. Fixed numbers, not
+# positions in PATTERNS, so adding a pattern never changes the others' textures.
+_STREAM = {"plain": 0, "label": 11, "print": 12, "wood": 13, "speckle": 14, "pages": 15, "screen": 16, "stripes": 17}
+_BOX_TILES, _BOX_MARGIN = (3, 2), 0.02  # RoundedBox.mesh's atlas: 3 x 2 tiles, 2 % margin inside each
+
+
+def pattern_texture(material: Material, size: int = 256) -> np.ndarray:
+    """(size, size, 3) float32 linear-RGB albedo in [0, 1] of ``material`` over UV space [0, 1]².
+
+    Row 0 is the top (v = 1); uv (0, 0) is the bottom-left texel (see the module docstring). A pure
+    function of (material, size), cached (256 entries); the array is read-only. ``plain`` is
+    ``base_color`` everywhere.
+    """
+    if not isinstance(size, (int, np.integer)) or size < 16:
+        raise ValueError(f"texture size must be an integer >= 16, got {size!r}")
+    return _texture(material, int(size))
+
+
+@functools.lru_cache(maxsize=256)
+def _texture(material: Material, size: int) -> np.ndarray:
+    base = np.asarray(material.base_color, dtype=np.float64)
+    if material.pattern == "plain":
+        image = np.broadcast_to(base, (size, size, 3))
+    else:
+        draw = _DRAW[material.pattern]
+        rng = np.random.default_rng([material.pattern_seed, _STREAM[material.pattern]])
+        image = draw(material, size, rng)
+    out = np.clip(image, 0.0, 1.0).astype(np.float32)
+    out.setflags(write=False)
+    return out
+
+
+def texture_to_srgb8(texture: np.ndarray) -> np.ndarray:
+    """(H, W, 3) linear RGB in [0, 1] -> (H, W, 3) uint8 sRGB-encoded (what a PNG or glTF texture holds)."""
+    c = np.clip(np.asarray(texture, dtype=np.float64), 0.0, 1.0)
+    srgb = np.where(c <= 0.0031308, 12.92 * c, 1.055 * c ** (1.0 / 2.4) - 0.055)
+    return np.round(srgb * 255.0).astype(np.uint8)
+
+
+def sample_texture(texture: np.ndarray, uv: np.ndarray) -> np.ndarray:
+    """(H, W, C) texture, (N, 2) uv -> (N, C) float64, bilinear with repeat, as OpenGL samples it.
+
+    uv (0, 0) is the bottom-left corner of the image (row H - 1), texel centres at ((j + .5) / W,
+    1 - (i + .5) / H).
+    """
+    tex = np.asarray(texture, dtype=np.float64)
+    uv = np.asarray(uv, dtype=np.float64).reshape(-1, 2)
+    h, w = tex.shape[:2]
+    x = uv[:, 0] * w - 0.5
+    y = (1.0 - uv[:, 1]) * h - 0.5
+    x0, y0 = np.floor(x), np.floor(y)
+    fx, fy = (x - x0)[:, None], (y - y0)[:, None]
+    j0, i0 = x0.astype(np.int64) % w, y0.astype(np.int64) % h
+    j1, i1 = (j0 + 1) % w, (i0 + 1) % h
+    top = tex[i0, j0] * (1 - fx) + tex[i0, j1] * fx
+    bottom = tex[i1, j0] * (1 - fx) + tex[i1, j1] * fx
+    return top * (1 - fy) + bottom * fy
+
+
+# --- helpers -------------------------------------------------------------------------------------------
+
+
+def _uv_grid(size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Texel-centre coordinates: u (1, W) and v (H, 1), v = 1 at row 0."""
+    c = (np.arange(size) + 0.5) / size
+    return c[None, :], (1.0 - c)[:, None]
+
+
+def _noise(rng: np.random.Generator, size: int, sigma_u: float, sigma_v: float, grid: int = 128) -> np.ndarray:
+    """(size, size) smooth periodic noise, mean 0 and std 1, correlation lengths ``sigma_u``, ``sigma_v``
+    (UV units). White noise on a fixed ``grid`` is low-passed in Fourier space and resampled to ``size``
+    band-limited, so the field is the same at every texture size and tiles seamlessly."""
+    spectrum = np.fft.rfft2(rng.standard_normal((grid, grid)))
+    kv = np.fft.fftfreq(grid, 1.0 / grid)[:, None]  # cycles per UV unit
+    ku = np.fft.rfftfreq(grid, 1.0 / grid)[None, :]
+    spectrum *= np.exp(-2.0 * np.pi**2 * ((ku * sigma_u) ** 2 + (kv * sigma_v) ** 2))
+    spectrum[grid // 2, :] = 0.0  # drop the Nyquist row and column: they have no unique resampling
+    spectrum[:, -1] = 0.0
+    small = np.fft.irfft2(spectrum, s=(grid, grid))
+    mean, std = small.mean(), max(small.std(), 1e-12)
+    if size != grid:
+        out = np.zeros((size, size // 2 + 1), dtype=complex)
+        k = min(grid, size) // 2
+        out[:k, :k] = spectrum[:k, :k]
+        out[-k + 1 :, :k] = spectrum[-k + 1 :, :k]
+        small = np.fft.irfft2(out * (size / grid) ** 2, s=(size, size))
+    return (small - mean) / std
+
+
+def _smoothstep(e0: float, e1: float, x: np.ndarray) -> np.ndarray:
+    t = np.clip((x - e0) / (e1 - e0), 0.0, 1.0)
+    return t * t * (3.0 - 2.0 * t)
+
+
+def _luma(color) -> float:
+    c = np.asarray(color, dtype=np.float64)
+    return float(c @ (0.2126, 0.7152, 0.0722))
+
+
+def _hsv(color, hue_shift: float = 0.0, sat: float | None = None, value: float | None = None) -> np.ndarray:
+    """A linear-RGB colour with its hue turned by ``hue_shift`` turns and saturation/value replaced."""
+    h, s, v = colorsys.rgb_to_hsv(*np.clip(np.asarray(color, dtype=np.float64), 0, 1))
+    return np.array(colorsys.hsv_to_rgb((h + hue_shift) % 1.0, s if sat is None else sat, v if value is None else value))
+
+
+def _ink(field) -> np.ndarray:
+    """Text colour that reads on ``field``: near-black on light colours, off-white on dark ones."""
+    return np.array([0.012, 0.012, 0.014]) if _luma(field) > 0.12 else np.array([0.85, 0.84, 0.80])
+
+
+class _Canvas:
+    """An (H, W, 3) image painted in panel coordinates (s, t) in [0, 1]², repeated n_u x n_v times over
+    UV space (t up); a ``margin`` fraction of each panel lies outside [0, 1]² (the box atlas's 2 %).
+
+    Shapes are measured in texels, so their edges are antialiased over one texel whatever the panel's
+    aspect."""
+
+    def __init__(self, size: int, n_u: int, n_v: int, base, margin: float = 0.0):
+        u, v = _uv_grid(size)
+        self.sx = size / n_u * (1 - 2 * margin)  # texels per unit of s
+        self.sy = size / n_v * (1 - 2 * margin)
+        self.X = ((u * n_u) % 1.0 - margin) / (1 - 2 * margin) * self.sx  # (1, W) texels from s = 0
+        self.Y = ((v * n_v) % 1.0 - margin) / (1 - 2 * margin) * self.sy  # (H, 1) texels from t = 0
+        self.img = np.empty((size, size, 3))
+        self.img[:] = base
+
+    def paint(self, coverage: np.ndarray, color) -> None:
+        self.img += (np.asarray(color, dtype=np.float64) - self.img) * np.asarray(coverage)[..., None]
+
+    def rect(self, s0: float, t0: float, s1: float, t1: float, radius: float = 0.0) -> np.ndarray:
+        """Coverage of a rectangle (corners rounded by ``radius`` in units of the panel's short side)."""
+        r = radius * min(self.sx, self.sy)
+        cx, cy = (s0 + s1) / 2 * self.sx, (t0 + t1) / 2 * self.sy
+        hx, hy = (s1 - s0) / 2 * self.sx - r, (t1 - t0) / 2 * self.sy - r
+        qx, qy = np.abs(self.X - cx) - hx, np.abs(self.Y - cy) - hy
+        sdf = np.hypot(np.maximum(qx, 0), np.maximum(qy, 0)) + np.minimum(np.maximum(qx, qy), 0) - r
+        return np.clip(0.5 - sdf, 0.0, 1.0)
+
+    def ellipse(self, cs: float, ct: float, rs: float, rt: float) -> np.ndarray:
+        """Coverage of an ellipse centred (cs, ct) with radii (rs, rt), panel units."""
+        ax, ay = rs * self.sx, rt * self.sy
+        dx, dy = self.X - cs * self.sx, self.Y - ct * self.sy
+        k = np.sqrt((dx / ax) ** 2 + (dy / ay) ** 2)
+        grad = np.sqrt((dx / ax**2) ** 2 + (dy / ay**2) ** 2) / np.maximum(k, 1e-9)
+        return np.clip(0.5 - (k - 1.0) / np.maximum(grad, 1e-9), 0.0, 1.0)
+
+    def band(self, a: float, b: float, c: float, half_width: float) -> np.ndarray:
+        """Coverage of the band |a s + b t - c| <= half_width."""
+        f = a * self.X / self.sx + b * self.Y / self.sy - c
+        return np.clip(0.5 - (np.abs(f) - half_width) / np.hypot(a / self.sx, b / self.sy), 0.0, 1.0)
+
+    def dashes(self, rng, s0, s1, rows_t, height, word=(0.05, 0.16), gap=0.03, ragged=True) -> np.ndarray:
+        """Coverage of text-like rows: at each t in ``rows_t`` a line ``height`` tall of dashes (words)
+        whose lengths are drawn from ``word`` (panel units) separated by ``gap``, filling [s0, s1]; with
+        ``ragged`` a row may stop short, like the end of a paragraph."""
+        rows_t = np.atleast_1d(np.asarray(rows_t, dtype=np.float64))
+        if rows_t.size == 0:
+            return np.zeros((len(self.Y), len(self.X[0])))
+        x = self.X[0]  # (W,)
+        table = np.zeros((len(rows_t) + 1, len(x)))  # last row: no text
+        for r in range(len(rows_t)):
+            end = s1 - (rng.uniform(0.0, 0.6) * (s1 - s0) if ragged and rng.random() < 0.3 else 0.0)
+            bounds, s = [], s0
+            while s < end - word[0] / 2:
+                length = min(rng.uniform(*word), end - s)
+                bounds += [s, s + length]
+                s += length + gap * rng.uniform(0.7, 1.3)
+            if not bounds:
+                continue
+            b = np.asarray(bounds) * self.sx
+            idx = np.searchsorted(b, x)
+            left = b[np.clip(idx - 1, 0, len(b) - 1)]
+            right = b[np.clip(idx, 0, len(b) - 1)]
+            dist = np.minimum(np.abs(x - left), np.abs(right - x))
+            inside = (idx % 2) == 1
+            table[r] = np.clip(0.5 + np.where(inside, dist, -dist), 0.0, 1.0)
+        y = self.Y[:, 0]  # (H,)
+        d = np.abs(y[:, None] - rows_t[None, :] * self.sy)  # (H, R)
+        nearest = d.argmin(axis=1)
+        cov_y = np.clip(height * self.sy / 2 + 0.5 - d[np.arange(len(y)), nearest], 0.0, 1.0)
+        nearest[cov_y <= 0] = len(rows_t)
+        return cov_y[:, None] * table[nearest]
+
+
+# --- patterns ------------------------------------------------------------------------------------------
+
+
+def _label(m: Material, size: int, rng: np.random.Generator) -> np.ndarray:
+    base, accent = np.asarray(m.base_color), np.asarray(m.pattern_color)
+    cv = _Canvas(size, max(1, round(m.pattern_scale)), 1, base)
+    ink = _ink(base)
+    # Print texture: a faint vertical gradient and grain of the paper.
+    cv.img *= (1.0 + 0.04 * _noise(rng, size, 0.02, 0.02, 64) + 0.06 * (_uv_grid(size)[1] - 0.45))[..., None]
+    deep = _hsv(accent, value=0.35 * max(colorsys.rgb_to_hsv(*accent)[2], 0.2))
+    # The brand block on the front half: an ellipse, a rounded plate or a badge, with a name inside.
+    front = rng.uniform(0.2, 0.3)
+    shape = rng.integers(3)
+    w, h = rng.uniform(0.13, 0.17), rng.uniform(0.065, 0.08)
+    if shape == 0:
+        logo = cv.ellipse(front, 0.45, w, h)
+    elif shape == 1:
+        logo = cv.rect(front - w, 0.45 - h, front + w, 0.45 + h, radius=0.025)
+    else:
+        logo = np.maximum(cv.ellipse(front, 0.45, h * 1.1, h * 1.1), cv.rect(front - w, 0.42, front + w, 0.48, 0.01))
+    rim = np.clip(np.maximum(logo - cv.ellipse(front, 0.45, w * 0.92, h * 0.86), 0), 0, 1) if shape == 0 else 0
+    cv.paint(logo, accent)
+    cv.paint(rim, deep)
+    name_ink = base if abs(_luma(base) - _luma(accent)) > 0.08 else ink
+    cv.paint(cv.dashes(rng, front - w * 0.7, front + w * 0.7, [0.45], 0.032, (0.04, 0.09), 0.02, False), name_ink)
+    cv.paint(cv.dashes(rng, front - w * 0.8, front + w * 0.8, [0.36, 0.345], 0.008, (0.02, 0.05), 0.012), ink)
+    # A wave band around the label, above or below the brand, in the pattern colour with a thin rim.
+    wave_t = 0.545 if rng.random() < 0.5 else 0.335
+    phase = rng.uniform(0, 2 * np.pi)
+    wave_c = wave_t + 0.012 * np.sin(2 * np.pi * cv.X / cv.sx + phase)
+    dist = np.abs(cv.Y - wave_c * cv.sy)
+    cv.paint(np.clip(0.012 * cv.sy + 0.5 - dist, 0, 1), accent)
+    cv.paint(np.clip(0.003 * cv.sy + 0.5 - np.abs(dist - 0.017 * cv.sy), 0, 1), deep)
+    # The back: ingredient lines and a barcode on a light plate.
+    rows = np.arange(0.62, 0.14, -0.017)
+    rows = rows[np.abs(rows - wave_t) > 0.03]
+    cv.paint(cv.dashes(rng, 0.56, 0.93, rows, 0.007, (0.015, 0.06), 0.01), ink)
+    bx, by = rng.uniform(0.72, 0.8), 0.39
+    plate = cv.rect(bx - 0.01, by - 0.032, bx + 0.11, by + 0.032, 0.005)
+    cv.paint(plate, np.array([0.9, 0.9, 0.88]))
+    bars = cv.dashes(rng, bx, bx + 0.1, [by + 0.004], 0.045, (0.0015, 0.005), 0.0025, False)
+    cv.paint(bars * plate, np.array([0.01, 0.01, 0.01]))
+    return cv.img
+
+
+def _print(m: Material, size: int, rng: np.random.Generator) -> np.ndarray:
+    base, accent = np.asarray(m.base_color), np.asarray(m.pattern_color)
+    k = max(1, int(m.pattern_scale))
+    cv = _Canvas(size, 3 * k, 2 * k, base)
+    cv.img *= (1.0 + 0.08 * (cv.Y / cv.sy - 0.5) + 0.03 * _noise(rng, size, 0.03, 0.03, 64))[..., None]
+    ink = _ink(base)
+    shift = rng.choice([-0.1, 0.1, 0.5])
+    second = _hsv(accent, hue_shift=shift, sat=0.8, value=float(np.clip(colorsys.rgb_to_hsv(*accent)[2], 0.3, 0.8)))
+    title_ink = base if abs(_luma(base) - _luma(accent)) > 0.08 else ink
+    layout = rng.integers(3)
+    if layout == 0:  # a big disc with a ring, the title under it
+        cs, r = rng.uniform(0.42, 0.58), rng.uniform(0.24, 0.3)
+        cv.paint(cv.ellipse(cs, 0.6, r, r), accent)
+        cv.paint(cv.ellipse(cs, 0.6, r * 0.66, r * 0.66), second)
+        cv.paint(cv.ellipse(cs, 0.6, r * 0.5, r * 0.5), accent)
+        cv.paint(cv.dashes(rng, cs - 0.15, cs + 0.15, [0.6], 0.07, (0.06, 0.14), 0.035, False), title_ink)
+        text = (0.15, 0.85, [0.21, 0.14])
+    elif layout == 1:  # a diagonal band at 45 degrees in panel units: seamless from panel to panel
+        c = rng.uniform(0.0, 1.0)
+        f = cv.Y / cv.sy - cv.X / cv.sx - c
+        fw, g = np.abs((f + 0.5) % 1.0 - 0.5), np.hypot(1 / cv.sx, 1 / cv.sy)  # |f| and its texel gradient
+        cv.paint(np.clip(0.5 - (fw - 0.14) / g, 0, 1), accent)
+        cv.paint(np.clip(0.5 - (np.abs(fw - 0.2) - 0.022) / g, 0, 1), second)
+        cv.paint(cv.ellipse(0.5, 0.5, 0.16, 0.16), second)
+        cv.paint(cv.ellipse(0.5, 0.5, 0.12, 0.12), base)
+        cv.paint(cv.dashes(rng, 0.42, 0.58, [0.5], 0.06, (0.05, 0.08), 0.03, False), ink)
+        text = (0.1, 0.9, [])
+    else:  # a header bar round the panel with the title inside, a block lower right
+        cv.paint(cv.rect(-0.01, 0.64, 1.01, 0.86), accent)
+        cv.paint(cv.rect(-0.01, 0.6, 1.01, 0.625), second)
+        cv.paint(cv.dashes(rng, 0.15, 0.85, [0.75], 0.09, (0.12, 0.26), 0.05, False), title_ink)
+        cv.paint(cv.rect(0.58, 0.14, 0.88, 0.48, radius=0.05), second)
+        cv.paint(cv.ellipse(0.73, 0.31, 0.1, 0.1), accent)
+        text = (0.12, 0.5, [0.44, 0.36, 0.28, 0.2])
+    cv.paint(cv.dashes(rng, text[0], text[1], text[2], 0.035, (0.05, 0.14), 0.035), ink)
+    return cv.img
+
+
+def _wood(m: Material, size: int, rng: np.random.Generator) -> np.ndarray:
+    base, grain = np.asarray(m.base_color), np.asarray(m.pattern_color)
+    n = 3 * max(1, round(m.pattern_scale))  # growth lines per UV unit across u
+    u, v = _uv_grid(size)
+    # Growth lines: the phase grows n per unit of u; a warp slow along v (the grain) bends and
+    # spaces them unevenly. n is an integer so the texture wraps round a lathe's seam.
+    warp = 0.9 * _noise(rng, size, 0.6 / n, 0.12) + 0.35 * _noise(rng, size, 0.25 / n, 0.04)
+    phase = n * u + warp
+    g = phase % 1.0
+    # Latewood: darkening gradually through the ring then an abrupt edge; smoothed by a texel.
+    edge = np.clip((1.0 - g) * n * size / 1.5, 0.0, 1.0)
+    ring = g**4 * edge
+    fibre = _noise(rng, size, 0.0025, 0.06, 256)
+    tone = _noise(rng, size, 0.3, 0.3, 32)
+    t = np.clip(0.75 * ring + 0.12 * fibre + 0.08 * tone + 0.1, 0.0, 1.0)
+    image = base + (grain - base) * t[..., None]
+    # Two near-equal wood colours would hide the grain: darken the latewood as well then.
+    weak = float(np.clip(1.0 - abs(_luma(grain) - _luma(base)) / (0.3 * max(_luma(base), 1e-3)), 0.0, 1.0))
+    return image * (1.0 - 0.35 * weak * ring - 0.06 * weak * fibre)[..., None]
+
+
+def _speckle(m: Material, size: int, rng: np.random.Generator) -> np.ndarray:
+    base, dot = np.asarray(m.base_color), np.asarray(m.pattern_color)
+    u, v = _uv_grid(size)
+    mottle = _noise(rng, size, 0.025, 0.05, 64)
+    img = base + (dot - base) * np.clip(0.18 + 0.12 * mottle, 0.0, 0.5)[..., None]
+    img *= (1.0 + 0.035 * _noise(rng, size, 0.004, 0.008, 256))[..., None]
+    # Dots in rows of v; a row has columns in proportion to the sphere's circumference there.
+    n_rows = max(1, round(m.pattern_scale))
+    row_v = (np.arange(n_rows) + 0.5) / n_rows
+    n_cols = np.maximum(1, np.round(2 * n_rows * np.sin(np.pi * row_v))).astype(np.int64)
+    c_max = int(n_cols.max())
+    frac = np.exp(rng.uniform(np.log(0.07), np.log(0.25), (n_rows, c_max)))  # radius / cell size
+    ju = rng.uniform(frac, 1 - frac)
+    jv = rng.uniform(frac, 1 - frac)
+    strength = rng.uniform(0.45, 1.0, (n_rows, c_max)) * (rng.random((n_rows, c_max)) < 0.85)
+    ri = np.clip((v[:, 0] * n_rows).astype(np.int64), 0, n_rows - 1)  # (H,)
+    cu = u * n_cols[ri][:, None]  # (H, W) column coordinate
+    ci = np.minimum(cu.astype(np.int64), n_cols[ri][:, None] - 1)
+    fu = cu - ci  # position in the cell, 0..1
+    fv = (v * n_rows - ri[:, None])  # (H, 1)
+    rows = ri[:, None]
+    k = np.hypot((fu - ju[rows, ci]) / frac[rows, ci], (fv - jv[rows, ci]) / frac[rows, ci])
+    radius_texels = frac[rows, ci] * np.minimum(size / n_cols[ri][:, None], size / n_rows)
+    coverage = np.clip(0.5 + (1.0 - k) * np.maximum(radius_texels, 0.75), 0.0, 1.0) * strength[rows, ci]
+    return img + (dot - img) * coverage[..., None]
+
+
+def _pages(m: Material, size: int, rng: np.random.Generator) -> np.ndarray:
+    base, line = np.asarray(m.base_color), np.asarray(m.pattern_color)
+    n = max(1, round(m.pattern_scale))
+    u, v = _uv_grid(size)
+    main = (np.arange(n) + 0.5 + rng.uniform(-0.2, 0.2, n)) / n
+    faint = rng.random(3 * n)
+    centres = np.concatenate([main, faint])
+    weight = np.concatenate([rng.uniform(0.55, 1.0, n), rng.uniform(0.15, 0.4, 3 * n)])
+    sigma = np.concatenate([np.full(n, 0.1 / n), np.full(3 * n, 0.05 / n)])
+    sigma = np.maximum(sigma, 0.45 / size)
+    d = (v - centres[None, :] + 0.5) % 1.0 - 0.5  # (H, L), periodic in v
+    profile = np.clip((weight * np.exp(-0.5 * (d / sigma) ** 2)).sum(axis=1), 0.0, 1.0)  # (H, 1)
+    along = 1.0 + 0.3 * _noise(rng, size, 0.08, 0.3 / n, 128)
+    t = np.clip(profile[:, None] * along + 0.04 * _noise(rng, size, 0.05, 0.5 / n), 0.0, 1.0)
+    return base + (line - base) * t[..., None]
+
+
+def _screen(m: Material, size: int, rng: np.random.Generator) -> np.ndarray:
+    glass, hue = np.asarray(m.base_color), np.asarray(m.pattern_color)
+    cv = _Canvas(size, _BOX_TILES[0], _BOX_TILES[1], glass, margin=_BOX_MARGIN)
+    mm_s, mm_t = 1 / 150.0, 1 / 72.0  # a typical phone face: 150 mm along u (s), 72 mm along v (t)
+    u, v = _uv_grid(size)
+    c1 = _hsv(hue, sat=0.75, value=0.55)
+    c2 = _hsv(hue, hue_shift=rng.uniform(0.12, 0.35) * rng.choice([-1, 1]), sat=0.8, value=0.35)
+    c3 = _hsv(hue, hue_shift=0.5, sat=0.5, value=0.08)
+    s, t = cv.X / cv.sx, cv.Y / cv.sy
+    blob = _noise(rng, size, 0.03, 0.04, 64)
+    home = rng.random() < 0.7
+    if home:  # wallpaper: a soft diagonal gradient with blurred blobs
+        g = np.clip(0.55 * s + 0.45 * t + 0.15 * blob, 0, 1)[..., None]
+        wall = c3 + (c1 - c3) * g + (c2 - c1) * np.clip(0.5 + 0.4 * blob, 0, 1)[..., None] * g
+    else:  # a photo: sky towards +s, a horizon line and darker ground with texture
+        horizon = 0.45 + 0.05 * blob
+        sky = _hsv(hue, hue_shift=rng.uniform(-0.1, 0.1), sat=0.45, value=0.6)
+        ground = _hsv(hue, hue_shift=0.3, sat=0.6, value=0.18)
+        up = _smoothstep(-0.01, 0.01, s - horizon)[..., None]
+        detail = (1 + 0.35 * _noise(rng, size, 0.004, 0.01, 256))[..., None]
+        wall = (ground * detail) * (1 - up) + (sky * (0.7 + 0.3 * np.clip(s, 0, 1)[..., None])) * up
+    display = cv.rect(6 * mm_s, 4.5 * mm_t, 1 - 6 * mm_s, 1 - 4.5 * mm_t, radius=0.09)
+    cv.img = cv.img + (wall - cv.img) * display[..., None]
+    white = np.array([0.85, 0.85, 0.85])
+    # Status bar at the +s end: clock on one side, signal and battery on the other.
+    sb = 1 - 11 * mm_s
+    cv.paint(cv.rect(sb - 1.6 * mm_s, 1 - 17 * mm_t, sb + 1.6 * mm_s, 1 - 8 * mm_t, 0.01), white)  # clock
+    cv.paint(cv.rect(sb - 1.6 * mm_s, 8 * mm_t, sb + 1.6 * mm_s, 15 * mm_t, 0.01), white)
+    for k in range(4):
+        cv.paint(cv.rect(sb - 1.6 * mm_s, (18 + 2.2 * k) * mm_t, sb + (-1.0 + 0.8 * k) * mm_s,
+                         (19.4 + 2.2 * k) * mm_t), white)  # fmt: skip
+    if home:
+        n_rows = int(rng.integers(4, 7))
+        hues = rng.random((n_rows + 1, 4))
+        for r in range(n_rows + 1):
+            dock = r == n_rows
+            cs = 19 * mm_s if dock else (126 - 19 * r) * mm_s
+            for c in range(4):
+                ct = (11 + 16.7 * c) * mm_t
+                if not dock and rng.random() < 0.15:
+                    continue
+                colour = _hsv((1, 0, 0), hue_shift=hues[r, c], sat=rng.uniform(0.5, 0.9), value=rng.uniform(0.35, 0.8))
+                cv.paint(cv.rect(cs - 5.5 * mm_s, ct - 5.5 * mm_t, cs + 5.5 * mm_s, ct + 5.5 * mm_t, 0.035), colour)
+                glyph = rng.integers(3)
+                if glyph == 0:
+                    cv.paint(cv.ellipse(cs, ct, 2.6 * mm_s, 2.6 * mm_t), white)
+                elif glyph == 1:
+                    cv.paint(cv.rect(cs - 2.5 * mm_s, ct - 3 * mm_t, cs + 2.5 * mm_s, ct + 3 * mm_t, 0.01), white)
+                if not dock:
+                    cv.paint(0.7 * cv.rect(cs - 8.2 * mm_s, ct - 3.5 * mm_t, cs - 7.4 * mm_s, ct + 3.5 * mm_t), white)
+        cv.paint(cv.ellipse(30 * mm_s, 33 * mm_t, 0.8 * mm_s, 0.8 * mm_t), white)
+        cv.paint(0.5 * cv.ellipse(30 * mm_s, 39 * mm_t, 0.8 * mm_s, 0.8 * mm_t), white)
+    # Home indicator near the -s end.
+    cv.paint(cv.rect(8 * mm_s, 26 * mm_t, 9 * mm_s, 46 * mm_t, 0.01), white)
+    # A faint reflection across the glass.
+    gloss = 0.03 * _smoothstep(0.3, 0.0, np.abs(s - 0.7 * t - 0.2))
+    return cv.img + gloss[..., None]
+
+
+def _stripes(m: Material, size: int, rng: np.random.Generator) -> np.ndarray:
+    base, band = np.asarray(m.base_color), np.asarray(m.pattern_color)
+    n = max(1, round(m.pattern_scale))
+    duty = rng.uniform(0.3, 0.5)
+    u, v = _uv_grid(size)
+    d = np.abs((u * n) % 1.0 - 0.5) / n  # UV distance from the middle of the period
+    coverage = np.clip((duty / (2 * n) - d) * size + 0.5, 0.0, 1.0)
+    return base + (band - base) * np.broadcast_to(coverage, (size, size))[..., None]
+
+
+_DRAW = {"label": _label, "print": _print, "wood": _wood, "speckle": _speckle, "pages": _pages,
+         "screen": _screen, "stripes": _stripes}  # fmt: skip
+assert set(_DRAW) | {"plain"} == set(PATTERNS), "every pattern needs a drawing function"

@@ -1,0 +1,1 @@
+"""Scene sampling: ``(root seed, sample index, config) -> SceneSpec``; numpy only, never bpy, pyrender, ray or torch."""

@@ -1,0 +1,171 @@
+"""Background images behind the hand and object: procedural scenes by id, or photos from a user folder; numpy,
+scipy and Pillow only, never bpy, pyrender, ray or torch.
+
+``procedural_background(id, width, height)`` is a pure function of its arguments. Its generators live in
+``handsynth.scene.textures``; this module picks one per id, then adds what every photograph has: uneven
+lighting, vignetting, a white-balance cast, sometimes defocus, and sensor noise.
+"""
+
+import os
+from collections import OrderedDict
+from pathlib import Path
+
+import numpy as np
+from scipy import ndimage
+
+from handsynth.errors import UserError
+from handsynth.scene import textures
+
+NUM_PROCEDURAL_BACKGROUNDS = 1000
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
+_SALT = 0x6B67_B9A1  # separates these streams from every other use of the id as a seed
+
+# kind -> (generator, relative frequency, whether the surface may be photographed slightly out of focus)
+GENERATORS = {
+    "wood": (textures.wood, 1.4, True),
+    "fabric": (textures.fabric, 1.0, True),
+    "marble": (textures.marble, 0.7, True),
+    "stone": (textures.stone, 0.6, True),
+    "wall": (textures.wall, 1.1, True),
+    "tiles": (textures.tiles, 0.8, True),
+    "bricks": (textures.bricks, 0.6, True),
+    "carpet": (textures.carpet, 0.6, True),
+    "paper": (textures.paper, 0.6, True),
+    "concrete": (textures.concrete, 0.7, True),
+    "indoor": (textures.indoor, 1.4, False),
+    "shelves": (textures.shelves, 0.9, False),
+    "foliage": (textures.foliage, 0.8, False),
+}
+BACKGROUND_KINDS = tuple(GENERATORS)
+_KIND_P = np.array([g[1] for g in GENERATORS.values()]) / sum(g[1] for g in GENERATORS.values())
+
+
+def _check_id(background_id: int) -> int:
+    if not 0 <= int(background_id) < NUM_PROCEDURAL_BACKGROUNDS or int(background_id) != background_id:
+        raise ValueError(f"background_id {background_id!r} is not in [0, {NUM_PROCEDURAL_BACKGROUNDS})")
+    return int(background_id)
+
+
+def background_kind(background_id: int) -> str:
+    """The generator kind (one of ``BACKGROUND_KINDS``) that draws procedural background ``background_id``."""
+    rng = np.random.default_rng([_check_id(background_id), _SALT])
+    return BACKGROUND_KINDS[int(rng.choice(len(BACKGROUND_KINDS), p=_KIND_P))]
+
+
+def procedural_background(background_id: int, width: int, height: int) -> np.ndarray:
+    """Procedural background ``background_id`` in [0, NUM_PROCEDURAL_BACKGROUNDS) -> (height, width, 3) uint8 sRGB.
+
+    A pure function of its arguments: byte-identical across calls and processes. Content scales with the
+    image (the longer side always spans the same scene), so one id looks alike at every resolution.
+    """
+    background_id = _check_id(background_id)
+    if width < 1 or height < 1:
+        raise ValueError(f"background size must be positive, got {width}x{height}")
+    rng = np.random.default_rng([background_id, _SALT])
+    kind = BACKGROUND_KINDS[int(rng.choice(len(BACKGROUND_KINDS), p=_KIND_P))]
+    generator, _, may_defocus = GENERATORS[kind]
+    frame = textures.Frame(height, width)
+    img = generator(rng, frame)  # (H, W, 3) float32
+    img = _photograph(rng, np.random.default_rng([background_id, _SALT, 1]), frame, img, may_defocus)
+    return (np.clip(img, 0.0, 1.0) * 255 + 0.5).astype(np.uint8)
+
+
+def _photograph(rng: np.random.Generator, pixel_rng: np.random.Generator, f: textures.Frame, img: np.ndarray,
+                may_defocus: bool) -> np.ndarray:
+    """Light falloff, vignette, white balance, defocus and sensor noise on (H, W, 3) float32 -> same shape."""
+    angle, slope, vignette, cast, cool = rng.uniform(0, 2 * np.pi), rng.uniform(0.0, 0.5), *rng.random(3)
+    gx, gy = np.float32(np.cos(angle) * slope), np.float32(np.sin(angle) * slope)
+    r2 = (f.y - 0.5) ** 2 + (f.x - 0.5) ** 2
+    light = 1 + gx * (f.x - 0.5) + gy * (f.y - 0.5) - np.float32(0.8 * vignette**2) * r2
+    balance = 1 + np.float32(0.06 * cast) * np.array([1, 0, -1], np.float32) * np.float32(1 if cool < 0.7 else -1)
+    img = img * light[..., None] * balance
+    blur_px = rng.uniform(0.5, 2.0) * 320 * f.px
+    if may_defocus and rng.random() < 0.25 and blur_px > 0.4:
+        img = ndimage.gaussian_filter(img, (blur_px, blur_px, 0), truncate=2.0)
+    sigma = np.float32(rng.uniform(0.004, 0.02))
+    grain = pixel_rng.standard_normal((f.height, f.width), dtype=np.float32) * sigma
+    chroma = pixel_rng.standard_normal((f.height, f.width, 3), dtype=np.float32) * (sigma * np.float32(0.3))
+    return img + (grain[..., None] + chroma) * np.sqrt(np.clip(img, 0.02, 1.0))
+
+
+class FolderBackgrounds:
+    """Background photos found (recursively) in a user folder, sampled as random crops.
+
+    Files are listed once, sorted by relative path; hidden files and folders (names starting with ".")
+    are skipped. Images larger than ``max_side_px`` are reduced once when decoded, and the last
+    ``cache_size`` decoded images are kept, so repeated ids are fast.
+    """
+
+    def __init__(self, path: str | os.PathLike, *, max_side_px: int = 1024, cache_size: int = 64):
+        self.root = Path(path)
+        if not self.root.exists():
+            raise UserError(f"background folder {str(self.root)!r} does not exist")
+        if not self.root.is_dir():
+            raise UserError(f"background folder {str(self.root)!r} is not a directory")
+        if not os.access(self.root, os.R_OK | os.X_OK):
+            raise UserError(f"background folder {str(self.root)!r} is not readable")
+        self.max_side_px, self.cache_size = max_side_px, cache_size
+        self._files = self._scan()
+        if not self._files:
+            raise UserError(f"background folder {str(self.root)!r} holds no images ({', '.join(IMAGE_EXTENSIONS)})")
+        self._cache: OrderedDict[int, np.ndarray] = OrderedDict()
+
+    def _scan(self) -> list[Path]:
+        def fail(err: OSError):
+            raise UserError(f"cannot read background folder {str(err.filename)!r}: {err.strerror}")
+
+        found = []
+        for folder, dirs, names in os.walk(self.root, onerror=fail):
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            found += [Path(folder, n) for n in names if not n.startswith(".") and n.lower().endswith(IMAGE_EXTENSIONS)]
+        return sorted(found, key=lambda p: p.relative_to(self.root).as_posix())
+
+    def __len__(self) -> int:
+        return len(self._files)
+
+    def name(self, i: int) -> str:
+        """The relative path (POSIX separators) of image ``i`` inside the folder."""
+        return self._files[i].relative_to(self.root).as_posix()
+
+    def _decoded(self, i: int) -> np.ndarray:
+        """(h, w, 3) uint8 RGB pixels of image ``i``, reduced to ``max_side_px``; cached."""
+        if i in self._cache:
+            self._cache.move_to_end(i)
+            return self._cache[i]
+        from PIL import Image
+
+        path = self._files[i]
+        try:
+            with Image.open(path) as im:
+                im.draft("RGB", (self.max_side_px, self.max_side_px))
+                im = im.convert("RGB")
+                if max(im.size) > self.max_side_px:
+                    im.thumbnail((self.max_side_px, self.max_side_px), Image.Resampling.BOX)
+                pixels = np.asarray(im)
+        except (OSError, ValueError, Image.DecompressionBombError) as err:
+            reason = " ".join(str(err).split())
+            raise UserError(f"cannot read background image {str(path)!r}: {reason}") from None
+        self._cache[i] = pixels
+        if len(self._cache) > self.cache_size:
+            self._cache.popitem(last=False)
+        return pixels
+
+    def image(self, i: int, width: int, height: int, rng: np.random.Generator) -> np.ndarray:
+        """Image ``i`` as a random crop of aspect width/height -> (height, width, 3) uint8 RGB.
+
+        The crop spans 60–100 % of the largest crop of that aspect that fits, at a uniform random position,
+        and is flipped left-right with probability 1/2. Exactly four draws from ``rng``, so the result is
+        the same for the same rng state whatever was decoded or cached before.
+        """
+        from PIL import Image
+
+        scale, fy, fx, flip = rng.uniform(0.6, 1.0), rng.random(), rng.random(), rng.random() < 0.5
+        pixels = self._decoded(i)
+        ih, iw = pixels.shape[:2]
+        ch = scale * min(ih, iw * height / width)
+        cw = ch * width / height
+        top, left = fy * (ih - ch), fx * (iw - cw)
+        im = Image.fromarray(pixels).resize((width, height), Image.Resampling.BILINEAR,
+                                            box=(left, top, left + cw, top + ch))
+        out = np.asarray(im)
+        return np.ascontiguousarray(out[:, ::-1]) if flip else out.copy()

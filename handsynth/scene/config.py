@@ -1,0 +1,278 @@
+"""The resolved configuration of a run: frozen dataclasses, their YAML form and ``--set`` overrides.
+
+numpy-free and light; never imports bpy, pyrender, ray or torch. YAML is only the serialized form: a file
+or an override naming a key that does not exist is a ``UserError`` listing the valid keys.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from handsynth.errors import UserError
+
+CAMERA_PRESETS = ("third_person", "egocentric")
+BACKENDS = ("raster",)  # cycles (Blender) comes next, behind the same interface
+ALL_OBJECTS = "cylindrical,slender,cubical,spherical"
+
+
+@dataclass(frozen=True, kw_only=True)
+class CameraConfig:
+    """Where the camera stands and how much of the picture the hand fills."""
+
+    presets: tuple[str, ...] = CAMERA_PRESETS
+    """Viewpoint presets to draw from: ``third_person`` (anywhere around the hand, mostly from above)
+    and ``egocentric`` (from behind and above the wrist, as a head-mounted camera sees one's own hand)."""
+    preset_weights: tuple[float, ...] = (0.7, 0.3)
+    """Relative frequency of each preset, in the order of ``presets``."""
+    fov_deg: tuple[float, float] = (35.0, 65.0)
+    """Range of the horizontal field of view (degrees); sets the focal length in pixels."""
+    hand_fill: tuple[float, float] = (0.3, 0.7)
+    """Range of the hand's projected size (its longest joint-to-joint extent plus a finger's width)
+    as a fraction of the image width."""
+    max_roll_deg: float = 30.0
+    """Largest roll of the camera about its viewing axis (degrees)."""
+    elevation_deg: tuple[float, float] = (-25.0, 75.0)
+    """Range of the third-person camera's elevation above the horizontal plane (degrees)."""
+    center_jitter: float = 0.12
+    """How far the hand's centre may drift from the image centre, as a fraction of the image width."""
+    min_clearance_m: float = 0.06
+    """Every hand and object vertex is at least this far in front of the camera."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class LightConfig:
+    """Point lamps (two by default, as in HOP) and an optional ambient term."""
+
+    count: int = 2
+    """Number of point lamps."""
+    distance_m: tuple[float, float] = (0.5, 2.0)
+    """Range of each lamp's distance from the hand-object centre."""
+    exposure: tuple[float, float] = (0.5, 1.3)
+    """Range of each lamp's brightness at the centre: the radiance a white diffuse surface facing it
+    would reflect, before tone mapping (the lamp's power in watts follows from its distance)."""
+    temperature_k: tuple[float, float] = (2700.0, 6500.0)
+    """Range of the lamps' colour temperatures (kelvin)."""
+    ambient: tuple[float, float] = (0.04, 0.2)
+    """Range of a uniform ambient (environment) term; (0, 0) turns it off."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class BackgroundConfig:
+    """What is composited behind the hand and object."""
+
+    folder: str | None = None
+    """A folder of images to draw backgrounds from; ``None`` uses the procedural generator."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class RenderConfig:
+    """The renderer backend and its quality settings."""
+
+    backend: str = "raster"
+    """Renderer backend: ``raster`` (pyrender over EGL, fast)."""
+    samples: int = 32
+    """Path-tracing samples per pixel (cycles)."""
+    denoise: bool = True
+    """Denoise the path-traced image (cycles)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class SceneConfig:
+    """Everything that decides what a sample looks like."""
+
+    objects: str = ALL_OBJECTS
+    """Object categories, their aliases (cylinder, bar, box, sphere...) or family names, comma-separated."""
+    sides: tuple[str, ...] = ("right",)
+    """Hand sides to draw from (right, left)."""
+    subjects: tuple[str, ...] = ()
+    """Named subjects to draw from (f01..f05, m01..m05); empty means all ten."""
+    width: int = 320
+    """Image width in pixels."""
+    height: int = 320
+    """Image height in pixels."""
+    renders_per_grasp: int = 8
+    """Consecutive samples that share one synthesized grasp, each with its own camera, lights and
+    background (grasp synthesis costs about 0.3 s; rendering about 0.03 s)."""
+    skin_jitter: float = 0.06
+    """Largest relative change of the subject's skin albedo per sample (brightness and redness)."""
+    camera: CameraConfig = field(default_factory=CameraConfig)
+    lights: LightConfig = field(default_factory=LightConfig)
+    background: BackgroundConfig = field(default_factory=BackgroundConfig)
+    render: RenderConfig = field(default_factory=RenderConfig)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunConfig:
+    """One ``handsynth render`` run: how many samples, from which root seed, how they are stored."""
+
+    seed: int = 0
+    """Root seed: sample ``i`` is a pure function of ``(seed, i, scene)``."""
+    n: int = 100
+    """Number of samples."""
+    shard_size: int = 100
+    """Samples per shard directory."""
+    scene: SceneConfig = field(default_factory=SceneConfig)
+
+
+def to_dict(config) -> dict:
+    """The plain-data (YAML/JSON-ready) form of a config dataclass; tuples become lists."""
+    out = {}
+    for f in dataclasses.fields(config):
+        value = getattr(config, f.name)
+        if dataclasses.is_dataclass(value):
+            value = to_dict(value)
+        elif isinstance(value, tuple):
+            value = list(value)
+        out[f.name] = value
+    return out
+
+
+def to_yaml(config) -> str:
+    """The YAML text of a config (keys in declaration order)."""
+    import yaml
+
+    return yaml.safe_dump(to_dict(config), sort_keys=False, default_flow_style=None)
+
+
+def _coerce(value, hint, key: str):
+    """``value`` converted to the type ``hint`` of field ``key``, or a UserError."""
+    origin = typing.get_origin(hint)
+    if origin in (types.UnionType, typing.Union):
+        options = typing.get_args(hint)
+        if value is None and type(None) in options:
+            return None
+        hint = next(o for o in options if o is not type(None))
+        origin = typing.get_origin(hint)
+    if origin is tuple:
+        args = typing.get_args(hint)
+        if isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        if not isinstance(value, (list, tuple)):
+            raise UserError(f"{key} must be a list, got {value!r}")
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_coerce(v, args[0], key) for v in value)
+        if len(value) != len(args):
+            raise UserError(f"{key} must have {len(args)} values, got {value!r}")
+        return tuple(_coerce(v, a, key) for v, a in zip(value, args, strict=True))
+    if hint is bool:
+        if isinstance(value, bool):
+            return value
+        raise UserError(f"{key} must be true or false, got {value!r}")
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise UserError(f"{key} must be an integer, got {value!r}")
+        return value
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise UserError(f"{key} must be a number, got {value!r}")
+        return float(value)
+    if hint is str:
+        if not isinstance(value, str):
+            raise UserError(f"{key} must be a string, got {value!r}")
+        return value
+    raise TypeError(f"unsupported config type {hint} for {key}")
+
+
+def _replace(config, data: dict, prefix: str = ""):
+    """A copy of ``config`` with the (nested) values of ``data``; unknown keys are UserErrors."""
+    if not isinstance(data, dict):
+        raise UserError(f"{prefix.rstrip('.') or 'the config'} must be a mapping, got {data!r}")
+    hints = typing.get_type_hints(type(config))
+    names = [f.name for f in dataclasses.fields(config)]
+    changes = {}
+    for key, value in data.items():
+        if key not in names:
+            raise UserError(f"unknown config key '{prefix}{key}'; valid: {', '.join(prefix + n for n in names)}")
+        current = getattr(config, key)
+        if dataclasses.is_dataclass(current):
+            changes[key] = _replace(current, value, f"{prefix}{key}.")
+        else:
+            changes[key] = _coerce(value, hints[key], prefix + key)
+    return dataclasses.replace(config, **changes)
+
+
+def from_dict(data: dict, base: RunConfig | None = None) -> RunConfig:
+    """A RunConfig from plain data (as read from YAML), on top of ``base`` (default: the defaults)."""
+    config = _replace(RunConfig() if base is None else base, data)
+    check(config)
+    return config
+
+
+def load_yaml(path: str | Path, base: RunConfig | None = None) -> RunConfig:
+    """Read a YAML config file (a full or partial RunConfig)."""
+    import yaml
+
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as error:
+        raise UserError(f"cannot read config file {path}: {error.strerror}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise UserError(f"config file {path} is not valid YAML: {str(error).splitlines()[0]}") from None
+    return from_dict(data or {}, base)
+
+
+def apply_overrides(config: RunConfig, overrides: list[str]) -> RunConfig:
+    """Apply ``key=value`` overrides (``scene.camera.fov_deg=[40, 50]``; values are YAML)."""
+    import yaml
+
+    for item in overrides:
+        key, sep, text = item.partition("=")
+        if not sep or not key.strip():
+            raise UserError(f"--set expects key=value, got '{item}'")
+        try:
+            value = yaml.safe_load(text)
+        except yaml.YAMLError:
+            raise UserError(f"--set {key}: cannot parse value '{text}'") from None
+        nested: dict = {}
+        cursor = nested
+        parts = key.strip().split(".")
+        for part in parts[:-1]:
+            cursor = cursor.setdefault(part, {})
+        cursor[parts[-1]] = value
+        config = _replace(config, nested)
+    check(config)
+    return config
+
+
+def check(config: RunConfig) -> None:
+    """Raise a UserError naming the first value out of its valid range."""
+    from handsynth.hand.rig import SIDES
+
+    scene = config.scene
+    if config.n < 1:
+        raise UserError(f"n must be at least 1, got {config.n}")
+    if config.shard_size < 1:
+        raise UserError(f"shard_size must be at least 1, got {config.shard_size}")
+    if not 8 <= scene.width <= 8192 or not 8 <= scene.height <= 8192:
+        raise UserError(f"resolution must be 8..8192 pixels, got {scene.width}x{scene.height}")
+    if not scene.sides or any(s not in SIDES for s in scene.sides):
+        raise UserError(f"sides must name {' or '.join(SIDES)}, got {','.join(scene.sides) or 'nothing'}")
+    if scene.renders_per_grasp < 1:
+        raise UserError(f"scene.renders_per_grasp must be at least 1, got {scene.renders_per_grasp}")
+    cam = scene.camera
+    if not cam.presets or any(p not in CAMERA_PRESETS for p in cam.presets):
+        raise UserError(f"scene.camera.presets must name {', '.join(CAMERA_PRESETS)}, got {list(cam.presets)}")
+    if len(cam.preset_weights) != len(cam.presets) or min(cam.preset_weights) < 0 or sum(cam.preset_weights) <= 0:
+        raise UserError("scene.camera.preset_weights needs one non-negative weight per preset")
+    ranges = {"scene.camera.fov_deg": (cam.fov_deg, 5.0, 150.0), "scene.camera.hand_fill": (cam.hand_fill, 0.02, 3.0),
+              "scene.camera.elevation_deg": (cam.elevation_deg, -90.0, 90.0),
+              "scene.lights.distance_m": (scene.lights.distance_m, 0.05, 100.0),
+              "scene.lights.exposure": (scene.lights.exposure, 0.0, 100.0),
+              "scene.lights.temperature_k": (scene.lights.temperature_k, 1000.0, 40000.0),
+              "scene.lights.ambient": (scene.lights.ambient, 0.0, 10.0)}  # fmt: skip
+    for key, ((lo, hi), low, high) in ranges.items():
+        if not low <= lo <= hi <= high:
+            raise UserError(f"{key} must be an increasing range within [{low:g}, {high:g}], got [{lo:g}, {hi:g}]")
+    if scene.lights.count < 0 or scene.lights.count > 8:
+        raise UserError(f"scene.lights.count must be 0..8, got {scene.lights.count}")
+    if scene.render.backend not in BACKENDS:
+        raise UserError(f"unknown backend '{scene.render.backend}'; valid: {', '.join(BACKENDS)}")
+    if scene.render.samples < 1:
+        raise UserError(f"scene.render.samples must be at least 1, got {scene.render.samples}")

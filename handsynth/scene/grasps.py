@@ -1,0 +1,187 @@
+"""The grasps a run draws from, and the meshes every renderer needs for one: hand parts, a forearm that
+reaches out of the picture, the object. numpy only; never bpy, pyrender, ray or torch.
+
+A grasp is expensive (about 0.3 s) and is shared by ``renders_per_grasp`` consecutive samples, each
+with its own camera, lights and background, as ObMan and HUP-3D render several views of one grasp.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+
+from handsynth.conventions import FINGER_JOINTS
+from handsynth.grasp.quality import FOREARM, PALM, bone_groups
+from handsynth.grasp.synthesis import Grasp, sample_grasp
+from handsynth.hand.export import vertex_albedo_linear
+from handsynth.hand.rig import HandRig
+from handsynth.hand.shape import BONE_INDEX
+from handsynth.hand.template import LABEL_FOREARM
+
+# Part ids drawn into the renderers' part map (0 is background): one per finger, palm, forearm, object.
+PART_THUMB, PART_PALM, PART_FOREARM, PART_OBJECT = 1, 6, 7, 8
+PART_NAMES = ("background", "thumb", "index", "middle", "ring", "little", "palm", "forearm", "object")
+HAND_PARTS = (1, 2, 3, 4, 5, 6)  # label "hand" in seg.png; PART_FOREARM is "forearm", PART_OBJECT "object"
+
+FOREARM_EXTENSION_M = 0.6  # leaves the picture at every framing the camera sampler allows
+_ARM_SEGMENTS, _ARM_RINGS = 24, 6
+
+
+def joint_parts() -> tuple[frozenset[int], ...]:
+    """For each of the 21 joints, the parts whose skin may be the first surface in front of it when
+    the joint counts as visible: its own finger, plus the palm at the knuckles and thumb base, and the
+    palm or forearm at the wrist."""
+    allowed = [frozenset({PART_PALM, PART_FOREARM})]
+    for f, joints in enumerate(FINGER_JOINTS.values()):
+        finger = PART_THUMB + f
+        for k, _ in enumerate(joints):
+            base = k == 0 or (f == 0 and k == 1)  # MCP knuckles; the thumb's CMC and MCP
+            allowed.append(frozenset({finger, PART_PALM}) if base else frozenset({finger}))
+    return tuple(allowed)
+
+
+def _face_parts(rig: HandRig) -> np.ndarray:
+    """(F,) part id of every hand face: its vertices' dominant bone's finger, palm or forearm."""
+    finger, _ = bone_groups()
+    code = finger[rig.template.weights.argmax(axis=1)]
+    code = np.where(rig.template.labels == LABEL_FOREARM, FOREARM, np.where(code == FOREARM, PALM, code))
+    part = np.where(code == FOREARM, PART_FOREARM, np.where(code == PALM, PART_PALM, PART_THUMB + code))
+    faces = rig.faces
+    p0, p1, p2 = part[faces[:, 0]], part[faces[:, 1]], part[faces[:, 2]]
+    return np.where(p1 == p2, p1, p0).astype(np.int64)
+
+
+def forearm_extension(rig: HandRig, bones: np.ndarray, length_m: float = FOREARM_EXTENSION_M):
+    """A closed, slightly widening elliptic tube continuing the rig's forearm stub towards the elbow.
+
+    Args:
+        rig: the hand rig (its skeleton gives the stub's radii).
+        bones: (B, 4, 4) posed bone transforms in the output frame (``PosedHand.bone_transforms``).
+    Returns:
+        vertices (N, 3) float64 and faces (M, 3) int64, outward winding in the output frame.
+    """
+    b = BONE_INDEX["lowerarm02"]
+    r_elbow = float(rig.skeleton.radii[b, 0])
+    ring = np.linspace(0.0, 2.0 * np.pi, _ARM_SEGMENTS, endpoint=False)
+    # Start 3 cm inside the stub so the seam is hidden in its skin; the far end is capped.
+    xs = np.linspace(0.03, -length_m, _ARM_RINGS)
+    widen = 1.0 + 0.18 * np.clip(-xs / length_m, 0.0, 1.0)
+    radius = 0.97 * r_elbow * widen
+    local = np.stack([np.repeat(xs, _ARM_SEGMENTS),
+                      (radius[:, None] * np.cos(ring)[None]).ravel(),
+                      (0.78 * radius[:, None] * np.sin(ring)[None]).ravel()], axis=1)  # fmt: skip
+    local = np.vstack([local, [[xs[-1], 0.0, 0.0]]])
+    faces = []
+    for k in range(_ARM_RINGS - 1):
+        a = k * _ARM_SEGMENTS + np.arange(_ARM_SEGMENTS)
+        c = k * _ARM_SEGMENTS + (np.arange(_ARM_SEGMENTS) + 1) % _ARM_SEGMENTS
+        faces += [np.stack([a, a + _ARM_SEGMENTS, c], 1), np.stack([c, a + _ARM_SEGMENTS, c + _ARM_SEGMENTS], 1)]
+    last = (_ARM_RINGS - 1) * _ARM_SEGMENTS + np.arange(_ARM_SEGMENTS)
+    nxt = (_ARM_RINGS - 1) * _ARM_SEGMENTS + (np.arange(_ARM_SEGMENTS) + 1) % _ARM_SEGMENTS
+    faces.append(np.stack([last, np.full(_ARM_SEGMENTS, len(local) - 1), nxt], 1))
+    faces = np.concatenate(faces).astype(np.int64)
+    T = bones[b]
+    vertices = local @ T[:3, :3].T + T[:3, 3]
+    if np.linalg.det(T[:3, :3]) < 0:  # a left hand's bones are reflections: keep the winding outward
+        faces = faces[:, ::-1].copy()
+    return vertices, faces
+
+
+@dataclass(frozen=True, eq=False)
+class GraspScene:
+    """One grasp and its geometry in the object frame, shared by the samples rendered from it.
+
+    Attributes:
+        index: the grasp's number in the run (``sample index // renders_per_grasp``).
+        grasp: the synthesized grasp (object, subject, side, pose, quality).
+        hand_vertices: (V, 3) float64 skinned hand (with the forearm stub) in the object frame.
+        hand_normals: (V, 3) float64 unit vertex normals.
+        hand_faces: (F, 3) int64.
+        hand_face_parts: (F,) int64 part id of each face (``PART_NAMES``).
+        hand_albedo: (V, 3) float64 linear skin albedo of the subject.
+        arm_vertices, arm_faces: the forearm extension (part ``PART_FOREARM``), same albedo as the forearm.
+        arm_albedo: (3,) linear albedo of the forearm.
+        object_normals: (N, 3) float64 unit vertex normals of ``grasp.object.vertices``.
+        joints: (21, 3) float64 joints in the object frame, standard order.
+        forearm_dir: (3,) unit direction from the elbow towards the wrist, object frame.
+        dorsal_dir: (3,) unit direction out of the back of the hand, object frame.
+    """
+
+    index: int
+    grasp: Grasp
+    hand_vertices: np.ndarray
+    hand_normals: np.ndarray
+    hand_faces: np.ndarray
+    hand_face_parts: np.ndarray
+    hand_albedo: np.ndarray
+    arm_vertices: np.ndarray
+    arm_faces: np.ndarray
+    arm_albedo: np.ndarray
+    object_normals: np.ndarray
+    joints: np.ndarray
+    forearm_dir: np.ndarray
+    dorsal_dir: np.ndarray
+
+    @classmethod
+    def build(cls, index: int, grasp: Grasp) -> GraspScene:
+        """Skin the grasp's hand and prepare every mesh a renderer needs."""
+        import trimesh
+
+        rig = HandRig(grasp.subject.shape, grasp.side)
+        posed = grasp.posed_hand(rig)
+        mesh = trimesh.Trimesh(posed.vertices, posed.faces, process=False)
+        arm_v, arm_f = forearm_extension(rig, posed.bone_transforms)
+        obj = grasp.object
+        obj_mesh = trimesh.Trimesh(obj.vertices, obj.faces, process=False)
+        albedo = vertex_albedo_linear(grasp.subject, rig.template)
+        T_arm = posed.bone_transforms[BONE_INDEX["lowerarm02"]]
+        T_wrist = posed.bone_transforms[BONE_INDEX["wrist"]]
+        return cls(index=index, grasp=grasp, hand_vertices=posed.vertices,
+                   hand_normals=np.asarray(mesh.vertex_normals, dtype=np.float64), hand_faces=posed.faces,
+                   hand_face_parts=_face_parts(rig), hand_albedo=albedo, arm_vertices=arm_v, arm_faces=arm_f,
+                   arm_albedo=np.asarray(grasp.subject.skin.albedo_linear()["forearm"], dtype=np.float64),
+                   object_normals=np.asarray(obj_mesh.vertex_normals, dtype=np.float64), joints=posed.joints, forearm_dir=T_arm[:3, 0] / np.linalg.norm(T_arm[:3, 0]),
+                   dorsal_dir=T_wrist[:3, 2] / np.linalg.norm(T_wrist[:3, 2]))  # fmt: skip
+
+
+class GraspBank:
+    """Grasp ``k`` of a run, synthesized on first use and kept while its samples are rendered.
+
+    ``get(k)`` is a pure function of ``(seed, k, families, subjects, sides)``, whichever process asks
+    and in whatever order (``handsynth.grasp.sample_grasp``); the side of grasp ``k`` is drawn from its
+    own stream.
+    """
+
+    def __init__(self, seed: int, families: tuple[str, ...], catalog: dict | None = None,
+                 subjects: tuple[str, ...] | None = None, sides: tuple[str, ...] = ("right",),
+                 capacity: int = 4) -> None:  # fmt: skip
+        self.seed, self.families, self.catalog = int(seed), tuple(families), catalog
+        self.subjects = tuple(subjects) if subjects else None
+        self.sides = tuple(sides)
+        self.capacity = capacity
+        self._cache: OrderedDict[int, GraspScene] = OrderedDict()
+        self.synthesis_seconds = 0.0  # time spent synthesizing, for progress reports and benchmarks
+
+    def side_of(self, grasp_index: int) -> str:
+        """The hand side of grasp ``grasp_index``."""
+        rng = np.random.default_rng([self.seed, int(grasp_index), 0x51DE])
+        return self.sides[int(rng.integers(len(self.sides)))]
+
+    def get(self, grasp_index: int) -> GraspScene:
+        """The grasp scene of ``grasp_index`` (cached; least recently used ones are dropped)."""
+        import time
+
+        if grasp_index in self._cache:
+            self._cache.move_to_end(grasp_index)
+            return self._cache[grasp_index]
+        start = time.perf_counter()
+        grasp, _ = sample_grasp(self.seed, grasp_index, self.families, self.catalog, self.subjects,
+                                self.side_of(grasp_index))  # fmt: skip
+        scene = GraspScene.build(grasp_index, grasp)
+        self.synthesis_seconds += time.perf_counter() - start
+        self._cache[grasp_index] = scene
+        while len(self._cache) > self.capacity:
+            self._cache.popitem(last=False)
+        return scene
