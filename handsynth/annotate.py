@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from handsynth.conventions import inside_image, pixel_of, project_points
+from handsynth.conventions import bbox_of_mask, inside_image, pixel_of, project_points
 from handsynth.scene.grasps import joint_parts
 
 VISIBLE_DEPTH_TOLERANCE_M = 0.025  # the dataset format's bound on |surface depth - joint depth|
@@ -18,7 +18,8 @@ for _j, _parts in enumerate(_JOINT_PARTS):
     _ALLOWED[_j, list(_parts)] = True
 
 
-def joint_visibility(joints_uv: np.ndarray, joints_z: np.ndarray, parts: np.ndarray, depth_m: np.ndarray) -> np.ndarray:
+def joint_visibility(joints_uv: np.ndarray, joints_z: np.ndarray, parts: np.ndarray,
+                     depth_m: np.ndarray) -> np.ndarray:  # fmt: skip
     """Per-joint visibility: 0 outside the image, 1 occluded, 2 visible.
 
     A joint is visible when the first surface at its pixel belongs to its own finger (or, at the knuckles,
@@ -48,12 +49,6 @@ def joint_visibility(joints_uv: np.ndarray, joints_z: np.ndarray, parts: np.ndar
 
 def _matrix(T: np.ndarray) -> list:
     return [[float(x) for x in row] for row in T]
-
-
-def _bbox(mask: np.ndarray) -> list[int]:
-    from handsynth.dataset.layout import bbox_of_mask
-
-    return bbox_of_mask(mask)
 
 
 def annotate(spec, frame, files: dict[str, str], render_info: dict) -> dict:
@@ -89,8 +84,8 @@ def annotate(spec, frame, files: dict[str, str], render_info: dict) -> dict:
             "joints_cam": [[float(x) for x in p] for p in joints_cam],
             "joints_uv": [[float(x) for x in p] for p in joints_uv],
             "joints_vis": [int(v) for v in vis],
-            "bbox": _bbox(seg == 1),
-            "bbox_amodal": _bbox(frame.hand_amodal),
+            "bbox": bbox_of_mask(seg == 1),
+            "bbox_amodal": bbox_of_mask(frame.hand_amodal),
             "T_cam_hand": _matrix(T_cam_object @ g.T_object_hand),
             "shape": g.subject.shape.to_dict(),
             "pose": g.pose.to_degrees(),
@@ -102,8 +97,8 @@ def annotate(spec, frame, files: dict[str, str], render_info: dict) -> dict:
             "source": obj["source"],
             "dims_m": obj["dims_m"],
             "T_cam_object": _matrix(T_cam_object),
-            "bbox": _bbox(seg == 2),
-            "bbox_amodal": _bbox(frame.object_amodal),
+            "bbox": bbox_of_mask(seg == 2),
+            "bbox_amodal": bbox_of_mask(frame.object_amodal),
             "materials": obj["materials"],
         },
         "grasp": {

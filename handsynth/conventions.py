@@ -135,6 +135,20 @@ def inside_image(uv: np.ndarray, width: int, height: int) -> np.ndarray:
     return (px[..., 0] >= 0) & (px[..., 0] < width) & (px[..., 1] >= 0) & (px[..., 1] < height)
 
 
+def bbox_of_mask(mask: np.ndarray) -> list[int]:
+    """(H, W) bool mask -> ``[x, y, w, h]`` ints of its tight pixel box; ``[0, 0, 0, 0]`` when empty.
+
+    ``x, y`` are the first column and row with a set pixel; ``w, h`` count columns and rows inclusively.
+    This is the convention of ``hand.bbox`` (of ``seg == 1``) and ``object.bbox`` (of ``seg == 2``).
+    """
+    mask = np.asarray(mask, dtype=bool)
+    cols = np.flatnonzero(mask.any(axis=0))
+    if cols.size == 0:
+        return [0, 0, 0, 0]
+    rows = np.flatnonzero(mask.any(axis=1))
+    return [int(cols[0]), int(rows[0]), int(cols[-1] - cols[0] + 1), int(rows[-1] - rows[0] + 1)]
+
+
 def invert_transform(T: np.ndarray) -> np.ndarray:
     """Inverse of rigid transforms via R^T: (..., 4, 4) ``T_a_b`` -> (..., 4, 4) float64 ``T_b_a``."""
     T = np.asarray(T, dtype=np.float64)

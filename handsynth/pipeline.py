@@ -8,6 +8,7 @@ resumes, skipping complete shards, and produces the same bytes as an uninterrupt
 from __future__ import annotations
 
 import logging
+import shutil
 import sys
 import time
 from collections import defaultdict
@@ -173,7 +174,8 @@ def render_dataset(config: RunConfig, out: str | Path, catalog: dict | None = No
     """
     from tqdm import tqdm
 
-    from handsynth.dataset.layout import CONFIG_YAML, DATASET_JSON, SHARD_JSON, SHARDS_DIR, shard_name, shard_ranges
+    from handsynth.dataset.layout import (CONFIG_YAML, DATASET_JSON, SHARD_JSON, SHARDS_DIR, TMP_PREFIX, shard_name,
+                                          shard_ranges)
     from handsynth.dataset.reader import read_shard_json
     from handsynth.dataset.writer import ShardWriter, dataset_info, write_json_atomic, write_text_atomic
 
@@ -186,6 +188,9 @@ def render_dataset(config: RunConfig, out: str | Path, catalog: dict | None = No
         out.mkdir(parents=True, exist_ok=True)
         if not resuming:
             write_text_atomic(out / CONFIG_YAML, config_text)
+        else:  # temp dirs of an interrupted run are never read; one process renders a run here
+            for stale in (out / SHARDS_DIR).glob(f"{TMP_PREFIX}*"):
+                shutil.rmtree(stale, ignore_errors=True)
         ranges = shard_ranges(config.n, config.shard_size)
         done = {}
         for shard_index, start, stop in ranges:

@@ -47,7 +47,12 @@ WIDTH = HEIGHT = 48
 FOCAL_PX = 60.0
 CREATED = "2025-01-01T00:00:00Z"
 FAMILIES = {"cylindrical": "bottle", "slender": "pencil", "cubical": "book", "spherical": "orange"}
-GRASPS = {"cylindrical": "power_wrap", "slender": "precision_pinch", "cubical": "power_box", "spherical": "sphere"}
+GRASPS = {
+    "cylindrical": "power_wrap",
+    "slender": "precision_pinch",
+    "cubical": "power_box",
+    "spherical": "sphere",
+}
 
 
 def _rotation(rng) -> np.ndarray:
@@ -107,7 +112,7 @@ def fake_sample(sample_id: int, num_samples: int, root_seed: int = 7) -> tuple[d
     in_front = sample_id % 3 != 2
     paint(object_amodal, joints[:, 2].min() - 0.05 if in_front else joints[:, 2].max() + 0.06, SEG_OBJECT)
 
-    depth = np.where(seg != 0, np.round(np.where(np.isinf(zbuf), 0, zbuf) / DEPTH_UNIT_M), 0).astype(np.uint16)
+    depth = np.round(np.where(seg != 0, zbuf, 0) / DEPTH_UNIT_M).astype(np.uint16)
     inside = inside_image(uv, WIDTH, HEIGHT)
     vis = np.where(inside, 1, 0)
     for j in np.flatnonzero(inside):
@@ -148,20 +153,28 @@ def fake_sample(sample_id: int, num_samples: int, root_seed: int = 7) -> tuple[d
             "materials": ["plastic"],
         },
         "grasp": {"type": GRASPS[category], "penetration_mm": float(rng.uniform(0, 2)),
-                  "intersection_cm3": 0.1, "contact_fingers": ["thumb", "index"], "index": sample_id},  # fmt: skip
+                  "intersection_cm3": 0.1, "contact_fingers": ["thumb", "index"], "index": sample_id},
         "camera": {"preset": "third_person", "azimuth_deg": float(rng.uniform(-180, 180)),
                    "elevation_deg": float(rng.uniform(-30, 60)), "distance_m": float(joints[:, 2].mean()),
                    "focal_length_px": FOCAL_PX},  # fmt: skip
         "lights": [{"type": "point", "position_world": [1.0, 0.0, 2.0], "power_w": 500.0, "color": [1, 1, 1]},
-                   {"type": "point", "position_world": [-1.0, 1.0, 2.0], "power_w": 300.0, "color": [1, 0.9, 0.8]}],
+                   {"type": "point", "position_world": [-1, 1, 2], "power_w": 300.0, "color": [1, 0.9, 0.8]}],
         "background": {"source": "procedural", "id": int(rng.integers(1000))},
         "render": {"backend": "fake"},
     }  # fmt: skip
-    images = {"rgb": rgb, "seg": seg, "hand_amodal": hand_amodal, "object_amodal": object_amodal, "depth": depth}
+    images = {
+        "rgb": rgb,
+        "seg": seg,
+        "hand_amodal": hand_amodal,
+        "object_amodal": object_amodal,
+        "depth": depth,
+    }
     return annotation, images
 
 
-def make_dataset(root: Path, num_samples: int = 12, shard_size: int = 5, root_seed: int = 7, **writer_args) -> Path:
+def make_dataset(
+    root: Path, num_samples: int = 12, shard_size: int = 5, root_seed: int = 7, **writer_args
+) -> Path:
     """Write a complete fake dataset (config.yaml, shards, dataset.json) through ShardWriter."""
     root.mkdir(parents=True, exist_ok=True)
     write_text_atomic(root / "config.yaml", f"seed: {root_seed}\nnum_samples: {num_samples}\n")
@@ -221,7 +234,9 @@ def test_fake_dataset_exercises_every_visibility_case(good_dataset):
     for sample_id in dataset.ids():
         sample = dataset.load(sample_id)
         col, row = pixel_of(sample["annotation"]["hand"]["joints_uv"][0])
-        wrists_on_forearm += sample["annotation"]["hand"]["joints_vis"][0] == 2 and sample["seg"][row, col] == 3
+        wrists_on_forearm += (
+            sample["annotation"]["hand"]["joints_vis"][0] == 2 and sample["seg"][row, col] == 3
+        )
     assert wrists_on_forearm > 0
 
 
@@ -289,7 +304,8 @@ def test_stale_final_dir_is_replaced(tmp_path):
             writer.add(*fake_sample(i, 3))
     assert [p.name for p in (tmp_path / "shards").iterdir()] == ["shard-000000"]
     shard = json.loads((stale / "shard.json").read_text())
-    assert hashlib.sha256((stale / "000000.rgb.png").read_bytes()).hexdigest() == shard["files"]["000000.rgb.png"]
+    digest = hashlib.sha256((stale / "000000.rgb.png").read_bytes()).hexdigest()
+    assert digest == shard["files"]["000000.rgb.png"]
 
 
 def test_writer_refuses_inconsistent_samples(tmp_path):
@@ -319,12 +335,14 @@ def test_dataset_info_follows_the_format(good_dataset):
     assert info["categories"] == {c: 3 for c in sorted(OBJECT_CATEGORIES)}
     assert info["shards"] == [{"name": f"shard-00000{k}", "num_samples": n} for k, n in enumerate((5, 5, 2))]
     assert (good_dataset / "dataset.json").read_text().endswith("}\n")
-    assert shard_summary(good_dataset / "shards" / "shard-000002")["categories"] == {"cubical": 1, "spherical": 1}
+    summary = shard_summary(good_dataset / "shards" / "shard-000002")
+    assert summary["categories"] == {"cubical": 1, "spherical": 1} and summary["ids"] == [10, 11]
 
 
 def test_write_json_atomic_leaves_no_temp_files(tmp_path):
     write_json_atomic(tmp_path / "x.json", {"a": [1, 2], "b": np.float32(0.5), "c": np.arange(2)})
-    assert (tmp_path / "x.json").read_text() == json.dumps({"a": [1, 2], "b": 0.5, "c": [0, 1]}, indent=2) + "\n"
+    expected = json.dumps({"a": [1, 2], "b": 0.5, "c": [0, 1]}, indent=2) + "\n"
+    assert (tmp_path / "x.json").read_text() == expected
     assert [p.name for p in tmp_path.iterdir()] == ["x.json"]
 
 

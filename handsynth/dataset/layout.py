@@ -1,6 +1,6 @@
 """Names and shapes of the on-disk dataset (format ``handsynth/1``); numpy only, never bpy, ray or torch."""
 
-import numpy as np
+from handsynth.conventions import bbox_of_mask  # noqa: F401  (the format's box convention, re-exported)
 
 FORMAT = "handsynth/1"
 FILE_KINDS = ("rgb", "seg", "hand_amodal", "object_amodal", "depth")
@@ -50,17 +50,3 @@ def shard_ranges(num_samples: int, shard_size: int = DEFAULT_SHARD_SIZE) -> list
         (k, start, min(start + shard_size, num_samples))
         for k, start in enumerate(range(0, num_samples, shard_size))
     ]
-
-
-def bbox_of_mask(mask: np.ndarray) -> list[int]:
-    """(H, W) bool mask -> ``[x, y, w, h]`` ints of its tight pixel box; ``[0, 0, 0, 0]`` when empty.
-
-    ``x, y`` are the first column and row with a set pixel; ``w, h`` count columns and rows inclusively.
-    This is the convention of ``hand.bbox`` (of ``seg == 1``) and ``object.bbox`` (of ``seg == 2``).
-    """
-    mask = np.asarray(mask, dtype=bool)
-    cols = np.flatnonzero(mask.any(axis=0))
-    if cols.size == 0:
-        return [0, 0, 0, 0]
-    rows = np.flatnonzero(mask.any(axis=1))
-    return [int(cols[0]), int(rows[0]), int(cols[-1] - cols[0] + 1), int(rows[-1] - rows[0] + 1)]

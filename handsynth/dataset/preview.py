@@ -110,7 +110,7 @@ def draw_skeleton(image: Image.Image, joints_uv: np.ndarray, joints_vis, scale: 
         finger = _finger_of(child)
         colour = FINGER_RGB[finger] if finger >= 0 else WRIST_RGB
         draw.line([tuple(uv[parent].tolist()), tuple(uv[child].tolist())], fill=colour, width=2)
-    r = 3 if scale > 2 else 2
+    r = 2 if scale < 1 else 3 if scale < 2.5 else 4
     for j in range(len(JOINT_PARENTS)):
         u, v = uv[j].tolist()
         if vis[j] == 0:

@@ -528,7 +528,8 @@ def _check_shard(shard_dir: Path, num_samples: int, depth_unit_m: float, report:
         obj = line.get("object") if isinstance(line, dict) else None
         if isinstance(obj, dict) and isinstance(obj.get("category"), str):
             categories[obj["category"]] += 1
-        if not report.expect("annotation fields", not problems, f"{where}: {'; '.join(problems[:3])}"):
+        message = line if isinstance(line, str) else f"{where}: {'; '.join(problems[:3])}"
+        if not report.expect("annotation fields", not problems, message):
             continue
         raw = _load_images(files, line, num_samples, report)
         _check_sample(line, raw, depth_unit_m, report)

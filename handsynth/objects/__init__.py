@@ -13,6 +13,7 @@ from handsynth.objects.catalog import CATEGORY_ALIASES, resolve_objects
 from handsynth.objects.external import MeshPart, object_catalog
 from handsynth.objects.families import FAMILIES, Family
 from handsynth.objects.model import GraspGeometry, Material, ObjectModel
+from handsynth.objects.patterns import pattern_texture
 
 __all__ = [
     "CATEGORY_ALIASES",
@@ -23,5 +24,6 @@ __all__ = [
     "MeshPart",
     "ObjectModel",
     "object_catalog",
+    "pattern_texture",
     "resolve_objects",
 ]

@@ -19,17 +19,20 @@ How the shapes lay out UVs (``handsynth.objects.shapes``), which the patterns ar
 - ``RoundedBox`` (book, phone, carton, block, cutting board): a 3 × 2 atlas, one tile per face: face k of
   (-x, +x, -y, +y, -z, +z) fills column k % 3, row k // 3 (row 0 = v in [0, 1/2]) inside a 2 % margin;
   within a tile u runs along the lower-numbered other axis and v along the higher one (±x faces: u = y,
-  v = z; ±y: u = x, v = z; ±z: u = x, v = y).
+  v = z; ±y: u = x, v = z; ±z: u = x, v = y), both increasing with their coordinate, so a + face shows
+  the tile as drawn seen from outside and a - face shows it mirrored.
 
 What each pattern draws (``pattern_scale`` = repeats per UV unit, as below):
 
 - ``label``: a bottle/jar label, ``round(scale)`` times around: a brand block in ``pattern_color`` with
   a name and a tagline, a wave band, ingredients-like text lines and a barcode, laid out in v for the
-  band windows above (the logo sits at v ≈ 0.45).
-- ``print``: packaging in panels of 1 / round(3 scale) × 1 / round(2 scale) (at scale 1 one panel per box
-  face): a bold graphic (disc, diagonal band or header bar) in ``pattern_color``, a title and text lines.
+  band windows above (the brand is centred on v = 0.46).
+- ``print``: packaging in identical panels of 1 / 3k × 1 / 2k, k = max(1, floor(scale)), so each box face
+  holds k × k whole panels (one at scale 1); a bold graphic (disc, a diagonal band seamless from panel to
+  panel, or a header bar) in ``pattern_color``, a title and text lines.
 - ``wood``: grain along v (a stick's long axis), ``3 round(scale)`` growth lines per UV unit across u,
-  bent by noise, with fine fibre streaks; the grain is ``pattern_color``.
+  bent by noise, with fine fibre streaks; the grain is ``pattern_color``. On a box the grain follows each
+  tile's v, which is across a board whose long axis is the part's x.
 - ``speckle``: fruit-skin pores/lenticels of ``pattern_color`` over a mottled ``base_color``, about
   ``scale`` dots per UV unit along v and drawn for a round lathe body: fewer, wider dots towards the
   poles so they stay round and evenly spread on the sphere.
@@ -37,7 +40,8 @@ What each pattern draws (``pattern_scale`` = repeats per UV unit, as below):
   side face of a book) and fainter ones between.
 - ``screen``: a phone screen in every box-atlas tile (so whichever face carries the material shows one):
   dark glass (``base_color``) round a lit home screen (wallpaper in ``pattern_color`` hues, status bar at
-  the +u end, app icons, a dock) or a full-screen photo; ``pattern_scale`` is unused.
+  the tile's +u end, i.e. the phone's +x end, app icons, a dock) or a full-screen photo, for a face of
+  about 150 × 72 mm; ``pattern_scale`` is unused.
 - ``stripes``: bands of constant u, ``round(scale)`` per UV unit, each centred in its period (ribs of a
   grip, gores of a beach ball, one band per block face).
 """
@@ -55,7 +59,8 @@ __all__ = ["pattern_texture", "sample_texture", "texture_to_srgb8"]
 
 # Second seed word per pattern, so two patterns with one seed draw unrelated noise. Fixed numbers, not
 # positions in PATTERNS, so adding a pattern never changes the others' textures.
-_STREAM = {"plain": 0, "label": 11, "print": 12, "wood": 13, "speckle": 14, "pages": 15, "screen": 16, "stripes": 17}
+_STREAM = {"plain": 0, "label": 11, "print": 12, "wood": 13, "speckle": 14, "pages": 15, "screen": 16,
+           "stripes": 17}  # fmt: skip
 _BOX_TILES, _BOX_MARGIN = (3, 2), 0.02  # RoundedBox.mesh's atlas: 3 x 2 tiles, 2 % margin inside each
 
 
@@ -121,7 +126,7 @@ def _uv_grid(size: int) -> tuple[np.ndarray, np.ndarray]:
     return c[None, :], (1.0 - c)[:, None]
 
 
-def _noise(rng: np.random.Generator, size: int, sigma_u: float, sigma_v: float, grid: int = 128) -> np.ndarray:
+def _noise(rng: np.random.Generator, size: int, sigma_u: float, sigma_v: float, grid: int = 128):
     """(size, size) smooth periodic noise, mean 0 and std 1, correlation lengths ``sigma_u``, ``sigma_v``
     (UV units). White noise on a fixed ``grid`` is low-passed in Fourier space and resampled to ``size``
     band-limited, so the field is the same at every texture size and tiles seamlessly."""
@@ -133,13 +138,15 @@ def _noise(rng: np.random.Generator, size: int, sigma_u: float, sigma_v: float, 
     spectrum[:, -1] = 0.0
     small = np.fft.irfft2(spectrum, s=(grid, grid))
     mean, std = small.mean(), max(small.std(), 1e-12)
-    if size != grid:
-        out = np.zeros((size, size // 2 + 1), dtype=complex)
-        k = min(grid, size) // 2
-        out[:k, :k] = spectrum[:k, :k]
-        out[-k + 1 :, :k] = spectrum[-k + 1 :, :k]
-        small = np.fft.irfft2(out * (size / grid) ** 2, s=(size, size))
-    return (small - mean) / std
+    k = min(grid, size) // 2
+    out = np.zeros((size, size // 2 + 1), dtype=complex)
+    out[:k, :k] = spectrum[:k, :k]
+    out[size - k + 1 :, :k] = spectrum[grid - k + 1 :, :k]
+    # Sample at texel centres, (i + 0.5) / size, so every size samples one field at the same places.
+    kv_out = np.fft.fftfreq(size, 1.0 / size)[:, None]
+    ku_out = np.fft.rfftfreq(size, 1.0 / size)[None, :]
+    out *= np.exp(1j * np.pi * (kv_out + ku_out) / size) * (size / grid) ** 2
+    return (np.fft.irfft2(out, s=(size, size)) - mean) / std
 
 
 def _smoothstep(e0: float, e1: float, x: np.ndarray) -> np.ndarray:
@@ -155,7 +162,8 @@ def _luma(color) -> float:
 def _hsv(color, hue_shift: float = 0.0, sat: float | None = None, value: float | None = None) -> np.ndarray:
     """A linear-RGB colour with its hue turned by ``hue_shift`` turns and saturation/value replaced."""
     h, s, v = colorsys.rgb_to_hsv(*np.clip(np.asarray(color, dtype=np.float64), 0, 1))
-    return np.array(colorsys.hsv_to_rgb((h + hue_shift) % 1.0, s if sat is None else sat, v if value is None else value))
+    s, v = s if sat is None else sat, v if value is None else value
+    return np.array(colorsys.hsv_to_rgb((h + hue_shift) % 1.0, s, v))
 
 
 def _ink(field) -> np.ndarray:
@@ -163,56 +171,94 @@ def _ink(field) -> np.ndarray:
     return np.array([0.012, 0.012, 0.014]) if _luma(field) > 0.12 else np.array([0.85, 0.84, 0.80])
 
 
+class _Stamp:
+    """Coverage in [0, 1] on a window of the texture (the rows x cols it touches); zero elsewhere."""
+
+    __slots__ = ("rows", "cols", "a")
+
+    def __init__(self, rows: np.ndarray, cols: np.ndarray, a: np.ndarray):
+        self.rows, self.cols, self.a = rows, cols, a
+
+    def __mul__(self, k: float) -> _Stamp:
+        return _Stamp(self.rows, self.cols, self.a * k)
+
+    __rmul__ = __mul__
+
+
 class _Canvas:
     """An (H, W, 3) image painted in panel coordinates (s, t) in [0, 1]², repeated n_u x n_v times over
     UV space (t up); a ``margin`` fraction of each panel lies outside [0, 1]² (the box atlas's 2 %).
 
     Shapes are measured in texels, so their edges are antialiased over one texel whatever the panel's
-    aspect."""
+    aspect, and evaluated only on the texels of their bounding box (in every panel at once)."""
 
     def __init__(self, size: int, n_u: int, n_v: int, base, margin: float = 0.0):
         u, v = _uv_grid(size)
         self.sx = size / n_u * (1 - 2 * margin)  # texels per unit of s
         self.sy = size / n_v * (1 - 2 * margin)
-        self.X = ((u * n_u) % 1.0 - margin) / (1 - 2 * margin) * self.sx  # (1, W) texels from s = 0
-        self.Y = ((v * n_v) % 1.0 - margin) / (1 - 2 * margin) * self.sy  # (H, 1) texels from t = 0
+        self.x = ((u[0] * n_u) % 1.0 - margin) / (1 - 2 * margin) * self.sx  # (W,) texels from s = 0
+        self.y = ((v[:, 0] * n_v) % 1.0 - margin) / (1 - 2 * margin) * self.sy  # (H,) texels from t = 0
         self.img = np.empty((size, size, 3))
         self.img[:] = base
 
-    def paint(self, coverage: np.ndarray, color) -> None:
-        self.img += (np.asarray(color, dtype=np.float64) - self.img) * np.asarray(coverage)[..., None]
+    @property
+    def s(self) -> np.ndarray:
+        """(1, W) panel coordinate s of every texel column."""
+        return (self.x / self.sx)[None, :]
 
-    def rect(self, s0: float, t0: float, s1: float, t1: float, radius: float = 0.0) -> np.ndarray:
-        """Coverage of a rectangle (corners rounded by ``radius`` in units of the panel's short side)."""
+    @property
+    def t(self) -> np.ndarray:
+        """(H, 1) panel coordinate t of every texel row."""
+        return (self.y / self.sy)[:, None]
+
+    def paint(self, coverage, color) -> None:
+        """Blend ``color`` ((3,) or (H, W, 3)) over the image by ``coverage``: (H, W) or a ``_Stamp``."""
+        color = np.asarray(color, dtype=np.float64)
+        if isinstance(coverage, _Stamp):
+            if coverage.rows.size == 0 or coverage.cols.size == 0:
+                return
+            window = np.ix_(coverage.rows, coverage.cols)
+            sub = self.img[window]
+            color = color[window] if color.ndim == 3 else color
+            self.img[window] = sub + (color - sub) * coverage.a[..., None]
+        else:
+            self.img += (color - self.img) * np.asarray(coverage)[..., None]
+
+    def _window(self, s0: float, t0: float, s1: float, t1: float):
+        """Texel columns and rows within a texel of the box [s0, s1] x [t0, t1], and their coordinates."""
+        cols = np.flatnonzero((self.x >= s0 * self.sx - 1.0) & (self.x <= s1 * self.sx + 1.0))
+        rows = np.flatnonzero((self.y >= t0 * self.sy - 1.0) & (self.y <= t1 * self.sy + 1.0))
+        return rows, cols, self.x[cols][None, :], self.y[rows][:, None]
+
+    def rect(self, s0: float, t0: float, s1: float, t1: float, radius: float = 0.0) -> _Stamp:
+        """A rectangle, corners rounded by ``radius`` in units of the panel's shorter side."""
+        rows, cols, x, y = self._window(s0, t0, s1, t1)
         r = radius * min(self.sx, self.sy)
         cx, cy = (s0 + s1) / 2 * self.sx, (t0 + t1) / 2 * self.sy
         hx, hy = (s1 - s0) / 2 * self.sx - r, (t1 - t0) / 2 * self.sy - r
-        qx, qy = np.abs(self.X - cx) - hx, np.abs(self.Y - cy) - hy
+        qx, qy = np.abs(x - cx) - hx, np.abs(y - cy) - hy
         sdf = np.hypot(np.maximum(qx, 0), np.maximum(qy, 0)) + np.minimum(np.maximum(qx, qy), 0) - r
-        return np.clip(0.5 - sdf, 0.0, 1.0)
+        return _Stamp(rows, cols, np.clip(0.5 - sdf, 0.0, 1.0))
 
-    def ellipse(self, cs: float, ct: float, rs: float, rt: float) -> np.ndarray:
-        """Coverage of an ellipse centred (cs, ct) with radii (rs, rt), panel units."""
+    def ellipse(self, cs: float, ct: float, rs: float, rt: float) -> _Stamp:
+        """An ellipse centred on (cs, ct) with radii (rs, rt), panel units."""
+        rows, cols, x, y = self._window(cs - rs, ct - rt, cs + rs, ct + rt)
         ax, ay = rs * self.sx, rt * self.sy
-        dx, dy = self.X - cs * self.sx, self.Y - ct * self.sy
+        dx, dy = x - cs * self.sx, y - ct * self.sy
         k = np.sqrt((dx / ax) ** 2 + (dy / ay) ** 2)
         grad = np.sqrt((dx / ax**2) ** 2 + (dy / ay**2) ** 2) / np.maximum(k, 1e-9)
-        return np.clip(0.5 - (k - 1.0) / np.maximum(grad, 1e-9), 0.0, 1.0)
+        return _Stamp(rows, cols, np.clip(0.5 - (k - 1.0) / np.maximum(grad, 1e-9), 0.0, 1.0))
 
-    def band(self, a: float, b: float, c: float, half_width: float) -> np.ndarray:
-        """Coverage of the band |a s + b t - c| <= half_width."""
-        f = a * self.X / self.sx + b * self.Y / self.sy - c
-        return np.clip(0.5 - (np.abs(f) - half_width) / np.hypot(a / self.sx, b / self.sy), 0.0, 1.0)
-
-    def dashes(self, rng, s0, s1, rows_t, height, word=(0.05, 0.16), gap=0.03, ragged=True) -> np.ndarray:
-        """Coverage of text-like rows: at each t in ``rows_t`` a line ``height`` tall of dashes (words)
-        whose lengths are drawn from ``word`` (panel units) separated by ``gap``, filling [s0, s1]; with
+    def dashes(self, rng, s0, s1, rows_t, height, word=(0.05, 0.16), gap=0.03, ragged=True) -> _Stamp:
+        """Text-like rows: at each t in ``rows_t`` a line ``height`` tall of dashes (words) whose lengths
+        are drawn from ``word`` (panel units) separated by about ``gap``, filling [s0, s1]; with
         ``ragged`` a row may stop short, like the end of a paragraph."""
         rows_t = np.atleast_1d(np.asarray(rows_t, dtype=np.float64))
         if rows_t.size == 0:
-            return np.zeros((len(self.Y), len(self.X[0])))
-        x = self.X[0]  # (W,)
-        table = np.zeros((len(rows_t) + 1, len(x)))  # last row: no text
+            return _Stamp(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros((0, 0)))
+        rows, cols, x, y = self._window(s0, rows_t.min() - height / 2, s1, rows_t.max() + height / 2)
+        x = x[0]
+        table = np.zeros((len(rows_t) + 1, len(x)))  # the last row: no text
         for r in range(len(rows_t)):
             end = s1 - (rng.uniform(0.0, 0.6) * (s1 - s0) if ragged and rng.random() < 0.3 else 0.0)
             bounds, s = [], s0
@@ -227,14 +273,12 @@ class _Canvas:
             left = b[np.clip(idx - 1, 0, len(b) - 1)]
             right = b[np.clip(idx, 0, len(b) - 1)]
             dist = np.minimum(np.abs(x - left), np.abs(right - x))
-            inside = (idx % 2) == 1
-            table[r] = np.clip(0.5 + np.where(inside, dist, -dist), 0.0, 1.0)
-        y = self.Y[:, 0]  # (H,)
-        d = np.abs(y[:, None] - rows_t[None, :] * self.sy)  # (H, R)
+            table[r] = np.clip(0.5 + np.where(idx % 2 == 1, dist, -dist), 0.0, 1.0)
+        d = np.abs(y - rows_t[None, :] * self.sy)  # (h, R)
         nearest = d.argmin(axis=1)
-        cov_y = np.clip(height * self.sy / 2 + 0.5 - d[np.arange(len(y)), nearest], 0.0, 1.0)
+        cov_y = np.clip(height * self.sy / 2 + 0.5 - d[np.arange(len(d)), nearest], 0.0, 1.0)
         nearest[cov_y <= 0] = len(rows_t)
-        return cov_y[:, None] * table[nearest]
+        return _Stamp(rows, cols, cov_y[:, None] * table[nearest])
 
 
 # --- patterns ------------------------------------------------------------------------------------------
@@ -244,41 +288,46 @@ def _label(m: Material, size: int, rng: np.random.Generator) -> np.ndarray:
     base, accent = np.asarray(m.base_color), np.asarray(m.pattern_color)
     cv = _Canvas(size, max(1, round(m.pattern_scale)), 1, base)
     ink = _ink(base)
-    # Print texture: a faint vertical gradient and grain of the paper.
-    cv.img *= (1.0 + 0.04 * _noise(rng, size, 0.02, 0.02, 64) + 0.06 * (_uv_grid(size)[1] - 0.45))[..., None]
+    # Paper and print: a faint vertical gradient and mottling.
+    cv.img *= (1.0 + 0.04 * _noise(rng, size, 0.02, 0.02, 64) + 0.06 * (cv.t - 0.45))[..., None]
     deep = _hsv(accent, value=0.35 * max(colorsys.rgb_to_hsv(*accent)[2], 0.2))
-    # The brand block on the front half: an ellipse, a rounded plate or a badge, with a name inside.
-    front = rng.uniform(0.2, 0.3)
+    # The brand on the front half (s ~ 0.25), at t ~ 0.46 where every bottle and jar label shows it.
+    front, mid = rng.uniform(0.2, 0.3), 0.46
     shape = rng.integers(3)
-    w, h = rng.uniform(0.13, 0.17), rng.uniform(0.065, 0.08)
-    if shape == 0:
-        logo = cv.ellipse(front, 0.45, w, h)
-    elif shape == 1:
-        logo = cv.rect(front - w, 0.45 - h, front + w, 0.45 + h, radius=0.025)
-    else:
-        logo = np.maximum(cv.ellipse(front, 0.45, h * 1.1, h * 1.1), cv.rect(front - w, 0.42, front + w, 0.48, 0.01))
-    rim = np.clip(np.maximum(logo - cv.ellipse(front, 0.45, w * 0.92, h * 0.86), 0), 0, 1) if shape == 0 else 0
-    cv.paint(logo, accent)
-    cv.paint(rim, deep)
+    w, h = rng.uniform(0.14, 0.19), rng.uniform(0.065, 0.085)
+    if shape == 0:  # an oval with a dark rim
+        cv.paint(cv.ellipse(front, mid, w, h), deep)
+        cv.paint(cv.ellipse(front, mid, w - 0.012, h - 0.01), accent)
+    elif shape == 1:  # a rounded plate
+        cv.paint(cv.rect(front - w, mid - h, front + w, mid + h, radius=0.02), accent)
+    else:  # a badge: a disc on a bar
+        cv.paint(cv.rect(front - w, mid - 0.035, front + w, mid + 0.035, 0.01), accent)
+        cv.paint(cv.ellipse(front, mid, h * 1.15, h * 1.15), deep)
+        cv.paint(cv.ellipse(front, mid, h * 1.0, h * 1.0), accent)
     name_ink = base if abs(_luma(base) - _luma(accent)) > 0.08 else ink
-    cv.paint(cv.dashes(rng, front - w * 0.7, front + w * 0.7, [0.45], 0.032, (0.04, 0.09), 0.02, False), name_ink)
-    cv.paint(cv.dashes(rng, front - w * 0.8, front + w * 0.8, [0.36, 0.345], 0.008, (0.02, 0.05), 0.012), ink)
-    # A wave band around the label, above or below the brand, in the pattern colour with a thin rim.
-    wave_t = 0.545 if rng.random() < 0.5 else 0.335
+    name = cv.dashes(rng, front - w * 0.65, front + w * 0.65, [mid], 0.034, (0.04, 0.1), 0.02, False)
+    cv.paint(name, name_ink)
+    cv.paint(cv.dashes(rng, front - w * 0.8, front + w * 0.8, [mid - h - 0.02, mid - h - 0.036], 0.008,
+                       (0.02, 0.05), 0.012), ink)  # fmt: skip
+    # A wave band all round, above or below the brand, in the pattern colour with a thin dark rim.
+    wave_t = 0.575 if rng.random() < 0.4 else 0.34
     phase = rng.uniform(0, 2 * np.pi)
-    wave_c = wave_t + 0.012 * np.sin(2 * np.pi * cv.X / cv.sx + phase)
-    dist = np.abs(cv.Y - wave_c * cv.sy)
-    cv.paint(np.clip(0.012 * cv.sy + 0.5 - dist, 0, 1), accent)
-    cv.paint(np.clip(0.003 * cv.sy + 0.5 - np.abs(dist - 0.017 * cv.sy), 0, 1), deep)
-    # The back: ingredient lines and a barcode on a light plate.
-    rows = np.arange(0.62, 0.14, -0.017)
-    rows = rows[np.abs(rows - wave_t) > 0.03]
-    cv.paint(cv.dashes(rng, 0.56, 0.93, rows, 0.007, (0.015, 0.06), 0.01), ink)
-    bx, by = rng.uniform(0.72, 0.8), 0.39
-    plate = cv.rect(bx - 0.01, by - 0.032, bx + 0.11, by + 0.032, 0.005)
-    cv.paint(plate, np.array([0.9, 0.9, 0.88]))
+    rows = np.flatnonzero(np.abs(cv.y - wave_t * cv.sy) < 0.05 * cv.sy)
+    centre = (wave_t + 0.012 * np.sin(2 * np.pi * cv.s + phase)) * cv.sy  # (1, W)
+    dist = np.abs(cv.y[rows, None] - centre)
+    cols = np.arange(size)
+    cv.paint(_Stamp(rows, cols, np.clip(0.012 * cv.sy + 0.5 - dist, 0, 1)), accent)
+    cv.paint(_Stamp(rows, cols, np.clip(0.003 * cv.sy + 0.5 - np.abs(dist - 0.017 * cv.sy), 0, 1)), deep)
+    # The back: ingredient lines, and a barcode on a white plate.
+    text_rows = np.arange(0.64, 0.12, -0.017)
+    bx, by = rng.uniform(0.72, 0.8), 0.4 if wave_t > 0.5 else 0.5
+    keep = (np.abs(text_rows - wave_t) > 0.035) & (np.abs(text_rows - by) > 0.04)
+    cv.paint(cv.dashes(rng, 0.56, 0.93, text_rows[keep], 0.007, (0.015, 0.06), 0.01), ink)
+    cv.paint(cv.dashes(rng, 0.56, bx - 0.03, text_rows[~keep & (np.abs(text_rows - by) <= 0.04)], 0.007,
+                       (0.015, 0.06), 0.01), ink)  # fmt: skip
+    cv.paint(cv.rect(bx - 0.01, by - 0.032, bx + 0.11, by + 0.032, 0.005), np.array([0.9, 0.9, 0.88]))
     bars = cv.dashes(rng, bx, bx + 0.1, [by + 0.004], 0.045, (0.0015, 0.005), 0.0025, False)
-    cv.paint(bars * plate, np.array([0.01, 0.01, 0.01]))
+    cv.paint(bars, np.array([0.01, 0.01, 0.01]))
     return cv.img
 
 
@@ -286,10 +335,10 @@ def _print(m: Material, size: int, rng: np.random.Generator) -> np.ndarray:
     base, accent = np.asarray(m.base_color), np.asarray(m.pattern_color)
     k = max(1, int(m.pattern_scale))
     cv = _Canvas(size, 3 * k, 2 * k, base)
-    cv.img *= (1.0 + 0.08 * (cv.Y / cv.sy - 0.5) + 0.03 * _noise(rng, size, 0.03, 0.03, 64))[..., None]
+    cv.img *= (1.0 + 0.08 * (cv.t - 0.5) + 0.03 * _noise(rng, size, 0.03, 0.03, 64))[..., None]
     ink = _ink(base)
     shift = rng.choice([-0.1, 0.1, 0.5])
-    second = _hsv(accent, hue_shift=shift, sat=0.8, value=float(np.clip(colorsys.rgb_to_hsv(*accent)[2], 0.3, 0.8)))
+    second = _hsv(accent, hue_shift=shift, sat=0.8, value=float(np.clip(max(accent), 0.3, 0.8)))
     title_ink = base if abs(_luma(base) - _luma(accent)) > 0.08 else ink
     layout = rng.integers(3)
     if layout == 0:  # a big disc with a ring, the title under it
@@ -301,7 +350,7 @@ def _print(m: Material, size: int, rng: np.random.Generator) -> np.ndarray:
         text = (0.15, 0.85, [0.21, 0.14])
     elif layout == 1:  # a diagonal band at 45 degrees in panel units: seamless from panel to panel
         c = rng.uniform(0.0, 1.0)
-        f = cv.Y / cv.sy - cv.X / cv.sx - c
+        f = cv.t - cv.s - c
         fw, g = np.abs((f + 0.5) % 1.0 - 0.5), np.hypot(1 / cv.sx, 1 / cv.sy)  # |f| and its texel gradient
         cv.paint(np.clip(0.5 - (fw - 0.14) / g, 0, 1), accent)
         cv.paint(np.clip(0.5 - (np.abs(fw - 0.2) - 0.022) / g, 0, 1), second)
@@ -323,18 +372,18 @@ def _print(m: Material, size: int, rng: np.random.Generator) -> np.ndarray:
 def _wood(m: Material, size: int, rng: np.random.Generator) -> np.ndarray:
     base, grain = np.asarray(m.base_color), np.asarray(m.pattern_color)
     n = 3 * max(1, round(m.pattern_scale))  # growth lines per UV unit across u
-    u, v = _uv_grid(size)
+    u = _uv_grid(size)[0]
     # Growth lines: the phase grows n per unit of u; a warp slow along v (the grain) bends and
     # spaces them unevenly. n is an integer so the texture wraps round a lathe's seam.
-    warp = 0.9 * _noise(rng, size, 0.6 / n, 0.12) + 0.35 * _noise(rng, size, 0.25 / n, 0.04)
+    # Warp slopes across u stay well under n, so lines never close into loops (no contour-map look).
+    warp = 1.2 * _noise(rng, size, 0.2, 0.25, 64) + 0.45 * _noise(rng, size, 1.5 / n, 0.08)
     phase = n * u + warp
     g = phase % 1.0
-    # Latewood: darkening gradually through the ring then an abrupt edge; smoothed by a texel.
-    edge = np.clip((1.0 - g) * n * size / 1.5, 0.0, 1.0)
-    ring = g**4 * edge
+    # Latewood: darkening gradually through the ring to the full grain colour, then a sharp edge.
+    ring = np.where(g < 0.88, (g / 0.88) ** 6, (1.0 - g) / 0.12)
     fibre = _noise(rng, size, 0.0025, 0.06, 256)
     tone = _noise(rng, size, 0.3, 0.3, 32)
-    t = np.clip(0.75 * ring + 0.12 * fibre + 0.08 * tone + 0.1, 0.0, 1.0)
+    t = np.clip(0.85 * ring + 0.12 * fibre + 0.08 * tone + 0.08, 0.0, 1.0)
     image = base + (grain - base) * t[..., None]
     # Two near-equal wood colours would hide the grain: darken the latewood as well then.
     weak = float(np.clip(1.0 - abs(_luma(grain) - _luma(base)) / (0.3 * max(_luma(base), 1e-3)), 0.0, 1.0))
@@ -360,7 +409,7 @@ def _speckle(m: Material, size: int, rng: np.random.Generator) -> np.ndarray:
     cu = u * n_cols[ri][:, None]  # (H, W) column coordinate
     ci = np.minimum(cu.astype(np.int64), n_cols[ri][:, None] - 1)
     fu = cu - ci  # position in the cell, 0..1
-    fv = (v * n_rows - ri[:, None])  # (H, 1)
+    fv = v * n_rows - ri[:, None]  # (H, 1)
     rows = ri[:, None]
     k = np.hypot((fu - ju[rows, ci]) / frac[rows, ci], (fv - jv[rows, ci]) / frac[rows, ci])
     radius_texels = frac[rows, ci] * np.minimum(size / n_cols[ri][:, None], size / n_rows)
@@ -371,13 +420,16 @@ def _speckle(m: Material, size: int, rng: np.random.Generator) -> np.ndarray:
 def _pages(m: Material, size: int, rng: np.random.Generator) -> np.ndarray:
     base, line = np.asarray(m.base_color), np.asarray(m.pattern_color)
     n = max(1, round(m.pattern_scale))
-    u, v = _uv_grid(size)
+    v = _uv_grid(size)[1]
     main = (np.arange(n) + 0.5 + rng.uniform(-0.2, 0.2, n)) / n
     faint = rng.random(3 * n)
     centres = np.concatenate([main, faint])
     weight = np.concatenate([rng.uniform(0.55, 1.0, n), rng.uniform(0.15, 0.4, 3 * n)])
     sigma = np.concatenate([np.full(n, 0.1 / n), np.full(3 * n, 0.05 / n)])
-    sigma = np.maximum(sigma, 0.45 / size)
+    # A line thinner than a texel is drawn a texel wide and fainter, keeping its ink: the same tone at
+    # every texture size.
+    blurred = np.maximum(sigma, 0.45 / size)
+    weight, sigma = weight * sigma / blurred, blurred
     d = (v - centres[None, :] + 0.5) % 1.0 - 0.5  # (H, L), periodic in v
     profile = np.clip((weight * np.exp(-0.5 * (d / sigma) ** 2)).sum(axis=1), 0.0, 1.0)  # (H, 1)
     along = 1.0 + 0.3 * _noise(rng, size, 0.08, 0.3 / n, 128)
@@ -389,56 +441,70 @@ def _screen(m: Material, size: int, rng: np.random.Generator) -> np.ndarray:
     glass, hue = np.asarray(m.base_color), np.asarray(m.pattern_color)
     cv = _Canvas(size, _BOX_TILES[0], _BOX_TILES[1], glass, margin=_BOX_MARGIN)
     mm_s, mm_t = 1 / 150.0, 1 / 72.0  # a typical phone face: 150 mm along u (s), 72 mm along v (t)
-    u, v = _uv_grid(size)
     c1 = _hsv(hue, sat=0.75, value=0.55)
     c2 = _hsv(hue, hue_shift=rng.uniform(0.12, 0.35) * rng.choice([-1, 1]), sat=0.8, value=0.35)
     c3 = _hsv(hue, hue_shift=0.5, sat=0.5, value=0.08)
-    s, t = cv.X / cv.sx, cv.Y / cv.sy
+    s, t = cv.s, cv.t
     blob = _noise(rng, size, 0.03, 0.04, 64)
     home = rng.random() < 0.7
     if home:  # wallpaper: a soft diagonal gradient with blurred blobs
         g = np.clip(0.55 * s + 0.45 * t + 0.15 * blob, 0, 1)[..., None]
         wall = c3 + (c1 - c3) * g + (c2 - c1) * np.clip(0.5 + 0.4 * blob, 0, 1)[..., None] * g
-    else:  # a photo: sky towards +s, a horizon line and darker ground with texture
-        horizon = 0.45 + 0.05 * blob
-        sky = _hsv(hue, hue_shift=rng.uniform(-0.1, 0.1), sat=0.45, value=0.6)
-        ground = _hsv(hue, hue_shift=0.3, sat=0.6, value=0.18)
-        up = _smoothstep(-0.01, 0.01, s - horizon)[..., None]
-        detail = (1 + 0.35 * _noise(rng, size, 0.004, 0.01, 256))[..., None]
-        wall = (ground * detail) * (1 - up) + (sky * (0.7 + 0.3 * np.clip(s, 0, 1)[..., None])) * up
+    else:  # a photo: sky towards +s, hills on the horizon, a sun, darker ground below
+        hills = _noise(rng, size, 0.5, 0.025, 64)  # constant along s: a profile across the screen
+        horizon = rng.uniform(0.35, 0.5) + 0.02 * hills
+        ridge = horizon + 0.06 + 0.045 * _noise(rng, size, 0.5, 0.04, 64)
+        sky_top = _hsv(hue, sat=0.65, value=0.4)
+        sky_low = _hsv(hue, hue_shift=0.08, sat=0.3, value=0.8)
+        up = np.clip((s - horizon) / 0.5, 0, 1)[..., None]
+        wall = sky_low + (sky_top - sky_low) * up
+        sun_s, sun_t = rng.uniform(0.65, 0.85), rng.uniform(0.25, 0.75)
+        cv.img = wall  # paint the sun and the land over the sky
+        cv.paint(0.8 * cv.ellipse(sun_s, sun_t, 5 * mm_s, 5 * mm_t), np.array([1.0, 0.95, 0.8]))
+        hill_colour = _hsv(hue, hue_shift=0.45, sat=0.5, value=0.14)
+        cv.paint(_smoothstep(0.004, -0.004, s - ridge), hill_colour)
+        shade = (0.6 + 0.4 * np.clip(s / 0.45, 0, 1)) * (1 + 0.15 * _noise(rng, size, 0.01, 0.03, 128))
+        ground = _hsv(hue, hue_shift=0.3, sat=0.55, value=0.28) * shade[..., None]
+        below = _smoothstep(0.003, -0.003, s - horizon)[..., None]
+        wall = cv.img * (1 - below) + ground * below
+        cv.img = np.empty_like(wall)
+        cv.img[:] = glass
     display = cv.rect(6 * mm_s, 4.5 * mm_t, 1 - 6 * mm_s, 1 - 4.5 * mm_t, radius=0.09)
-    cv.img = cv.img + (wall - cv.img) * display[..., None]
+    cv.paint(display, np.broadcast_to(wall, cv.img.shape))  # the lit display inside the bezel
     white = np.array([0.85, 0.85, 0.85])
-    # Status bar at the +s end: clock on one side, signal and battery on the other.
-    sb = 1 - 11 * mm_s
-    cv.paint(cv.rect(sb - 1.6 * mm_s, 1 - 17 * mm_t, sb + 1.6 * mm_s, 1 - 8 * mm_t, 0.01), white)  # clock
-    cv.paint(cv.rect(sb - 1.6 * mm_s, 8 * mm_t, sb + 1.6 * mm_s, 15 * mm_t, 0.01), white)
+
+    def box(x0: float, y0: float, x1: float, y1: float, radius: float = 0.0) -> _Stamp:
+        """A rectangle in millimetres along s (x) and t (y)."""
+        return cv.rect(x0 * mm_s, y0 * mm_t, x1 * mm_s, y1 * mm_t, radius)
+
+    # Status bar at the +s end: a clock on one side, signal bars and a battery on the other.
+    cv.paint(box(137.4, 55, 140.6, 64, 0.01), white)
+    cv.paint(box(137.4, 8, 140.6, 15, 0.01), white)
     for k in range(4):
-        cv.paint(cv.rect(sb - 1.6 * mm_s, (18 + 2.2 * k) * mm_t, sb + (-1.0 + 0.8 * k) * mm_s,
-                         (19.4 + 2.2 * k) * mm_t), white)  # fmt: skip
-    if home:
-        n_rows = int(rng.integers(4, 7))
-        hues = rng.random((n_rows + 1, 4))
+        cv.paint(box(137.4, 18 + 2.2 * k, 138 + 0.8 * k, 19.4 + 2.2 * k), white)
+    if home:  # rows of app icons from the top, a dock at the bottom, page dots between
+        n_rows = int(rng.integers(3, 6))
+        cv.paint(0.3 * box(10, 5, 28, 67, 0.08), white)
         for r in range(n_rows + 1):
             dock = r == n_rows
-            cs = 19 * mm_s if dock else (126 - 19 * r) * mm_s
+            x = 19.0 if dock else 126.0 - 19.0 * r
             for c in range(4):
-                ct = (11 + 16.7 * c) * mm_t
+                y = 11.0 + 16.7 * c
                 if not dock and rng.random() < 0.15:
                     continue
-                colour = _hsv((1, 0, 0), hue_shift=hues[r, c], sat=rng.uniform(0.5, 0.9), value=rng.uniform(0.35, 0.8))
-                cv.paint(cv.rect(cs - 5.5 * mm_s, ct - 5.5 * mm_t, cs + 5.5 * mm_s, ct + 5.5 * mm_t, 0.035), colour)
+                hsv = rng.random(), rng.uniform(0.5, 0.9), rng.uniform(0.35, 0.8)
+                colour = np.array(colorsys.hsv_to_rgb(*hsv))
+                cv.paint(box(x - 5.5, y - 5.5, x + 5.5, y + 5.5, 0.035), colour)
                 glyph = rng.integers(3)
                 if glyph == 0:
-                    cv.paint(cv.ellipse(cs, ct, 2.6 * mm_s, 2.6 * mm_t), white)
+                    cv.paint(cv.ellipse(x * mm_s, y * mm_t, 2.6 * mm_s, 2.6 * mm_t), white)
                 elif glyph == 1:
-                    cv.paint(cv.rect(cs - 2.5 * mm_s, ct - 3 * mm_t, cs + 2.5 * mm_s, ct + 3 * mm_t, 0.01), white)
+                    cv.paint(box(x - 2.5, y - 3, x + 2.5, y + 3, 0.01), white)
                 if not dock:
-                    cv.paint(0.7 * cv.rect(cs - 8.2 * mm_s, ct - 3.5 * mm_t, cs - 7.4 * mm_s, ct + 3.5 * mm_t), white)
+                    cv.paint(0.7 * box(x - 8.2, y - 3.5, x - 7.4, y + 3.5), white)  # its name
         cv.paint(cv.ellipse(30 * mm_s, 33 * mm_t, 0.8 * mm_s, 0.8 * mm_t), white)
         cv.paint(0.5 * cv.ellipse(30 * mm_s, 39 * mm_t, 0.8 * mm_s, 0.8 * mm_t), white)
-    # Home indicator near the -s end.
-    cv.paint(cv.rect(8 * mm_s, 26 * mm_t, 9 * mm_s, 46 * mm_t, 0.01), white)
+    cv.paint(box(8, 26, 9, 46, 0.01), white)  # the home indicator
     # A faint reflection across the glass.
     gloss = 0.03 * _smoothstep(0.3, 0.0, np.abs(s - 0.7 * t - 0.2))
     return cv.img + gloss[..., None]
@@ -448,7 +514,7 @@ def _stripes(m: Material, size: int, rng: np.random.Generator) -> np.ndarray:
     base, band = np.asarray(m.base_color), np.asarray(m.pattern_color)
     n = max(1, round(m.pattern_scale))
     duty = rng.uniform(0.3, 0.5)
-    u, v = _uv_grid(size)
+    u = _uv_grid(size)[0]
     d = np.abs((u * n) % 1.0 - 0.5) / n  # UV distance from the middle of the period
     coverage = np.clip((duty / (2 * n) - d) * size + 0.5, 0.0, 1.0)
     return base + (band - base) * np.broadcast_to(coverage, (size, size))[..., None]

@@ -97,6 +97,31 @@ def _object_primitives(pyrender, grasp: GraspScene) -> list:
     return primitives
 
 
+def _ordered_scene_class(pyrender):
+    """A pyrender Scene that lists its mesh and light nodes in name order.
+
+    pyrender keeps nodes in sets, so the draw order of meshes at equal distance and the order in which
+    lamps are summed in the shader change from process to process (a pixel here and there then differs
+    by one level). Naming nodes and listing them sorted makes every render byte-reproducible.
+    """
+
+    class _OrderedScene(pyrender.Scene):
+        @property
+        def mesh_nodes(self):
+            return sorted(self._mesh_nodes, key=lambda n: n.name)
+
+        @property
+        def light_nodes(self):
+            lights = self._point_light_nodes | self._spot_light_nodes | self._directional_light_nodes
+            return sorted(lights, key=lambda n: n.name)
+
+        @property
+        def point_light_nodes(self):
+            return sorted(self._point_light_nodes, key=lambda n: n.name)
+
+    return _OrderedScene
+
+
 class _GraspNodes:
     """The pyrender meshes of one grasp (built once, posed per sample)."""
 
@@ -127,7 +152,7 @@ class _GraspNodes:
         self.nodes: dict[int, object] = {}
 
     def add_to(self, scene) -> None:
-        self.nodes = {part: scene.add(mesh) for part, mesh in self.meshes.items()}
+        self.nodes = {part: scene.add(mesh, name=f"part-{part:02d}") for part, mesh in self.meshes.items()}
 
     def remove_from(self, scene) -> None:
         for node in self.nodes.values():
@@ -155,7 +180,7 @@ class RasterRenderer:
                             f"driver installed (Debian packages {EGL_PACKAGES})?") from None  # fmt: skip
         inner = self._renderer._renderer
         inner._program_cache = _shader_cache(pyrender, inner._program_cache)
-        self._scene = pyrender.Scene(bg_color=[0.0, 0.0, 0.0, 0.0], ambient_light=[0.0, 0.0, 0.0])
+        self._scene = _ordered_scene_class(pyrender)(bg_color=[0.0, 0.0, 0.0, 0.0], ambient_light=[0.0, 0.0, 0.0])
         self._camera_node = None
         self._light_nodes = []
         self._grasp: _GraspNodes | None = None
@@ -191,11 +216,11 @@ class RasterRenderer:
         self._light_nodes = []
         if len(spec.lights) > MAX_LIGHTS:
             raise UserError(f"the raster backend draws at most {MAX_LIGHTS} lamps, got {len(spec.lights)}")
-        for lamp in spec.lights:
+        for k, lamp in enumerate(spec.lights):
             pose = np.eye(4)
             pose[:3, 3] = lamp.position_world
             light = self._pyrender.PointLight(color=lamp.color, intensity=lamp.intensity_w_sr)
-            self._light_nodes.append(self._scene.add(light, pose=pose))
+            self._light_nodes.append(self._scene.add(light, pose=pose, name=f"lamp-{k:02d}"))
         self._scene.ambient_light = np.full(3, spec.ambient)
 
     def render(self, spec) -> Frame:

@@ -1,5 +1,6 @@
-"""Background images behind the hand and object: procedural scenes by id, or photos from a user folder; numpy,
-scipy and Pillow only, never bpy, pyrender, ray or torch.
+"""Backgrounds behind hand and object, procedural or user photos; never imports bpy, pyrender, ray or torch.
+
+Only numpy, scipy and Pillow (Pillow imported when a photo is first read).
 
 ``procedural_background(id, width, height)`` is a pure function of its arguments. Its generators live in
 ``handsynth.scene.textures``; this module picks one per id, then adds what every photograph has: uneven
@@ -41,9 +42,15 @@ _KIND_P = np.array([g[1] for g in GENERATORS.values()]) / sum(g[1] for g in GENE
 
 
 def _check_id(background_id: int) -> int:
-    if not 0 <= int(background_id) < NUM_PROCEDURAL_BACKGROUNDS or int(background_id) != background_id:
-        raise ValueError(f"background_id {background_id!r} is not in [0, {NUM_PROCEDURAL_BACKGROUNDS})")
+    if int(background_id) != background_id or not 0 <= background_id < NUM_PROCEDURAL_BACKGROUNDS:
+        valid = f"an integer in [0, {NUM_PROCEDURAL_BACKGROUNDS})"
+        raise ValueError(f"background_id {background_id!r} is not {valid}")
     return int(background_id)
+
+
+def _check_size(width: int, height: int):
+    if int(width) != width or int(height) != height or width < 1 or height < 1:
+        raise ValueError(f"background size must be positive integers, got {width!r} x {height!r}")
 
 
 def background_kind(background_id: int) -> str:
@@ -53,39 +60,50 @@ def background_kind(background_id: int) -> str:
 
 
 def procedural_background(background_id: int, width: int, height: int) -> np.ndarray:
-    """Procedural background ``background_id`` in [0, NUM_PROCEDURAL_BACKGROUNDS) -> (height, width, 3) uint8 sRGB.
+    """Background ``background_id`` in [0, NUM_PROCEDURAL_BACKGROUNDS) -> (height, width, 3) uint8 sRGB.
 
     A pure function of its arguments: byte-identical across calls and processes. Content scales with the
     image (the longer side always spans the same scene), so one id looks alike at every resolution.
     """
     background_id = _check_id(background_id)
-    if width < 1 or height < 1:
-        raise ValueError(f"background size must be positive, got {width}x{height}")
+    _check_size(width, height)
+    width, height = int(width), int(height)
     rng = np.random.default_rng([background_id, _SALT])
     kind = BACKGROUND_KINDS[int(rng.choice(len(BACKGROUND_KINDS), p=_KIND_P))]
     generator, _, may_defocus = GENERATORS[kind]
     frame = textures.Frame(height, width)
-    img = generator(rng, frame)  # (H, W, 3) float32
-    img = _photograph(rng, np.random.default_rng([background_id, _SALT, 1]), frame, img, may_defocus)
-    return (np.clip(img, 0.0, 1.0) * 255 + 0.5).astype(np.uint8)
+    img = generator(rng, frame)  # (3, H, W) float32
+    return _photograph(rng, np.random.default_rng([background_id, _SALT, 1]), frame, img, may_defocus)
 
 
 def _photograph(rng: np.random.Generator, pixel_rng: np.random.Generator, f: textures.Frame, img: np.ndarray,
                 may_defocus: bool) -> np.ndarray:
-    """Light falloff, vignette, white balance, defocus and sensor noise on (H, W, 3) float32 -> same shape."""
-    angle, slope, vignette, cast, cool = rng.uniform(0, 2 * np.pi), rng.uniform(0.0, 0.5), *rng.random(3)
-    gx, gy = np.float32(np.cos(angle) * slope), np.float32(np.sin(angle) * slope)
-    r2 = (f.y - 0.5) ** 2 + (f.x - 0.5) ** 2
-    light = 1 + gx * (f.x - 0.5) + gy * (f.y - 0.5) - np.float32(0.8 * vignette**2) * r2
-    balance = 1 + np.float32(0.06 * cast) * np.array([1, 0, -1], np.float32) * np.float32(1 if cool < 0.7 else -1)
-    img = img * light[..., None] * balance
-    blur_px = rng.uniform(0.5, 2.0) * 320 * f.px
-    if may_defocus and rng.random() < 0.25 and blur_px > 0.4:
-        img = ndimage.gaussian_filter(img, (blur_px, blur_px, 0), truncate=2.0)
-    sigma = np.float32(rng.uniform(0.004, 0.02))
-    grain = pixel_rng.standard_normal((f.height, f.width), dtype=np.float32) * sigma
-    chroma = pixel_rng.standard_normal((f.height, f.width, 3), dtype=np.float32) * (sigma * np.float32(0.3))
-    return img + (grain[..., None] + chroma) * np.sqrt(np.clip(img, 0.02, 1.0))
+    """(3, H, W) float32 scene (consumed) -> (H, W, 3) uint8 photo: light falloff, vignette, white balance,
+    maybe defocus, and sensor noise (from ``pixel_rng``: the only draws whose number depends on the size)."""
+    angle, slope, vignette, cast, cool, blur, defocus, noise_level = rng.random(8)
+    y, x = f.y - np.float32(0.5), f.x - np.float32(0.5)
+    gy, gx = 0.5 * slope * np.sin(2 * np.pi * angle), 0.5 * slope * np.cos(2 * np.pi * angle)
+    light = 1 + np.float32(gx) * x + np.float32(gy) * y  # a linear light falloff, (H, W)
+    light -= np.float32(0.8 * vignette**2) * (y * y + x * x)
+    balance = 255 * (1 + 0.06 * cast * (1 if cool < 0.7 else -1) * np.array([1, 0, -1]))
+    for c in range(3):
+        img[c] *= light * np.float32(balance[c])
+    blur_px = (0.5 + 1.5 * blur) / (320 * f.px)  # 0.5-2 px at 320 px, in proportion elsewhere
+    if may_defocus and defocus < 0.25 and blur_px > 0.4:
+        img = ndimage.gaussian_filter(img, (0, blur_px, blur_px), truncate=2.0)
+    # uniform sensor noise from raw bytes through a lookup table: luminance grain plus weaker colour noise
+    levels = (np.arange(256, dtype=np.float32) - np.float32(127.5)) * np.float32((1 + 4 * noise_level) / 73.6)
+    n = f.height * f.width
+    noise = np.frombuffer(pixel_rng.bytes(4 * n), np.uint8)
+    grain = np.take(levels, noise[:n]).reshape(f.height, f.width) + np.float32(0.5)  # +0.5: round, not floor
+    colour_levels = levels * np.float32(0.4)
+    out = np.empty((f.height, f.width, 3), np.uint8)
+    for c in range(3):  # channel by channel stays in cache; strided writes beat a transposing copy
+        channel = img[c]
+        channel += grain
+        channel += np.take(colour_levels, noise[(c + 1) * n:(c + 2) * n]).reshape(f.height, f.width)
+        out[..., c] = np.clip(channel, 0, 255, out=channel)
+    return out
 
 
 class FolderBackgrounds:
@@ -93,7 +111,9 @@ class FolderBackgrounds:
 
     Files are listed once, sorted by relative path; hidden files and folders (names starting with ".")
     are skipped. Images larger than ``max_side_px`` are reduced once when decoded, and the last
-    ``cache_size`` decoded images are kept, so repeated ids are fast.
+    ``cache_size`` decoded images are kept, so repeated ids are fast. A folder that does not exist, is not
+    a directory, cannot be read or holds no images, and an image that cannot be decoded, raise a
+    ``UserError`` of one line naming the path.
     """
 
     def __init__(self, path: str | os.PathLike, *, max_side_px: int = 1024, cache_size: int = 64):
@@ -107,7 +127,8 @@ class FolderBackgrounds:
         self.max_side_px, self.cache_size = max_side_px, cache_size
         self._files = self._scan()
         if not self._files:
-            raise UserError(f"background folder {str(self.root)!r} holds no images ({', '.join(IMAGE_EXTENSIONS)})")
+            kinds = ", ".join(IMAGE_EXTENSIONS)
+            raise UserError(f"background folder {str(self.root)!r} holds no images ({kinds})")
         self._cache: OrderedDict[int, np.ndarray] = OrderedDict()
 
     def _scan(self) -> list[Path]:
@@ -117,28 +138,34 @@ class FolderBackgrounds:
         found = []
         for folder, dirs, names in os.walk(self.root, onerror=fail):
             dirs[:] = [d for d in dirs if not d.startswith(".")]
-            found += [Path(folder, n) for n in names if not n.startswith(".") and n.lower().endswith(IMAGE_EXTENSIONS)]
+            found += [Path(folder, n) for n in names
+                      if not n.startswith(".") and n.lower().endswith(IMAGE_EXTENSIONS)]
         return sorted(found, key=lambda p: p.relative_to(self.root).as_posix())
 
     def __len__(self) -> int:
         return len(self._files)
 
+    def _path(self, i: int) -> Path:
+        if not 0 <= i < len(self._files):
+            raise IndexError(f"background image {i} is not in [0, {len(self._files)})")
+        return self._files[i]
+
     def name(self, i: int) -> str:
-        """The relative path (POSIX separators) of image ``i`` inside the folder."""
-        return self._files[i].relative_to(self.root).as_posix()
+        """The relative path (POSIX separators) of image ``i`` in [0, len(self)) inside the folder."""
+        return self._path(i).relative_to(self.root).as_posix()
 
     def _decoded(self, i: int) -> np.ndarray:
-        """(h, w, 3) uint8 RGB pixels of image ``i``, reduced to ``max_side_px``; cached."""
+        """(h, w, 3) uint8 RGB pixels of image ``i``, upright, reduced to ``max_side_px``; cached."""
         if i in self._cache:
             self._cache.move_to_end(i)
             return self._cache[i]
-        from PIL import Image
+        from PIL import Image, ImageOps
 
-        path = self._files[i]
+        path = self._path(i)
         try:
             with Image.open(path) as im:
-                im.draft("RGB", (self.max_side_px, self.max_side_px))
-                im = im.convert("RGB")
+                im.draft("RGB", (self.max_side_px, self.max_side_px))  # JPEG: decode at a reduced scale
+                im = ImageOps.exif_transpose(im).convert("RGB")  # phone photos: apply the EXIF rotation
                 if max(im.size) > self.max_side_px:
                     im.thumbnail((self.max_side_px, self.max_side_px), Image.Resampling.BOX)
                 pixels = np.asarray(im)
@@ -159,6 +186,7 @@ class FolderBackgrounds:
         """
         from PIL import Image
 
+        _check_size(width, height)
         scale, fy, fx, flip = rng.uniform(0.6, 1.0), rng.random(), rng.random(), rng.random() < 0.5
         pixels = self._decoded(i)
         ih, iw = pixels.shape[:2]

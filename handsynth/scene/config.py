@@ -260,7 +260,8 @@ def check(config: RunConfig) -> None:
     if not cam.presets or any(p not in CAMERA_PRESETS for p in cam.presets):
         raise UserError(f"scene.camera.presets must name {', '.join(CAMERA_PRESETS)}, got {list(cam.presets)}")
     if len(cam.preset_weights) != len(cam.presets) or min(cam.preset_weights) < 0 or sum(cam.preset_weights) <= 0:
-        raise UserError("scene.camera.preset_weights needs one non-negative weight per preset")
+        raise UserError(f"scene.camera.preset_weights needs one non-negative weight per preset "
+                        f"({', '.join(cam.presets)}), got {list(cam.preset_weights)}")
     ranges = {"scene.camera.fov_deg": (cam.fov_deg, 5.0, 150.0), "scene.camera.hand_fill": (cam.hand_fill, 0.02, 3.0),
               "scene.camera.elevation_deg": (cam.elevation_deg, -90.0, 90.0),
               "scene.lights.distance_m": (scene.lights.distance_m, 0.05, 100.0),
