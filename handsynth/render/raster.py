@@ -66,7 +66,9 @@ def _shader_cache(pyrender, fallback):
             super().clear()
             fallback.clear()
 
-    return _Cache(shader_dir=shader_dir)
+    cache = _Cache(shader_dir=shader_dir)
+    cache.fallback = fallback  # pyrender's own cache (benchmarks compare against its colour shader)
+    return cache
 
 
 def _object_primitives(pyrender, grasp: GraspScene) -> list:
