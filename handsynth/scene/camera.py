@@ -74,7 +74,7 @@ def sample_world_pose(rng: np.random.Generator, forearm_dir: np.ndarray, dorsal_
 def _look_at(position: np.ndarray, target: np.ndarray, up: np.ndarray, roll_rad: float) -> np.ndarray:
     """(3, 3) ``R_world_cam`` with OpenCV axes: z towards ``target``, y down (against ``up``)."""
     z = _unit(target - position)
-    x = np.cross(z, -up)
+    x = np.cross(z, up)  # right = forward x up, so y = forward x right points down
     if np.linalg.norm(x) < 1e-6:  # looking straight along up: any horizontal x will do
         x = np.cross(z, np.array([1.0, 0.0, 0.0]))
     x = _unit(x)
@@ -85,7 +85,8 @@ def _look_at(position: np.ndarray, target: np.ndarray, up: np.ndarray, roll_rad:
 
 def sample_camera(rng: np.random.Generator, config: CameraConfig, width: int, height: int,
                   hand_joints: np.ndarray, object_center: np.ndarray, forearm_dir: np.ndarray,
-                  surface_points: np.ndarray) -> Camera:  # fmt: skip
+                  surface_points: np.ndarray, arm_axis: tuple[np.ndarray, np.ndarray, float] | None = None,
+                  ) -> Camera:  # fmt: skip
     """A camera framing the hand, all arrays in the world frame.
 
     Args:
@@ -93,7 +94,9 @@ def sample_camera(rng: np.random.Generator, config: CameraConfig, width: int, he
         object_center: (3,) centre of the object's graspable part; the camera looks a little towards it.
         forearm_dir: (3,) unit elbow-to-wrist direction (third-person views along the arm are skipped,
             egocentric views look over the wrist).
-        surface_points: (N, 3) hand, arm and object vertices, all kept ``min_clearance_m`` in front.
+        surface_points: (N, 3) hand, wrist and object vertices, all kept ``min_clearance_m`` in front.
+        arm_axis: (start (3,), end (3,), radius) of the forearm reaching out of the picture; the camera
+            keeps ``min_clearance_m`` off its surface (it may pass beside the camera, out of view).
     """
     weights = np.asarray(config.preset_weights, dtype=np.float64)
     preset = config.presets[int(rng.choice(len(config.presets), p=weights / weights.sum()))]
@@ -106,7 +109,15 @@ def sample_camera(rng: np.random.Generator, config: CameraConfig, width: int, he
     distance = extent * focal_px / (fill * width)
     while True:
         if preset == "egocentric":
-            direction = _unit(-forearm_dir + rng.uniform(0.5, 1.1) * _UP + 0.35 * _random_unit(rng))
+            # Over the wrist from behind, as from the eyes: horizontally back along the arm (or anywhere
+            # when the arm points straight up), 30-70 degrees above the horizon.
+            back = -forearm_dir * np.array([1.0, 1.0, 0.0])
+            if np.linalg.norm(back) < 0.2:
+                back = _random_unit(rng) * np.array([1.0, 1.0, 0.0])
+            azimuth = np.arctan2(back[1], back[0]) + np.radians(rng.uniform(-25.0, 25.0))
+            elevation = np.radians(rng.uniform(30.0, 70.0))
+            direction = np.array([np.cos(elevation) * np.cos(azimuth), np.cos(elevation) * np.sin(azimuth),
+                                  np.sin(elevation)])  # fmt: skip
         else:
             elevation = np.radians(rng.uniform(*config.elevation_deg))
             azimuth = rng.uniform(0.0, 2.0 * np.pi)
@@ -114,6 +125,13 @@ def sample_camera(rng: np.random.Generator, config: CameraConfig, width: int, he
                                   np.sin(elevation)])  # fmt: skip
             if np.dot(direction, -forearm_dir) > np.cos(np.radians(40.0)):
                 continue  # looking down the arm from the elbow: the arm hides the hand
+        if arm_axis is not None:
+            start, end, radius = arm_axis
+            p = target + distance * direction - start
+            axis = end - start
+            t = np.clip(np.dot(p, axis) / np.dot(axis, axis), 0.0, 1.0)
+            if np.linalg.norm(p - t * axis) < radius + config.min_clearance_m:
+                continue  # the camera would sit in or against the arm
         break
     roll = np.radians(rng.uniform(-config.max_roll_deg, config.max_roll_deg))
     position = target + distance * direction

@@ -149,8 +149,10 @@ def _coerce(value, hint, key: str):
         origin = typing.get_origin(hint)
     if origin is tuple:
         args = typing.get_args(hint)
-        if isinstance(value, str):
-            value = [v.strip() for v in value.split(",") if v.strip()]
+        if isinstance(value, str):  # "right,left" or "40, 50" from the command line
+            import yaml
+
+            value = [yaml.safe_load(v) for v in value.split(",") if v.strip()]
         if not isinstance(value, (list, tuple)):
             raise UserError(f"{key} must be a list, got {value!r}")
         if len(args) == 2 and args[1] is Ellipsis:
@@ -246,6 +248,8 @@ def check(config: RunConfig) -> None:
     from handsynth.hand.rig import SIDES
 
     scene = config.scene
+    if config.seed < 0:
+        raise UserError(f"seed must be a non-negative integer, got {config.seed}")
     if config.n < 1:
         raise UserError(f"n must be at least 1, got {config.n}")
     if config.shard_size < 1:
@@ -271,6 +275,12 @@ def check(config: RunConfig) -> None:
     for key, ((lo, hi), low, high) in ranges.items():
         if not low <= lo <= hi <= high:
             raise UserError(f"{key} must be an increasing range within [{low:g}, {high:g}], got [{lo:g}, {hi:g}]")
+    for key, value, low, high in (("scene.camera.max_roll_deg", cam.max_roll_deg, 0.0, 180.0),
+                                  ("scene.camera.center_jitter", cam.center_jitter, 0.0, 0.5),
+                                  ("scene.camera.min_clearance_m", cam.min_clearance_m, 0.01, 10.0),
+                                  ("scene.skin_jitter", scene.skin_jitter, 0.0, 0.5)):  # fmt: skip
+        if not low <= value <= high:  # also refuses NaN
+            raise UserError(f"{key} must be within [{low:g}, {high:g}], got {value}")
     if scene.lights.count < 0 or scene.lights.count > 8:
         raise UserError(f"scene.lights.count must be 0..8, got {scene.lights.count}")
     if scene.render.backend not in BACKENDS:

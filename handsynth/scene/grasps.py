@@ -56,6 +56,9 @@ def _face_parts(rig: HandRig) -> np.ndarray:
 def forearm_extension(rig: HandRig, bones: np.ndarray, length_m: float = FOREARM_EXTENSION_M):
     """A closed, slightly widening elliptic tube continuing the rig's forearm stub towards the elbow.
 
+    It starts 4 cm inside the stub, a little thinner than the stub there so its near cap stays hidden
+    in the skin, and both ends are capped (a closed surface, like every other mesh of the scene).
+
     Args:
         rig: the hand rig (its skeleton gives the stub's radii).
         bones: (B, 4, 4) posed bone transforms in the output frame (``PosedHand.bone_transforms``).
@@ -65,28 +68,34 @@ def forearm_extension(rig: HandRig, bones: np.ndarray, length_m: float = FOREARM
     b = BONE_INDEX["lowerarm02"]
     r_elbow = float(rig.skeleton.radii[b, 0])
     ring = np.linspace(0.0, 2.0 * np.pi, _ARM_SEGMENTS, endpoint=False)
-    # Start 3 cm inside the stub so the seam is hidden in its skin; the far end is capped.
-    xs = np.linspace(0.03, -length_m, _ARM_RINGS)
-    widen = 1.0 + 0.18 * np.clip(-xs / length_m, 0.0, 1.0)
-    radius = 0.97 * r_elbow * widen
+    xs = np.linspace(0.04, -length_m, _ARM_RINGS)
+    radius = r_elbow * (0.85 + 0.3 * np.clip(-xs / length_m, 0.0, 1.0))
     local = np.stack([np.repeat(xs, _ARM_SEGMENTS),
                       (radius[:, None] * np.cos(ring)[None]).ravel(),
-                      (0.78 * radius[:, None] * np.sin(ring)[None]).ravel()], axis=1)  # fmt: skip
-    local = np.vstack([local, [[xs[-1], 0.0, 0.0]]])
+                      (0.7 * radius[:, None] * np.sin(ring)[None]).ravel()], axis=1)  # fmt: skip
+    n = len(local)
+    local = np.vstack([local, [[xs[0], 0.0, 0.0]], [[xs[-1], 0.0, 0.0]]])  # cap centres: near n, far n + 1
+    k = np.arange(_ARM_SEGMENTS)
     faces = []
-    for k in range(_ARM_RINGS - 1):
-        a = k * _ARM_SEGMENTS + np.arange(_ARM_SEGMENTS)
-        c = k * _ARM_SEGMENTS + (np.arange(_ARM_SEGMENTS) + 1) % _ARM_SEGMENTS
+    for r in range(_ARM_RINGS - 1):
+        a, c = r * _ARM_SEGMENTS + k, r * _ARM_SEGMENTS + (k + 1) % _ARM_SEGMENTS
         faces += [np.stack([a, a + _ARM_SEGMENTS, c], 1), np.stack([c, a + _ARM_SEGMENTS, c + _ARM_SEGMENTS], 1)]
-    last = (_ARM_RINGS - 1) * _ARM_SEGMENTS + np.arange(_ARM_SEGMENTS)
-    nxt = (_ARM_RINGS - 1) * _ARM_SEGMENTS + (np.arange(_ARM_SEGMENTS) + 1) % _ARM_SEGMENTS
-    faces.append(np.stack([last, np.full(_ARM_SEGMENTS, len(local) - 1), nxt], 1))
+    last = (_ARM_RINGS - 1) * _ARM_SEGMENTS
+    faces.append(np.stack([k, (k + 1) % _ARM_SEGMENTS, np.full(_ARM_SEGMENTS, n)], 1))
+    faces.append(np.stack([last + k, np.full(_ARM_SEGMENTS, n + 1), last + (k + 1) % _ARM_SEGMENTS], 1))
     faces = np.concatenate(faces).astype(np.int64)
     T = bones[b]
     vertices = local @ T[:3, :3].T + T[:3, 3]
     if np.linalg.det(T[:3, :3]) < 0:  # a left hand's bones are reflections: keep the winding outward
         faces = faces[:, ::-1].copy()
     return vertices, faces
+
+
+def _radius_about_axis(points: np.ndarray, axis: np.ndarray) -> float:
+    """Largest distance of (N, 3) points from the line along ``axis`` through their centroid."""
+    axis = axis / np.linalg.norm(axis)
+    d = points - points.mean(axis=0)
+    return float(np.max(np.linalg.norm(d - np.outer(d @ axis, axis), axis=1)))
 
 
 @dataclass(frozen=True, eq=False)
@@ -106,6 +115,7 @@ class GraspScene:
         object_normals: (N, 3) float64 unit vertex normals of ``grasp.object.vertices``.
         joints: (21, 3) float64 joints in the object frame, standard order.
         forearm_dir: (3,) unit direction from the elbow towards the wrist, object frame.
+        arm_radius: the largest radius of the forearm extension (m).
         dorsal_dir: (3,) unit direction out of the back of the hand, object frame.
     """
 
@@ -123,6 +133,7 @@ class GraspScene:
     joints: np.ndarray
     forearm_dir: np.ndarray
     dorsal_dir: np.ndarray
+    arm_radius: float
 
     @classmethod
     def build(cls, index: int, grasp: Grasp) -> GraspScene:
@@ -143,7 +154,8 @@ class GraspScene:
                    hand_face_parts=_face_parts(rig), hand_albedo=albedo, arm_vertices=arm_v, arm_faces=arm_f,
                    arm_albedo=np.asarray(grasp.subject.skin.albedo_linear()["forearm"], dtype=np.float64),
                    object_normals=np.asarray(obj_mesh.vertex_normals, dtype=np.float64), joints=posed.joints, forearm_dir=T_arm[:3, 0] / np.linalg.norm(T_arm[:3, 0]),
-                   dorsal_dir=T_wrist[:3, 2] / np.linalg.norm(T_wrist[:3, 2]))  # fmt: skip
+                   dorsal_dir=T_wrist[:3, 2] / np.linalg.norm(T_wrist[:3, 2]),
+                   arm_radius=_radius_about_axis(arm_v, T_arm[:3, 0]))  # fmt: skip
 
 
 class GraspBank:

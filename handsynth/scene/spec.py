@@ -11,8 +11,12 @@ import numpy as np
 from handsynth.conventions import transform_points
 from handsynth.scene.camera import Camera, sample_camera, sample_world_pose
 from handsynth.scene.config import SceneConfig
-from handsynth.scene.grasps import GraspBank, GraspScene
+from handsynth.scene.grasps import FOREARM_EXTENSION_M, GraspBank, GraspScene
 from handsynth.scene.lights import PointLamp, sample_lights
+
+
+WRIST_CLEARANCE_M = 0.15  # the forearm within this distance of the wrist stays in front of the camera
+ARM_LENGTH_M = 0.14 + FOREARM_EXTENSION_M  # wrist to the far end of the forearm extension (upper bound)
 
 
 def sample_seed(root_seed: int, index: int) -> int:
@@ -116,9 +120,15 @@ class SceneSampler:
         R, t = T_world_object[:3, :3], T_world_object[:3, 3]
         joints = grasp.joints @ R.T + t
         obj = grasp.grasp.object
-        surface = np.concatenate([grasp.hand_vertices[::4], grasp.arm_vertices, obj.vertices[::2]]) @ R.T + t
+        # The forearm reaches out of the picture: only its part near the wrist must be in front of the
+        # camera; the camera keeps clear of the rest (it may pass beside the camera, out of view).
+        near_wrist = np.linalg.norm(grasp.arm_vertices - grasp.joints[0], axis=1) < WRIST_CLEARANCE_M
+        surface = np.concatenate([grasp.hand_vertices, grasp.arm_vertices[near_wrist], obj.vertices])
+        surface = surface @ R.T + t
+        forearm = R @ grasp.forearm_dir
+        arm_axis = (joints[0] - WRIST_CLEARANCE_M * forearm, joints[0] - ARM_LENGTH_M * forearm, grasp.arm_radius)
         camera = sample_camera(rng, config.camera, config.width, config.height, joints,
-                               np.asarray(obj.grasp.center) @ R.T + t, R @ grasp.forearm_dir, surface)  # fmt: skip
+                               np.asarray(obj.grasp.center) @ R.T + t, forearm, surface, arm_axis)  # fmt: skip
         position = -camera.T_cam_world[:3, :3].T @ camera.T_cam_world[:3, 3]
         lights, ambient = sample_lights(rng, config.lights, joints.mean(axis=0), position)
         if self.folder_names:
