@@ -136,9 +136,13 @@ class _GraspNodes:
                                                        roughnessFactor=0.55)  # fmt: skip
         self.meshes: dict[int, object] = {}
         for part in (*HAND_PARTS, PART_FOREARM):
-            faces = grasp.hand_faces[grasp.hand_face_parts == part]
-            prims = [pyrender.Primitive(positions=positions, normals=normals, color_0=colors,
-                                        indices=faces.astype(np.uint32), material=self.skin, mode=4)]  # fmt: skip
+            # Each part gets only its own vertices: llvmpipe shades every vertex in an index range, so
+            # seven parts sharing the whole hand's arrays would cost seven times the vertex work.
+            # Vertices on part borders are copied with their normals, so the skin shows no seam.
+            used, faces = np.unique(grasp.hand_faces[grasp.hand_face_parts == part], return_inverse=True)
+            prims = [pyrender.Primitive(positions=positions[used], normals=normals[used], color_0=colors[used],
+                                        indices=faces.reshape(-1, 3).astype(np.uint32), material=self.skin,
+                                        mode=4)]  # fmt: skip
             if part == PART_FOREARM:
                 import trimesh
 
