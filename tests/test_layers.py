@@ -56,3 +56,9 @@ def test_cli_import_is_light():
             "print(sorted(m for m in ('numpy', 'trimesh', 'scipy', 'PIL') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_only_the_raster_backend_imports_pyrender_or_opengl():
+    users = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "handsynth").rglob("*.py")
+                   if _imported_roots(p) & {"pyrender", "OpenGL"})  # fmt: skip
+    assert users == ["handsynth/render/raster.py"]
