@@ -114,6 +114,7 @@ class RunContext:
         self.families = resolve_objects(config.scene.objects, catalog)
         self.backgrounds = BackgroundSource(config.scene.background.folder)
         self.sampler = SceneSampler(config.seed, config.scene, self.families, catalog, self.backgrounds.names)
+        self.sampler.prefetch = True
         self.render_info = render_info(config)
         self.renderer = None
 
@@ -122,6 +123,7 @@ class RunContext:
             self.renderer = make_renderer(self.config)
 
     def close(self) -> None:
+        self.sampler.bank.close()
         if self.renderer is not None:
             self.renderer.close()
             self.renderer = None

@@ -884,3 +884,16 @@ def test_spec_folder_backgrounds(sampler, scene_config):
         assert background.describe() == {"source": "folder", "id": background.id, "name": background.name}
         seen.add(background.id)
     assert seen == {0, 1, 2}
+
+
+def test_prefetched_grasps_equal_synthesized_ones(grasp_scene):
+    bank = GraspBank(SEED, FAMILIES, sides=("right", "left"))
+    bank.prefetch(1)
+    bank.prefetch(1)  # a second request for the same grasp is ignored
+    prefetched = bank.get(1)
+    bank.close()
+    direct = GraspBank(SEED, FAMILIES, sides=("right", "left")).get(1)
+    np.testing.assert_array_equal(prefetched.hand_vertices, direct.hand_vertices)
+    np.testing.assert_array_equal(prefetched.grasp.T_object_hand, direct.grasp.T_object_hand)
+    np.testing.assert_array_equal(prefetched.grasp.object.vertices, direct.grasp.object.vertices)
+    assert prefetched.grasp.subject.id == direct.grasp.subject.id and prefetched.index == 1

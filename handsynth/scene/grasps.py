@@ -174,6 +174,8 @@ class GraspBank:
         self.sides = tuple(sides)
         self.capacity = capacity
         self._cache: OrderedDict[int, GraspScene] = OrderedDict()
+        self._pending: dict = {}  # grasp index -> Future of a prefetch
+        self._executor = None
         self.synthesis_seconds = 0.0  # time spent synthesizing, for progress reports and benchmarks
 
     def side_of(self, grasp_index: int) -> str:
@@ -181,19 +183,49 @@ class GraspBank:
         rng = np.random.default_rng([self.seed, int(grasp_index), 0x51DE])
         return self.sides[int(rng.integers(len(self.sides)))]
 
+    def _build(self, grasp_index: int) -> GraspScene:
+        grasp, _ = sample_grasp(self.seed, grasp_index, self.families, self.catalog, self.subjects,
+                                self.side_of(grasp_index))  # fmt: skip
+        return GraspScene.build(grasp_index, grasp)
+
+    def prefetch(self, grasp_index: int) -> None:
+        """Start synthesizing ``grasp_index`` on a background thread, if it is not cached or under way.
+
+        numpy releases the GIL in its large array operations and the renderer waits on OpenGL without
+        it, so the next grasp is mostly made on the other core while this one is rendered. The result
+        is the same as ``get``'s: synthesis is a pure function of the grasp's index.
+        """
+        from concurrent.futures import ThreadPoolExecutor
+
+        if grasp_index in self._cache or grasp_index in self._pending:
+            return
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(1, thread_name_prefix="grasp")
+        self._pending[grasp_index] = self._executor.submit(self._build, grasp_index)
+
     def get(self, grasp_index: int) -> GraspScene:
-        """The grasp scene of ``grasp_index`` (cached; least recently used ones are dropped)."""
+        """The grasp scene of ``grasp_index`` (cached; least recently used ones are dropped).
+
+        ``synthesis_seconds`` grows by the time spent waiting for it here (all of it, unless it was
+        prefetched early enough).
+        """
         import time
 
         if grasp_index in self._cache:
             self._cache.move_to_end(grasp_index)
             return self._cache[grasp_index]
         start = time.perf_counter()
-        grasp, _ = sample_grasp(self.seed, grasp_index, self.families, self.catalog, self.subjects,
-                                self.side_of(grasp_index))  # fmt: skip
-        scene = GraspScene.build(grasp_index, grasp)
+        future = self._pending.pop(grasp_index, None)
+        scene = future.result() if future is not None else self._build(grasp_index)
         self.synthesis_seconds += time.perf_counter() - start
         self._cache[grasp_index] = scene
         while len(self._cache) > self.capacity:
             self._cache.popitem(last=False)
         return scene
+
+    def close(self) -> None:
+        """Stop the prefetch thread (waits for a synthesis under way)."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+        self._pending.clear()

@@ -103,6 +103,7 @@ class SceneSampler:
         self.seed, self.config = int(seed), config
         self.bank = GraspBank(seed, families, catalog, config.subjects or None, config.sides)
         self.folder_names = tuple(folder_names)
+        self.prefetch = False  # synthesize the next grasp on a background thread (set by the pipeline)
         self.num_procedural = NUM_PROCEDURAL_BACKGROUNDS
 
     def grasp_index(self, index: int) -> int:
@@ -115,6 +116,9 @@ class SceneSampler:
         seed = sample_seed(self.seed, index)
         rng = np.random.default_rng(seed)
         grasp = self.bank.get(self.grasp_index(index))
+        if self.prefetch:  # two ahead: one slow grasp (a redrawn object) then does not stall rendering
+            self.bank.prefetch(self.grasp_index(index) + 1)
+            self.bank.prefetch(self.grasp_index(index) + 2)
         hand_center = grasp.joints.mean(axis=0)
         T_world_object = sample_world_pose(rng, grasp.forearm_dir, grasp.dorsal_dir, hand_center)
         R, t = T_world_object[:3, :3], T_world_object[:3, 3]
