@@ -176,9 +176,16 @@ def render_dataset(config: RunConfig, out: str | Path, catalog: dict | None = No
     """
     from tqdm import tqdm
 
-    from handsynth.dataset.layout import (CONFIG_YAML, DATASET_JSON, SHARD_JSON, SHARDS_DIR, TMP_PREFIX, shard_name,
-                                          shard_ranges)
-    from handsynth.dataset.reader import read_shard_json
+    from handsynth.dataset.layout import (
+        CONFIG_YAML,
+        DATASET_JSON,
+        SHARD_JSON,
+        SHARDS_DIR,
+        TMP_PREFIX,
+        shard_name,
+        shard_ranges,
+    )
+    from handsynth.dataset.reader import read_shard_json, shard_summary
     from handsynth.dataset.writer import ShardWriter, dataset_info, write_json_atomic, write_text_atomic
 
     out = Path(out)
@@ -209,7 +216,7 @@ def render_dataset(config: RunConfig, out: str | Path, catalog: dict | None = No
         shards = []
         for shard_index, start, stop in ranges:
             if shard_index in done:
-                shards.append(_shard_categories(out / SHARDS_DIR / shard_name(shard_index), done[shard_index]))
+                shards.append(shard_summary(out / SHARDS_DIR / shard_name(shard_index)))
                 continue
             with ShardWriter(out, shard_index, config.n) as writer:
                 for index in range(start, stop):
@@ -230,12 +237,3 @@ def render_dataset(config: RunConfig, out: str | Path, catalog: dict | None = No
     write_json_atomic(out / DATASET_JSON, info)
     return info
 
-
-def _shard_categories(shard_dir: Path, shard: dict) -> dict:
-    """A complete shard's summary with its category counts (read from its annotations)."""
-    from collections import Counter
-
-    from handsynth.dataset.reader import read_annotations
-
-    counts = Counter(a["object"]["category"] for a in read_annotations(shard_dir))
-    return {**shard, "categories": dict(counts)}

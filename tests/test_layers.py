@@ -22,6 +22,7 @@ FORBIDDEN = {
     "render": {"ray", "torch"},
     "dataset": {"bpy", "pyrender", "OpenGL", "ray", "torch"},
     "pipeline.py": {"ray", "torch"},
+    "files.py": {"numpy", "bpy", "pyrender", "OpenGL", "ray", "torch"},
 }
 
 

@@ -37,6 +37,7 @@ from handsynth.dataset.layout import (
     sample_files,
     shard_name,
 )
+from handsynth.files import fsync_dir, write_bytes_atomic
 
 # dtype of each image kind handed to ShardWriter.add.
 IMAGE_DTYPES = {"rgb": np.uint8, "seg": np.uint8, "hand_amodal": np.bool_, "object_amodal": np.bool_,
@@ -72,14 +73,6 @@ def encode_png(array: np.ndarray, compress_level: int = 1) -> bytes:
     return buffer.getvalue()
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _write_file(path: Path, data: bytes) -> str:
     """Write and fsync ``data``; returns its sha256 hex digest."""
     with open(path, "wb") as f:
@@ -91,25 +84,6 @@ def _write_file(path: Path, data: bytes) -> str:
 
 def _encode_and_write(path: Path, array: np.ndarray, compress_level: int) -> str:
     return _write_file(path, encode_png(array, compress_level))
-
-
-def write_bytes_atomic(path: str | Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder, fsync, then ``os.replace``."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the file the usual permissions
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
 
 
 def write_text_atomic(path: str | Path, text: str) -> None:
@@ -299,7 +273,7 @@ class ShardWriter:
                 "files": dict(sorted(self._hashes.items())),
             }
             _write_file(self.tmp_dir / SHARD_JSON, (json.dumps(shard, indent=2) + "\n").encode("utf-8"))
-            _fsync_dir(self.tmp_dir)
+            fsync_dir(self.tmp_dir)
             self._move_into_place()
         except BaseException:
             self.abort()
@@ -325,7 +299,7 @@ class ShardWriter:
             finally:
                 if stale is not None:
                     shutil.rmtree(stale, ignore_errors=True)
-            _fsync_dir(self.final_dir.parent)
+            fsync_dir(self.final_dir.parent)
             return
         raise OSError(f"could not move {self.tmp_dir} to {self.final_dir}: another writer keeps replacing it")
 

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import numpy as np
 
+from handsynth.files import write_bytes_atomic
 from handsynth.grasp.synthesis import Grasp, SynthesisStats
-from handsynth.hand.export import atomic_write_bytes, linear_to_srgb, vertex_albedo_linear
+from handsynth.hand.export import linear_to_srgb, vertex_albedo_linear
 from handsynth.hand.rig import HandRig
 from handsynth.hand.shape import BONE_INDEX
 
@@ -60,7 +61,7 @@ def write_ply(
     path: str | Path, vertices: np.ndarray, faces: np.ndarray, colors: np.ndarray | None = None
 ) -> None:
     """Write a triangle mesh as binary PLY (see ``ply_bytes``) atomically: a temporary file, then a rename."""
-    atomic_write_bytes(Path(path), ply_bytes(vertices, faces, colors))
+    write_bytes_atomic(Path(path), ply_bytes(vertices, faces, colors))
 
 
 def to_uint8(srgb: np.ndarray) -> np.ndarray:
@@ -188,9 +189,9 @@ def write_grasps(out_dir: str | Path, grasps_with_stats: Iterable[tuple[Grasp, S
         return paths
     buf = io.BytesIO()
     contact_sheet(tiles, SHEET_COLUMNS, labels=labels).save(buf, format="PNG")
-    atomic_write_bytes(out_dir / SHEET_NAME, buf.getvalue())
+    write_bytes_atomic(out_dir / SHEET_NAME, buf.getvalue())
     lines = [json.dumps(r, sort_keys=True) + "\n" for r in records]
-    atomic_write_bytes(out_dir / RECORDS_NAME, "".join(lines).encode())
+    write_bytes_atomic(out_dir / RECORDS_NAME, "".join(lines).encode())
     paths += [out_dir / SHEET_NAME, out_dir / RECORDS_NAME]
     written = {p.name for p in paths}
     for stale in out_dir.iterdir():  # grasp PLYs of an earlier run this one did not overwrite

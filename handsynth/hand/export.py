@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from handsynth.conventions import JOINT_NAMES, NUM_JOINTS
+from handsynth.files import write_bytes_atomic
 from handsynth.hand.pose import HandPose
 from handsynth.hand.rig import HandRig, PosedHand
 from handsynth.hand.shape import BONE_INDEX, BONE_NAMES
@@ -36,21 +35,6 @@ def linear_to_srgb(c: np.ndarray) -> np.ndarray:
     """Linear RGB in [0, 1] -> sRGB in [0, 1] (same shape)."""
     c = np.clip(np.asarray(c, dtype=np.float64), 0.0, 1.0)
     return np.where(c <= 0.0031308, c * 12.92, 1.055 * c ** (1.0 / 2.4) - 0.055)
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the file the usual permissions
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def obj_text(vertices: np.ndarray, faces: np.ndarray, uvs: np.ndarray) -> str:
@@ -87,13 +71,13 @@ def write_hand(out_dir: Path, rig: HandRig, subject: Subject, pose: HandPose, po
     srgb = linear_to_srgb(vertex_albedo_linear(subject, rig.template))
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = [out_dir / n for n in ("hand.obj", "hand.glb", "joints.json", "hand.png")]
-    atomic_write_bytes(paths[0], obj_text(posed.vertices, posed.faces, rig.template.uvs).encode())
+    write_bytes_atomic(paths[0], obj_text(posed.vertices, posed.faces, rig.template.uvs).encode())
     colours = np.concatenate([np.round(srgb * 255), np.full((len(srgb), 1), 255)], axis=1).astype(np.uint8)
     mesh = trimesh.Trimesh(posed.vertices, posed.faces, vertex_colors=colours, process=False)
-    atomic_write_bytes(paths[1], mesh.export(file_type="glb"))
+    write_bytes_atomic(paths[1], mesh.export(file_type="glb"))
     record = hand_record(subject, rig.side, pose, posed, pose_name)
-    atomic_write_bytes(paths[2], (json.dumps(record, indent=1) + "\n").encode())
+    write_bytes_atomic(paths[2], (json.dumps(record, indent=1) + "\n").encode())
     buf = io.BytesIO()
     picture(posed, srgb).save(buf, format="PNG")
-    atomic_write_bytes(paths[3], buf.getvalue())
+    write_bytes_atomic(paths[3], buf.getvalue())
     return paths

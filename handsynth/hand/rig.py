@@ -15,7 +15,6 @@ import numpy as np
 from handsynth.conventions import invert_transform
 from handsynth.errors import UserError
 from handsynth.geometry.mesh import segment_distances
-from handsynth.geometry.transforms import make_transform, rotation_about_axis
 from handsynth.hand.pose import DOFS, HandPose, sample_pose
 from handsynth.hand.shape import (
     BONE_INDEX,

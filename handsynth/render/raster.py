@@ -19,6 +19,7 @@ from importlib import resources
 
 import numpy as np
 
+from handsynth.conventions import invert_transform
 from handsynth.errors import UserError
 from handsynth.render.base import Frame
 from handsynth.scene.grasps import HAND_PARTS, PART_FOREARM, PART_OBJECT, GraspScene
@@ -144,13 +145,10 @@ class _GraspNodes:
                                         indices=faces.reshape(-1, 3).astype(np.uint32), material=self.skin,
                                         mode=4)]  # fmt: skip
             if part == PART_FOREARM:
-                import trimesh
-
-                arm = trimesh.Trimesh(grasp.arm_vertices, grasp.arm_faces, process=False)
                 self.arm = pyrender.MetallicRoughnessMaterial(baseColorFactor=[1.0, 1.0, 1.0, 1.0],
                                                               metallicFactor=0.0, roughnessFactor=0.6)
-                prims.append(pyrender.Primitive(positions=arm.vertices.astype(np.float32),
-                                                normals=np.asarray(arm.vertex_normals, dtype=np.float32),
+                prims.append(pyrender.Primitive(positions=grasp.arm_vertices.astype(np.float32),
+                                                normals=grasp.arm_normals.astype(np.float32),
                                                 indices=grasp.arm_faces.astype(np.uint32), material=self.arm,
                                                 mode=4))  # fmt: skip
             self.meshes[part] = pyrender.Mesh(prims)
@@ -211,7 +209,7 @@ class RasterRenderer:
         # pyrender puts pixel (i, j)'s centre at (i + 0.5, j + 0.5) and counts rows from the bottom.
         cam = self._pyrender.IntrinsicsCamera(fx=K[0, 0], fy=K[1, 1], cx=K[0, 2] + 0.5,
                                               cy=self.height - K[1, 2] - 0.5, znear=0.01, zfar=50.0)  # fmt: skip
-        T_world_cam = np.linalg.inv(camera.T_cam_world) @ _GL_FROM_CV
+        T_world_cam = invert_transform(camera.T_cam_world) @ _GL_FROM_CV
         if self._camera_node is not None:
             self._scene.remove_node(self._camera_node)
         self._camera_node = self._scene.add(cam, pose=T_world_cam)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from handsynth.conventions import invert_transform, make_intrinsics, transform_points
+from handsynth.conventions import invert_transform, make_intrinsics
 from handsynth.geometry.transforms import frame_from_x_and_z_hint, make_transform, rotation_about_axis
 from handsynth.scene.config import CameraConfig
 
@@ -153,7 +153,3 @@ def sample_camera(rng: np.random.Generator, config: CameraConfig, width: int, he
                   azimuth_deg=azimuth_deg, elevation_deg=elevation_deg,
                   distance_m=float(np.linalg.norm(position - target)), fov_deg=fov_deg)  # fmt: skip
 
-
-def points_in_camera(camera: Camera, points_world: np.ndarray) -> np.ndarray:
-    """(N, 3) world points -> (N, 3) camera-frame points (OpenCV)."""
-    return transform_points(camera.T_cam_world, points_world)

@@ -110,7 +110,7 @@ class GraspScene:
         hand_faces: (F, 3) int64.
         hand_face_parts: (F,) int64 part id of each face (``PART_NAMES``).
         hand_albedo: (V, 3) float64 linear skin albedo of the subject.
-        arm_vertices, arm_faces: the forearm extension (part ``PART_FOREARM``), same albedo as the forearm.
+        arm_vertices, arm_faces, arm_normals: the forearm extension (part ``PART_FOREARM``).
         arm_albedo: (3,) linear albedo of the forearm.
         object_normals: (N, 3) float64 unit vertex normals of ``grasp.object.vertices``.
         joints: (21, 3) float64 joints in the object frame, standard order.
@@ -128,6 +128,7 @@ class GraspScene:
     hand_albedo: np.ndarray
     arm_vertices: np.ndarray
     arm_faces: np.ndarray
+    arm_normals: np.ndarray
     arm_albedo: np.ndarray
     object_normals: np.ndarray
     joints: np.ndarray
@@ -152,6 +153,7 @@ class GraspScene:
         return cls(index=index, grasp=grasp, hand_vertices=posed.vertices,
                    hand_normals=np.asarray(mesh.vertex_normals, dtype=np.float64), hand_faces=posed.faces,
                    hand_face_parts=_face_parts(rig), hand_albedo=albedo, arm_vertices=arm_v, arm_faces=arm_f,
+                   arm_normals=np.asarray(trimesh.Trimesh(arm_v, arm_f, process=False).vertex_normals, dtype=np.float64),
                    arm_albedo=np.asarray(grasp.subject.skin.albedo_linear()["forearm"], dtype=np.float64),
                    object_normals=np.asarray(obj_mesh.vertex_normals, dtype=np.float64), joints=posed.joints, forearm_dir=T_arm[:3, 0] / np.linalg.norm(T_arm[:3, 0]),
                    dorsal_dir=T_wrist[:3, 2] / np.linalg.norm(T_wrist[:3, 2]),

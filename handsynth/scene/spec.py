@@ -14,7 +14,6 @@ from handsynth.scene.config import SceneConfig
 from handsynth.scene.grasps import FOREARM_EXTENSION_M, GraspBank, GraspScene
 from handsynth.scene.lights import PointLamp, sample_lights
 
-
 WRIST_CLEARANCE_M = 0.15  # the forearm within this distance of the wrist stays in front of the camera
 ARM_LENGTH_M = 0.14 + FOREARM_EXTENSION_M  # wrist to the far end of the forearm extension (upper bound)
 
