@@ -93,9 +93,14 @@ def baseline(families: tuple[str, ...], seed: int, reps: int = BASELINE_REPS) ->
         sdf_s.append(t2 - t1)
     pose_s, sdf_s = np.array(pose_s), np.array(sdf_s)
     total = pose_s + sdf_s
-    return {"reps": int(len(total)), "vertices": int(len(rigs[0].rest_vertices)),
-            "seconds": float(total.mean()), "seconds_median": float(np.median(total)),
-            "pose_seconds": float(pose_s.mean()), "sdf_seconds": float(sdf_s.mean())}  # fmt: skip
+    return {
+        "reps": int(len(total)),
+        "vertices": int(len(rigs[0].rest_vertices)),
+        "seconds": float(total.mean()),
+        "seconds_median": float(np.median(total)),
+        "pose_seconds": float(pose_s.mean()),
+        "sdf_seconds": float(sdf_s.mean()),
+    }
 
 
 # ----------------------------------------------------------------------------------------- generation
@@ -133,8 +138,10 @@ def _run_indices(seed: int, indices: list[int], families: tuple[str, ...], progr
                 grasp, stats, error = None, None, str(exc)
             dt = time.perf_counter() - t0
             busy += dt
-            objects = [{"category": c, "candidates": n, "accepted": a, "rejected": dict(r)}
-                       for c, n, a, r in per_object]  # fmt: skip
+            objects = [
+                {"category": c, "candidates": n, "accepted": a, "rejected": dict(r)}
+                for c, n, a, r in per_object
+            ]
             if stats is None:  # rebuild the counts from the per-object records
                 candidates = sum(o["candidates"] for o in objects)
                 accepted = sum(o["accepted"] for o in objects)
@@ -143,17 +150,31 @@ def _run_indices(seed: int, indices: list[int], families: tuple[str, ...], progr
                     rejected.update(o["rejected"])
             else:
                 candidates, accepted, rejected = stats.candidates, stats.accepted, stats.rejected
-            rec = {"index": k, "seconds": dt, "candidates": int(candidates), "accepted": int(accepted),
-                   "rejected": {str(r): int(n) for r, n in rejected.items()}, "objects": objects, "error": error}
+            rec = {
+                "index": k,
+                "seconds": dt,
+                "candidates": int(candidates),
+                "accepted": int(accepted),
+                "rejected": {str(r): int(n) for r, n in rejected.items()},
+                "objects": objects,
+                "error": error,
+            }
             if grasp is not None:
                 q = grasp.quality
-                rec.update({"family": grasp.object.family, "category": grasp.object.category,
-                            "grasp_type": grasp.grasp_type, "subject": grasp.subject.id,
-                            "penetration_mm": float(q.penetration_mm), "intersection_cm3": float(q.intersection_cm3),
-                            "contact_fingers": list(q.contact_fingers),
-                            "contact_vertices": {str(f): int(n) for f, n in q.contact_vertices.items()},
-                            "thumb_opposition": float(q.thumb_opposition),
-                            "self_penetration_mm": float(q.self_penetration_mm)})  # fmt: skip
+                rec.update(
+                    {
+                        "family": grasp.object.family,
+                        "category": grasp.object.category,
+                        "grasp_type": grasp.grasp_type,
+                        "subject": grasp.subject.id,
+                        "penetration_mm": float(q.penetration_mm),
+                        "intersection_cm3": float(q.intersection_cm3),
+                        "contact_fingers": list(q.contact_fingers),
+                        "contact_vertices": {str(f): int(n) for f, n in q.contact_vertices.items()},
+                        "thumb_opposition": float(q.thumb_opposition),
+                        "self_penetration_mm": float(q.self_penetration_mm),
+                    }
+                )
             records.append(rec)
             if progress and ((i + 1) % step == 0 or i + 1 == len(indices)):
                 print(f"  ... {i + 1}/{len(indices)} samples, {busy:.1f} s", file=sys.stderr, flush=True)
@@ -179,8 +200,12 @@ def generate(seed: int, n: int, families: tuple[str, ...], workers: int) -> dict
             runs = pool.map(_worker, [(seed, c, families) for c in chunks if c])
     wall = time.perf_counter() - t0
     records = sorted((r for run in runs for r in run["records"]), key=lambda r: r["index"])
-    return {"records": records, "wall_seconds": wall, "busy_seconds": [run["busy_seconds"] for run in runs],
-            "worker_template_seconds": [run["template_seconds"] for run in runs]}
+    return {
+        "records": records,
+        "wall_seconds": wall,
+        "busy_seconds": [run["busy_seconds"] for run in runs],
+        "worker_template_seconds": [run["template_seconds"] for run in runs],
+    }
 
 
 # ------------------------------------------------------------------------------------------- figures
@@ -232,8 +257,10 @@ def figures(run: dict, base: dict, workers: int) -> dict:
             c[0] += o["candidates"]
             c[1] += o["accepted"]
     per_object_complete = sum(v[0] for v in by_cat.values()) == candidates
-    acceptance_by_category = {c: {"candidates": v[0], "accepted": v[1], "rate": v[1] / v[0] if v[0] else 0.0}
-                              for c, v in sorted(by_cat.items())}  # fmt: skip
+    acceptance_by_category = {
+        c: {"candidates": v[0], "accepted": v[1], "rate": v[1] / v[0] if v[0] else 0.0}
+        for c, v in sorted(by_cat.items())
+    }
 
     pen = np.array([r["penetration_mm"] for r in ok])
     inter = np.array([r["intersection_cm3"] for r in ok])
@@ -241,9 +268,16 @@ def figures(run: dict, base: dict, workers: int) -> dict:
     palm = np.array([r["contact_vertices"].get("palm", 0) for r in ok])
     opp = np.array([r["thumb_opposition"] for r in ok])
     power_types = _power_types()
-    opp_precision = np.array([r["thumb_opposition"] for r in ok if not power_types.get(r["grasp_type"], False)])
-    opp_power_thumb = np.array([r["thumb_opposition"] for r in ok
-                                if power_types.get(r["grasp_type"], False) and "thumb" in r["contact_fingers"]])
+    opp_precision = np.array(
+        [r["thumb_opposition"] for r in ok if not power_types.get(r["grasp_type"], False)]
+    )
+    opp_power_thumb = np.array(
+        [
+            r["thumb_opposition"]
+            for r in ok
+            if power_types.get(r["grasp_type"], False) and "thumb" in r["contact_fingers"]
+        ]
+    )
     selfp = np.array([r["self_penetration_mm"] for r in ok])
     finger_hist = {str(k): int(np.count_nonzero(nfing == k)) for k in range(2, 6)}
     if n_ok and np.count_nonzero(nfing < 2):
@@ -259,9 +293,12 @@ def figures(run: dict, base: dict, workers: int) -> dict:
         "wall_seconds": run["wall_seconds"],
         "core_seconds": core_seconds,
         "worker_template_seconds": run["worker_template_seconds"],
-        "seconds_per_grasp": {"mean": s_per_grasp, "median": float(np.median(per_grasp)) if len(per_grasp) else None,
-                              "p95": float(np.percentile(per_grasp, 95)) if len(per_grasp) else None,
-                              "max": float(per_grasp.max()) if len(per_grasp) else None},
+        "seconds_per_grasp": {
+            "mean": s_per_grasp,
+            "median": float(np.median(per_grasp)) if len(per_grasp) else None,
+            "p95": float(np.percentile(per_grasp, 95)) if len(per_grasp) else None,
+            "max": float(per_grasp.max()) if len(per_grasp) else None,
+        },
         "grasps_per_s_per_core": per_core,
         "grasps_per_s_aggregate": aggregate,
         "baseline": base,
@@ -272,10 +309,13 @@ def figures(run: dict, base: dict, workers: int) -> dict:
         "acceptance_rate": accepted / candidates if candidates else 0.0,
         "acceptance_by_category": acceptance_by_category,
         "acceptance_by_category_complete": per_object_complete,
-        "rejections": {r: int(rejected.get(r, 0)) for r in REASONS} | {r: int(v) for r, v in rejected.items() if r not in REASONS},
+        "rejections": {r: int(rejected.get(r, 0)) for r in REASONS}
+        | {r: int(v) for r, v in rejected.items() if r not in REASONS},
         "by_category": dict(sorted(Counter(r["category"] for r in ok).items())),
         "by_grasp_type": dict(sorted(Counter(r["grasp_type"] for r in ok).items())),
-        "by_category_and_type": dict(sorted(Counter(f"{r['category']}/{r['grasp_type']}" for r in ok).items())),
+        "by_category_and_type": dict(
+            sorted(Counter(f"{r['category']}/{r['grasp_type']}" for r in ok).items())
+        ),
         "by_family": dict(sorted(Counter(r["family"] for r in ok).items())),
         "penetration_mm": _dist(pen) | {"fraction_le_1mm": frac1, "fraction_le_2mm": frac2},
         "intersection_cm3": _dist(inter, (50, 95)),
@@ -286,10 +326,19 @@ def figures(run: dict, base: dict, workers: int) -> dict:
         "thumb_opposition_precision": _opp(opp_precision),
         "thumb_opposition_power_thumb_touching": _opp(opp_power_thumb),
         "self_penetration_mm": {"max": float(selfp.max()), "mean": float(selfp.mean())} if n_ok else {},
-        "aims": {"grasps_per_s_per_core": {"aim": AIM_GRASPS_PER_S_PER_CORE, "value": per_core,
-                                           "met": per_core >= AIM_GRASPS_PER_S_PER_CORE},
-                 "penetration": {"aim_fraction": AIM_PENETRATION_FRACTION, "at_mm": AIM_PENETRATION_MM,
-                                 "value": frac1, "met": frac1 >= AIM_PENETRATION_FRACTION}},  # fmt: skip
+        "aims": {
+            "grasps_per_s_per_core": {
+                "aim": AIM_GRASPS_PER_S_PER_CORE,
+                "value": per_core,
+                "met": per_core >= AIM_GRASPS_PER_S_PER_CORE,
+            },
+            "penetration": {
+                "aim_fraction": AIM_PENETRATION_FRACTION,
+                "at_mm": AIM_PENETRATION_MM,
+                "value": frac1,
+                "met": frac1 >= AIM_PENETRATION_FRACTION,
+            },
+        },
     }
 
 
@@ -301,32 +350,63 @@ def report(f: dict, args, families: tuple[str, ...], template_s: float) -> None:
     b = f["baseline"]
     spg = f["seconds_per_grasp"]
     print("grasp synthesis benchmark")
-    print(f"  command     : python benchmarks/grasps.py --n {args.n} --seed {args.seed}"
-          + (f" --objects {args.objects}" if args.objects else "") + f" --workers {args.workers}")  # fmt: skip
-    print(f"  machine     : {platform.python_implementation()} {platform.python_version()}, numpy {np.__version__}, "
-          f"{os.cpu_count()} CPUs, {platform.machine()}")  # fmt: skip
+    print(
+        f"  command     : python benchmarks/grasps.py --n {args.n} --seed {args.seed}"
+        + (f" --objects {args.objects}" if args.objects else "")
+        + f" --workers {args.workers}"
+    )
+    print(
+        f"  machine     : {platform.python_implementation()} {platform.python_version()}, "
+        f"numpy {np.__version__}, "
+        f"{os.cpu_count()} CPUs, {platform.machine()}"
+    )
     print(f"  families    : {len(families)} ({', '.join(families)})")
     print()
-    print(f"warm-up (one-off): hand template {template_s:.2f} s"
-          + (f"; per worker {', '.join(f'{t:.2f}' for t in f['worker_template_seconds'])} s" if args.workers > 1 else ""))
-    print(f"baseline (same process, {b['reps']} reps): HandRig.pose skinning + exact object SDF of {b['vertices']} "
-          f"vertices = {1e3 * b['seconds']:.2f} ms (pose {1e3 * b['pose_seconds']:.2f} ms, "
-          f"sdf {1e3 * b['sdf_seconds']:.2f} ms; median {1e3 * b['seconds_median']:.2f} ms)")  # fmt: skip
+    print(
+        f"warm-up (one-off): hand template {template_s:.2f} s"
+        + (
+            f"; per worker {', '.join(f'{t:.2f}' for t in f['worker_template_seconds'])} s"
+            if args.workers > 1
+            else ""
+        )
+    )
+    print(
+        f"baseline (same process, {b['reps']} reps): HandRig.pose skinning + "
+        f"exact object SDF of {b['vertices']} "
+        f"vertices = {1e3 * b['seconds']:.2f} ms (pose {1e3 * b['pose_seconds']:.2f} ms, "
+        f"sdf {1e3 * b['sdf_seconds']:.2f} ms; median {1e3 * b['seconds_median']:.2f} ms)"
+    )
     print()
-    print(f"samples {f['samples']}, accepted grasps {f['accepted_grasps']}, failed samples {len(f['failed_samples'])}"
-          + (f" {f['failed_samples'][:20]}" if f["failed_samples"] else ""))
-    print(f"time: wall {f['wall_seconds']:.1f} s, generating {f['core_seconds']:.1f} core-s; per grasp mean "
-          f"{spg['mean']:.3f} s, median {spg['median']:.3f} s, p95 {spg['p95']:.3f} s, max {spg['max']:.3f} s")  # fmt: skip
+    print(
+        f"samples {f['samples']}, accepted grasps {f['accepted_grasps']}, "
+        f"failed samples {len(f['failed_samples'])}"
+        + (f" {f['failed_samples'][:20]}" if f["failed_samples"] else "")
+    )
+    print(
+        f"time: wall {f['wall_seconds']:.1f} s, generating {f['core_seconds']:.1f} core-s; per grasp mean "
+        f"{spg['mean']:.3f} s, median {spg['median']:.3f} s, p95 {spg['p95']:.3f} s, max {spg['max']:.3f} s"
+    )
     print(f"accepted grasps / s / core : {f['grasps_per_s_per_core']:.2f}")
     if args.workers > 1:
-        print(f"accepted grasps / s (all {args.workers} workers) : {f['grasps_per_s_aggregate']:.2f}"
-              "  (over the wall time, worker start-up and template builds included)")
+        print(
+            f"accepted grasps / s (all {args.workers} workers) : {f['grasps_per_s_aggregate']:.2f}"
+            "  (over the wall time, worker start-up and template builds included)"
+        )
     ratio = f["grasp_over_baseline"]
-    print(f"grasp / baseline           : {ratio:.1f}x  ({spg['mean'] * 1e3:.1f} ms / {b['seconds'] * 1e3:.2f} ms)")
+    print(
+        f"grasp / baseline           : {ratio:.1f}x  "
+        f"({spg['mean'] * 1e3:.1f} ms / {b['seconds'] * 1e3:.2f} ms)"
+    )
     print()
-    print(f"candidates {f['candidates']}, per accepted grasp {f['candidates_per_accepted_grasp']:.2f}; "
-          f"acceptance rate {_pct(f['acceptance_rate'])}")
-    print("acceptance by category" + ("" if f["acceptance_by_category_complete"] else " (incomplete: synthesize not wrapped)") + ":")
+    print(
+        f"candidates {f['candidates']}, per accepted grasp {f['candidates_per_accepted_grasp']:.2f}; "
+        f"acceptance rate {_pct(f['acceptance_rate'])}"
+    )
+    print(
+        "acceptance by category"
+        + ("" if f["acceptance_by_category_complete"] else " (incomplete: synthesize not wrapped)")
+        + ":"
+    )
     for c, v in f["acceptance_by_category"].items():
         print(f"  {c:<12} {v['accepted']:>5} / {v['candidates']:<5} = {_pct(v['rate'])}")
     print("rejections by reason (a candidate may fail several):")
@@ -342,20 +422,29 @@ def report(f: dict, args, families: tuple[str, ...], template_s: float) -> None:
     n = max(f["accepted_grasps"], 1)
     p = f["penetration_mm"]
     if p:
-        print(f"penetration (mm)     : mean {p['mean']:.3f}, median {p['median']:.3f}, p95 {p['p95']:.3f}, "
-              f"p99 {p['p99']:.3f}, max {p['max']:.3f}; <= 1 mm {_pct(p['fraction_le_1mm'])}, "
-              f"<= 2 mm {_pct(p['fraction_le_2mm'])}")  # fmt: skip
+        print(
+            f"penetration (mm)     : mean {p['mean']:.3f}, median {p['median']:.3f}, p95 {p['p95']:.3f}, "
+            f"p99 {p['p99']:.3f}, max {p['max']:.3f}; <= 1 mm {_pct(p['fraction_le_1mm'])}, "
+            f"<= 2 mm {_pct(p['fraction_le_2mm'])}"
+        )
         i = f["intersection_cm3"]
-        print(f"intersection (cm^3)  : mean {i['mean']:.4f}, median {i['median']:.4f}, p95 {i['p95']:.4f}, "
-              f"max {i['max']:.4f}")  # fmt: skip
+        print(
+            f"intersection (cm^3)  : mean {i['mean']:.4f}, median {i['median']:.4f}, p95 {i['p95']:.4f}, "
+            f"max {i['max']:.4f}"
+        )
         hist = f["contact_fingers_histogram"]
         print("contact fingers      : " + ", ".join(f"{k}: {v} ({_pct(v / n)})" for k, v in hist.items()))
         print(f"palm contact (>= 5 palm vertices): {_pct(f['palm_contact_fraction'])}")
         o = f["thumb_opposition"]
-        print(f"thumb opposition     : mean {o['mean']:.3f}, p5 {o['p5']:.3f} (all accepted; -1 where the thumb "
-              f"does not touch)")  # fmt: skip
-        for label, key in (("precision grasps", "thumb_opposition_precision"),
-                           ("power, thumb touching", "thumb_opposition_power_thumb_touching")):  # fmt: skip
+        print(
+            f"thumb opposition     : mean {o['mean']:.3f}, p5 {o['p5']:.3f} "
+            f"(all accepted; -1 where the thumb "
+            f"does not touch)"
+        )
+        for label, key in (
+            ("precision grasps", "thumb_opposition_precision"),
+            ("power, thumb touching", "thumb_opposition_power_thumb_touching"),
+        ):
             v = f[key]
             if v["n"]:
                 print(f"  {label:<21}: n {v['n']}, mean {v['mean']:.3f}, p5 {v['p5']:.3f}")
@@ -364,18 +453,26 @@ def report(f: dict, args, families: tuple[str, ...], template_s: float) -> None:
     print()
     a = f["aims"]
     g, q = a["grasps_per_s_per_core"], a["penetration"]
-    print(f"aim >= {g['aim']:g} accepted grasps/s/core: {'MET' if g['met'] else 'NOT MET'} ({g['value']:.2f})")
-    print(f"aim >= {100 * q['aim_fraction']:g} % at <= {q['at_mm']:g} mm penetration: "
-          f"{'MET' if q['met'] else 'NOT MET'} ({_pct(q['value'])})")  # fmt: skip
+    print(
+        f"aim >= {g['aim']:g} accepted grasps/s/core: {'MET' if g['met'] else 'NOT MET'} ({g['value']:.2f})"
+    )
+    print(
+        f"aim >= {100 * q['aim_fraction']:g} % at <= {q['at_mm']:g} mm penetration: "
+        f"{'MET' if q['met'] else 'NOT MET'} ({_pct(q['value'])})"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=500, help="grasps to generate (default 500)")
     parser.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
-    parser.add_argument("--objects", default=None, help="categories/aliases/families, comma-separated (default all)")
+    parser.add_argument(
+        "--objects", default=None, help="categories/aliases/families, comma-separated (default all)"
+    )
     parser.add_argument("--workers", type=int, default=1, help="processes (default 1: per-core figures)")
-    parser.add_argument("--json", default=None, metavar="PATH", help="also write all figures (and samples) as JSON")
+    parser.add_argument(
+        "--json", default=None, metavar="PATH", help="also write all figures (and samples) as JSON"
+    )
     args = parser.parse_args(argv)
     if args.n < 1 or args.workers < 1:
         parser.error("--n and --workers must be >= 1")
@@ -394,8 +491,13 @@ def main(argv: list[str] | None = None) -> int:
     run = generate(args.seed, args.n, families, args.workers)
     f = figures(run, base, args.workers)
     f["template_seconds"] = template_s
-    f["args"] = {"n": args.n, "seed": args.seed, "objects": args.objects, "workers": args.workers,
-                 "families": list(families)}  # fmt: skip
+    f["args"] = {
+        "n": args.n,
+        "seed": args.seed,
+        "objects": args.objects,
+        "workers": args.workers,
+        "families": list(families),
+    }
     report(f, args, families, template_s)
     if args.json:
         with open(args.json, "w") as fh:

@@ -14,8 +14,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from handsynth.config import RunConfig, SceneConfig
 from handsynth.pipeline import RunContext, StageTimes, render_dataset
-from handsynth.scene.config import RunConfig, SceneConfig
 
 
 def main() -> None:
@@ -26,8 +26,12 @@ def main() -> None:
     parser.add_argument("--objects", default="cylindrical,slender,cubical,spherical")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    scene = SceneConfig(objects=args.objects, width=args.resolution, height=args.resolution,
-                        renders_per_grasp=args.renders_per_grasp)  # fmt: skip
+    scene = SceneConfig(
+        objects=args.objects,
+        width=args.resolution,
+        height=args.resolution,
+        renders_per_grasp=args.renders_per_grasp,
+    )
     config = RunConfig(seed=args.seed, n=args.n, shard_size=100, scene=scene)
     times = StageTimes()
     with tempfile.TemporaryDirectory() as tmp:
@@ -36,11 +40,18 @@ def main() -> None:
         wall = time.perf_counter() - start
     rate = args.n / wall
     synth = times.seconds["grasp synthesis"]
-    print(f"handsynth render, raster backend, {args.resolution}x{args.resolution}, n={args.n}, "
-          f"renders_per_grasp={args.renders_per_grasp}")  # fmt: skip
-    print(f"  end to end: {rate:.1f} images/s ({wall:.1f} s, including renderer start-up and grasp synthesis)")
-    print(f"  without waiting for grasp synthesis: {args.n / (wall - synth):.1f} images/s (grasps are made on a "
-          "background thread while the previous ones render)")
+    print(
+        f"handsynth render, raster backend, {args.resolution}x{args.resolution}, n={args.n}, "
+        f"renders_per_grasp={args.renders_per_grasp}"
+    )
+    print(
+        f"  end to end: {rate:.1f} images/s ({wall:.1f} s, including renderer start-up and grasp synthesis)"
+    )
+    print(
+        f"  without waiting for grasp synthesis: "
+        f"{args.n / (wall - synth):.1f} images/s (grasps are made on a "
+        "background thread while the previous ones render)"
+    )
     print("  share of stage time:")
     total = sum(times.seconds.values())
     for stage, seconds in sorted(times.seconds.items(), key=lambda kv: -kv[1]):

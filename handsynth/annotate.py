@@ -7,10 +7,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from handsynth.conventions import bbox_of_mask, inside_image, pixel_of, project_points
-from handsynth.scene.grasps import joint_parts
+from handsynth.conventions import (
+    VISIBLE_DEPTH_TOLERANCE_M,
+    bbox_of_mask,
+    inside_image,
+    joint_parts,
+    pixel_of,
+    project_points,
+)
 
-VISIBLE_DEPTH_TOLERANCE_M = 0.025  # the dataset format's bound on |surface depth - joint depth|
 _JOINT_PARTS = joint_parts()
 # (21, 256) table: may part p be the first surface in front of joint j when j is visible?
 _ALLOWED = np.zeros((len(_JOINT_PARTS), 256), dtype=bool)
@@ -18,12 +23,13 @@ for _j, _parts in enumerate(_JOINT_PARTS):
     _ALLOWED[_j, list(_parts)] = True
 
 
-def joint_visibility(joints_uv: np.ndarray, joints_z: np.ndarray, parts: np.ndarray,
-                     depth_m: np.ndarray) -> np.ndarray:  # fmt: skip
+def joint_visibility(
+    joints_uv: np.ndarray, joints_z: np.ndarray, parts: np.ndarray, depth_m: np.ndarray
+) -> np.ndarray:
     """Per-joint visibility: 0 outside the image, 1 occluded, 2 visible.
 
     A joint is visible when the first surface at its pixel belongs to its own finger (or, at the knuckles,
-    thumb base and wrist, to the palm or forearm; ``handsynth.scene.grasps.joint_parts``) and lies within
+    thumb base and wrist, to the palm or forearm; ``handsynth.conventions.joint_parts``) and lies within
     25 mm in front of or behind the joint. Anything else in front of it (the object, another finger, the
     far side of its own finger bent over it) makes it occluded.
 

@@ -1,4 +1,5 @@
-"""The `handsynth` command line: parses argv and dispatches; heavy modules are imported lazily inside commands."""
+"""The `handsynth` command line: parses argv and dispatches; heavy modules are imported lazily inside
+commands."""
 
 from __future__ import annotations
 
@@ -73,8 +74,10 @@ def _cmd_grasp(args: argparse.Namespace) -> int:
     if out.exists() and not out.is_dir():
         raise UserError(f"--out {out} exists and is not a directory")
     if out.is_dir() and any(out.iterdir()) and not (out / RECORDS_NAME).is_file():
-        raise UserError(f"--out {out} is not empty and holds no {RECORDS_NAME} of an earlier run; "
-                        "give a new or empty folder")  # fmt: skip
+        raise UserError(
+            f"--out {out} is not empty and holds no {RECORDS_NAME} of an earlier run; "
+            "give a new or empty folder"
+        )
 
     total = SynthesisStats()
     start = time.perf_counter()
@@ -89,14 +92,16 @@ def _cmd_grasp(args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - start
     rejected = ", ".join(f"{reason} {count}" for reason, count in sorted(total.rejected.items())) or "none"
     rate = total.accepted / max(total.candidates, 1)
-    print(f"{total.accepted} grasps from {total.candidates} candidates (acceptance {rate:.1%}); "
-          f"rejected: {rejected}; {elapsed:.1f} s; {out}")  # fmt: skip
+    print(
+        f"{total.accepted} grasps from {total.candidates} candidates (acceptance {rate:.1%}); "
+        f"rejected: {rejected}; {elapsed:.1f} s; {out}"
+    )
     return 0
 
 
 def _run_config(args: argparse.Namespace):
     """The resolved RunConfig: defaults < --config FILE < explicit flags < --set overrides."""
-    from handsynth.scene import config as cfg
+    from handsynth import config as cfg
 
     config = cfg.load_yaml(args.config) if args.config else cfg.RunConfig()
     flags: dict = {"scene": {}}
@@ -119,7 +124,7 @@ def _run_config(args: argparse.Namespace):
     if args.backgrounds is not None:
         flags["scene"]["background"] = {"folder": args.backgrounds}
     if args.backend is not None:
-        flags["scene"]["render"] = {"backend": args.backend}
+        flags["render"] = {"backend": args.backend}
     config = cfg.from_dict(flags, config)
     return cfg.apply_overrides(config, args.set or [])
 
@@ -184,13 +189,19 @@ def build_parser() -> argparse.ArgumentParser:
     hand.add_argument("--subject", default="f01", help="named subject (f01..f05, m01..m05) or random-<n>")
     hand.add_argument("--pose", default="relaxed", help="named pose (flat, relaxed, fist, ...) or 'random'")
     hand.add_argument("--side", default="right", help="right or left")
-    hand.add_argument("--seed", type=int, default=0, help="root seed for random-<n> subjects and random poses")
+    hand.add_argument(
+        "--seed", type=int, default=0, help="root seed for random-<n> subjects and random poses"
+    )
     hand.add_argument("--out", required=True, help="output directory")
     hand.set_defaults(func=_cmd_hand)
     grasp = sub.add_parser("grasp", help="synthesize grasps (hand and object PLYs, records, contact sheet)")
-    grasp.add_argument("--objects", default=None, metavar="SPEC",
-                       help="comma-separated categories, aliases (cylinder, bar, box, sphere...) or families "
-                            "(mug, orange...); default: every family")  # fmt: skip
+    grasp.add_argument(
+        "--objects",
+        default=None,
+        metavar="SPEC",
+        help="comma-separated categories, aliases (cylinder, bar, box, sphere...) or families "
+        "(mug, orange...); default: every family",
+    )
     grasp.add_argument("--n", type=int, required=True, help="number of grasps (>= 1)")
     grasp.add_argument("--seed", type=int, default=0, help="root seed; grasp k is drawn from (seed, k)")
     grasp.add_argument("--out", required=True, help="output directory (new, empty, or an earlier grasp run)")
@@ -200,28 +211,46 @@ def build_parser() -> argparse.ArgumentParser:
     grasp.add_argument("--cache-dir", default=None, metavar="DIR", help="download folder of its meshes")
     grasp.set_defaults(func=_cmd_grasp)
     render = sub.add_parser("render", help="render a dataset of hands grasping objects (format handsynth/1)")
-    render.add_argument("--objects", default=None, metavar="SPEC",
-                        help="comma-separated categories (cylindrical, slender, cubical, spherical), aliases "
-                             "(cylinder, bar, box, sphere...) or families (bottle, mug...); default: all four")  # fmt: skip
+    render.add_argument(
+        "--objects",
+        default=None,
+        metavar="SPEC",
+        help="comma-separated categories (cylindrical, slender, cubical, spherical), aliases "
+        "(cylinder, bar, box, sphere...) or families (bottle, mug...); default: all four",
+    )
     render.add_argument("--n", type=int, default=None, help="number of samples (default 100)")
-    render.add_argument("--out", required=True, help="output folder (new, empty, or an earlier run to resume)")
+    render.add_argument(
+        "--out", required=True, help="output folder (new, empty, or an earlier run to resume)"
+    )
     render.add_argument("--backend", default=None, help="renderer backend: raster (default)")
     render.add_argument("--seed", type=int, default=None, help="root seed (default 0)")
     render.add_argument("--shard-size", type=int, default=None, help="samples per shard (default 100)")
     render.add_argument("--resolution", default=None, metavar="N|WxH", help="image size (default 320)")
-    render.add_argument("--sides", default=None, help="hand sides, comma-separated: right, left (default right)")
-    render.add_argument("--backgrounds", default=None, metavar="DIR",
-                        help="folder of background images (default: 1000 procedural backgrounds)")
-    render.add_argument("--config", default=None, metavar="FILE", help="YAML run configuration (see config.yaml "
-                        "of any run)")
-    render.add_argument("--set", action="append", metavar="KEY=VALUE",
-                        help="override one configuration value, e.g. --set scene.camera.fov_deg=[40,50]")
+    render.add_argument(
+        "--sides", default=None, help="hand sides, comma-separated: right, left (default right)"
+    )
+    render.add_argument(
+        "--backgrounds",
+        default=None,
+        metavar="DIR",
+        help="folder of background images (default: 1000 procedural backgrounds)",
+    )
+    render.add_argument(
+        "--config", default=None, metavar="FILE", help="YAML run configuration (see config.yaml of any run)"
+    )
+    render.add_argument(
+        "--set",
+        action="append",
+        metavar="KEY=VALUE",
+        help="override one configuration value, e.g. --set scene.camera.fov_deg=[40,50]",
+    )
     render.add_argument("--manifest", default=None, metavar="PATH", help="manifest of more object meshes")
     render.add_argument("--cache-dir", default=None, metavar="DIR", help="download folder of its meshes")
     render.add_argument("--quiet", action="store_true", help="no progress bar")
     render.set_defaults(func=_cmd_render)
-    validate = sub.add_parser("validate", help="check a dataset against every invariant of its format "
-                              "(exit 1 on any violation)")  # fmt: skip
+    validate = sub.add_parser(
+        "validate", help="check a dataset against every invariant of its format (exit 1 on any violation)"
+    )
     validate.add_argument("dir", help="dataset directory (holds dataset.json and shards/)")
     validate.add_argument("--max-examples", type=int, default=5, help="example failures shown per check")
     validate.set_defaults(func=_cmd_validate)
@@ -243,7 +272,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `handsynth` console script; returns the exit status."""
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(levelname)s %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO, format="%(levelname)s %(message)s"
+    )
     try:
         return args.func(args)
     except UserError as error:

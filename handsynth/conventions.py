@@ -33,17 +33,62 @@ OBJECT_CATEGORIES = ("cylindrical", "slender", "cubical", "spherical")
 FINGER_NAMES = ("thumb", "index", "middle", "ring", "little")
 JOINT_NAMES = (
     "wrist",
-    "thumb_cmc", "thumb_mcp", "thumb_ip", "thumb_tip",
-    "index_mcp", "index_pip", "index_dip", "index_tip",
-    "middle_mcp", "middle_pip", "middle_dip", "middle_tip",
-    "ring_mcp", "ring_pip", "ring_dip", "ring_tip",
-    "little_mcp", "little_pip", "little_dip", "little_tip",
-)  # fmt: skip
+    "thumb_cmc",
+    "thumb_mcp",
+    "thumb_ip",
+    "thumb_tip",
+    "index_mcp",
+    "index_pip",
+    "index_dip",
+    "index_tip",
+    "middle_mcp",
+    "middle_pip",
+    "middle_dip",
+    "middle_tip",
+    "ring_mcp",
+    "ring_pip",
+    "ring_dip",
+    "ring_tip",
+    "little_mcp",
+    "little_pip",
+    "little_dip",
+    "little_tip",
+)
 NUM_JOINTS = 21
 FINGER_JOINTS = {finger: tuple(range(1 + 4 * i, 5 + 4 * i)) for i, finger in enumerate(FINGER_NAMES)}
 FINGERTIP_INDICES = tuple(joints[-1] for joints in FINGER_JOINTS.values())  # (4, 8, 12, 16, 20)
 JOINT_PARENTS = (-1, 0, 1, 2, 3, 0, 5, 6, 7, 0, 9, 10, 11, 0, 13, 14, 15, 0, 17, 18, 19)
 BONES = [(parent, child) for child, parent in enumerate(JOINT_PARENTS) if parent >= 0]
+
+
+# --- render parts and joint visibility -----------------------------------------------------------
+# Part ids drawn into a renderer's part map (0 is background): one per finger, palm, forearm, object.
+PART_BACKGROUND, PART_THUMB, PART_PALM, PART_FOREARM, PART_OBJECT = 0, 1, 6, 7, 8
+PART_NAMES = ("background", "thumb", "index", "middle", "ring", "little", "palm", "forearm", "object")
+HAND_PARTS = (1, 2, 3, 4, 5, 6)  # label "hand" in seg.png; PART_FOREARM is "forearm", PART_OBJECT "object"
+# part id -> seg label (SEG_LABELS), as a lookup table over uint8 part maps.
+PART_TO_SEG = np.full(256, SEG_BACKGROUND, dtype=np.uint8)
+PART_TO_SEG[list(HAND_PARTS)] = SEG_HAND
+PART_TO_SEG[PART_FOREARM] = SEG_FOREARM
+PART_TO_SEG[PART_OBJECT] = SEG_OBJECT
+PART_TO_SEG.flags.writeable = False
+
+# An inner joint (not a fingertip) is visible when the first surface at its pixel lies at most this far
+# from the joint's own depth (the dataset format's bound).
+VISIBLE_DEPTH_TOLERANCE_M = 0.025
+
+
+def joint_parts() -> tuple[frozenset[int], ...]:
+    """For each of the 21 joints, the parts whose skin may be the first surface in front of it when
+    the joint counts as visible: its own finger, plus the palm at the knuckles and thumb base, and the
+    palm or forearm at the wrist."""
+    allowed = [frozenset({PART_PALM, PART_FOREARM})]
+    for f, joints in enumerate(FINGER_JOINTS.values()):
+        finger = PART_THUMB + f
+        for k, _ in enumerate(joints):
+            base = k == 0 or (f == 0 and k == 1)  # MCP knuckles; the thumb's CMC and MCP
+            allowed.append(frozenset({finger, PART_PALM}) if base else frozenset({finger}))
+    return tuple(allowed)
 
 
 def _index_map(indices):

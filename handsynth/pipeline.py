@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
+from handsynth.config import RunConfig, to_yaml
 from handsynth.errors import UserError
-from handsynth.scene.config import RunConfig, to_yaml
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ class StageTimes:
 
 def make_renderer(config: RunConfig):
     """The configured renderer backend (``render.backend``), created once per process."""
-    backend = config.scene.render.backend
+    backend = config.render.backend
     if backend == "raster":
         from handsynth.render.raster import RasterRenderer
 
@@ -51,10 +51,14 @@ def make_renderer(config: RunConfig):
 
 def render_info(config: RunConfig) -> dict:
     """The ``render`` entry of every annotation of the run."""
-    backend = config.scene.render.backend
+    backend = config.render.backend
     if backend == "raster":
         return {"backend": "raster", "msaa": 4}
-    return {"backend": backend, "samples": config.scene.render.samples, "denoise": config.scene.render.denoise}
+    return {
+        "backend": backend,
+        "samples": config.render.samples,
+        "denoise": config.render.denoise,
+    }
 
 
 def _is_run_dir(out: Path) -> bool:
@@ -75,10 +79,14 @@ def check_output_dir(out: Path, config_text: str) -> bool:
     if not out.exists() or not any(out.iterdir()):
         return False
     if not _is_run_dir(out):
-        raise UserError(f"--out {out} is not empty and is not a handsynth dataset; give a new or empty folder")
+        raise UserError(
+            f"--out {out} is not empty and is not a handsynth dataset; give a new or empty folder"
+        )
     if (out / CONFIG_YAML).read_text() != config_text:
-        raise UserError(f"--out {out} holds a handsynth run with a different configuration "
-                        f"(see {out / CONFIG_YAML}); give a new folder or the same options to resume")  # fmt: skip
+        raise UserError(
+            f"--out {out} holds a handsynth run with a different configuration "
+            f"(see {out / CONFIG_YAML}); give a new folder or the same options to resume"
+        )
     return True
 
 
@@ -150,8 +158,13 @@ class RunContext:
         files = sample_files(index, config.n)
         annotation = annotate(spec, frame, files, self.render_info)
         depth = np.round(frame.depth_m / DEPTH_UNIT_M)
-        images = {"rgb": rgb, "seg": frame.seg, "hand_amodal": frame.hand_amodal,
-                  "object_amodal": frame.object_amodal, "depth": np.clip(depth, 0, 65535).astype(np.uint16)}  # fmt: skip
+        images = {
+            "rgb": rgb,
+            "seg": frame.seg,
+            "hand_amodal": frame.hand_amodal,
+            "object_amodal": frame.object_amodal,
+            "depth": np.clip(depth, 0, 65535).astype(np.uint16),
+        }
         # A surface closer than one depth step would read as "no surface"; the camera sampler keeps every
         # surface at least min_clearance_m away, so this never happens.
         assert not np.any((images["depth"] == 0) & (images["seg"] != 0)), "surface closer than one depth unit"
@@ -166,8 +179,13 @@ class RunContext:
         return annotation, images
 
 
-def render_dataset(config: RunConfig, out: str | Path, catalog: dict | None = None, progress: bool = True,
-                   times: StageTimes | None = None) -> dict:  # fmt: skip
+def render_dataset(
+    config: RunConfig,
+    out: str | Path,
+    catalog: dict | None = None,
+    progress: bool = True,
+    times: StageTimes | None = None,
+) -> dict:
     """Render the run ``config`` into ``out`` (format ``handsynth/1``); returns the dataset.json dict.
 
     Checks every input first (objects, backgrounds folder, output folder, renderer); then writes
@@ -210,9 +228,16 @@ def render_dataset(config: RunConfig, out: str | Path, catalog: dict | None = No
                     done[shard_index] = shard
         if done:
             log.info("resuming: %d of %d shards are complete", len(done), len(ranges))
-        bar = tqdm(total=config.n, initial=sum(stop - start for i, start, stop in ranges if i in done),
-                   unit="img", desc="render", disable=not progress, file=sys.stderr, dynamic_ncols=True,
-                   smoothing=0.05)  # fmt: skip
+        bar = tqdm(
+            total=config.n,
+            initial=sum(stop - start for i, start, stop in ranges if i in done),
+            unit="img",
+            desc="render",
+            disable=not progress,
+            file=sys.stderr,
+            dynamic_ncols=True,
+            smoothing=0.05,
+        )
         shards = []
         for shard_index, start, stop in ranges:
             if shard_index in done:
@@ -236,4 +261,3 @@ def render_dataset(config: RunConfig, out: str | Path, catalog: dict | None = No
     info = dataset_info(config.seed, shards)
     write_json_atomic(out / DATASET_JSON, info)
     return info
-

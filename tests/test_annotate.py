@@ -8,22 +8,28 @@ import json
 import numpy as np
 import pytest
 
-from handsynth.annotate import VISIBLE_DEPTH_TOLERANCE_M, annotate, joint_visibility
+from handsynth.annotate import annotate, joint_visibility
+from handsynth.config import SceneConfig
 from handsynth.conventions import (
     FINGER_JOINTS,
     FINGER_NAMES,
+    HAND_PARTS,
     OBJECT_CATEGORIES,
+    PART_FOREARM,
+    PART_OBJECT,
+    PART_PALM,
+    PART_THUMB,
+    PART_TO_SEG,
     SEG_BACKGROUND,
     SEG_FOREARM,
     SEG_HAND,
     SEG_OBJECT,
+    VISIBLE_DEPTH_TOLERANCE_M,
     pixel_of,
     project_points,
 )
 from handsynth.hand import HandPose, HandRig, HandShape
-from handsynth.render.base import PART_TO_SEG, Frame, composite
-from handsynth.scene.config import SceneConfig
-from handsynth.scene.grasps import HAND_PARTS, PART_FOREARM, PART_OBJECT, PART_PALM, PART_THUMB
+from handsynth.render.base import Frame, composite
 from handsynth.scene.spec import SceneSampler, sample_seed
 
 SEED = 5
@@ -291,8 +297,13 @@ def test_annotation_projection(annotated, spec):
     uv = np.array(ann["hand"]["joints_uv"])
     np.testing.assert_allclose(uv, project_points(joints_cam, np.array(ann["K"])), rtol=0, atol=1e-9)
     K = spec.camera.K
-    by_hand = np.stack([K[0, 0] * joints_cam[:, 0] / joints_cam[:, 2] + K[0, 2],
-                        K[1, 1] * joints_cam[:, 1] / joints_cam[:, 2] + K[1, 2]], axis=1)  # fmt: skip
+    by_hand = np.stack(
+        [
+            K[0, 0] * joints_cam[:, 0] / joints_cam[:, 2] + K[0, 2],
+            K[1, 1] * joints_cam[:, 1] / joints_cam[:, 2] + K[1, 2],
+        ],
+        axis=1,
+    )
     np.testing.assert_allclose(uv, by_hand, rtol=0, atol=1e-9)
 
 

@@ -57,8 +57,10 @@ def test_same_id_gives_identical_bytes(background_id):
 
 
 def test_same_bytes_in_a_fresh_process():
-    code = ("import hashlib; from handsynth.scene.backgrounds import procedural_background as p; "
-            "print(hashlib.sha256(p(123, 80, 60).tobytes()).hexdigest())")
+    code = (
+        "import hashlib; from handsynth.scene.backgrounds import procedural_background as p; "
+        "print(hashlib.sha256(p(123, 80, 60).tobytes()).hexdigest())"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == hashlib.sha256(procedural_background(123, 80, 60).tobytes()).hexdigest()
 
@@ -95,9 +97,9 @@ def test_most_ids_are_perceptually_distinct(all_backgrounds):
     thumbs = _thumbnails(all_backgrounds).reshape(len(all_backgrounds), -1)
     nearest = np.empty(len(thumbs))
     for i in range(0, len(thumbs), 100):
-        d = np.abs(thumbs[i:i + 100, None] - thumbs[None]).mean(-1)
+        d = np.abs(thumbs[i : i + 100, None] - thumbs[None]).mean(-1)
         d[np.arange(len(d)), np.arange(i, i + len(d))] = np.inf
-        nearest[i:i + 100] = d.min(1)
+        nearest[i : i + 100] = d.min(1)
     assert (nearest > 8).sum() >= 600
     assert nearest.min() > 2
 
@@ -109,7 +111,7 @@ def test_predicates_reject_flat_noisy_and_garish_images():
     ramp = np.linspace(40, 200, SIDE)
     gradient = np.broadcast_to(ramp[:, None, None], flat.shape).astype(np.uint8)
     garish = np.zeros_like(flat)
-    garish[:, : SIDE // 2, 0] = garish[:, SIDE // 2:, 2] = 255
+    garish[:, : SIDE // 2, 0] = garish[:, SIDE // 2 :, 2] = 255
     garish = np.clip(garish + rng.normal(0, 8, flat.shape), 0, 255).astype(np.uint8)
     assert not all(_looks_natural(flat).values())
     assert not _looks_natural(noisy)["structured"]

@@ -80,7 +80,10 @@ def test_files_hold_the_grasps_sample_grasp_draws(run_a, template):
         assert record["candidates"] >= record["attempts"] >= 1
         grasp, stats = sample_grasp(1, k, families)
         assert (record["family"], record["grasp_type"], record["subject"]) == (
-            grasp.object.family, grasp.grasp_type, grasp.subject.id)  # fmt: skip
+            grasp.object.family,
+            grasp.grasp_type,
+            grasp.subject.id,
+        )
         assert record["candidates"] == stats.candidates and record["quality"] == grasp.quality.to_dict()
         np.testing.assert_allclose(record["T_object_hand"], grasp.T_object_hand, rtol=0, atol=1e-9)
         hand = trimesh.load(out / f"{k:04d}.hand.ply", process=False)
@@ -97,8 +100,9 @@ def test_files_hold_the_grasps_sample_grasp_draws(run_a, template):
 
 def test_console_script_writes_byte_identical_files(run_a, tmp_path):
     script = Path(sys.executable).with_name("handsynth")
-    result = subprocess.run([str(script), *ARGS, "--out", str(tmp_path / "b")],
-                            capture_output=True, text=True, timeout=300)  # fmt: skip
+    result = subprocess.run(
+        [str(script), *ARGS, "--out", str(tmp_path / "b")], capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stderr
     for name in [*PLYS, "grasps.jsonl"]:
         assert (tmp_path / "b" / name).read_bytes() == (run_a[0] / name).read_bytes(), name
@@ -114,13 +118,16 @@ def test_rerun_overwrites_an_earlier_run(run_a, tmp_path):
     assert records(out) == records(run_a[0])[:2]
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--objects", "banana"], "unknown object 'banana'"),
-    (["--n", "0"], "--n must be at least 1, got 0"),
-    (["--subjects", "f01,zz99"], "unknown subject 'zz99'"),
-    (["--side", "up"], "unknown side 'up'"),
-    (["--foreign"], "is not empty"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--objects", "banana"], "unknown object 'banana'"),
+        (["--n", "0"], "--n must be at least 1, got 0"),
+        (["--subjects", "f01,zz99"], "unknown subject 'zz99'"),
+        (["--side", "up"], "unknown side 'up'"),
+        (["--foreign"], "is not empty"),
+    ],
+)
 def test_bad_input_is_one_line_status_2_and_nothing_written(tmp_path, args, message):
     out = tmp_path / "out"
     if args == ["--foreign"]:
@@ -151,8 +158,15 @@ def test_manifest_meshes_join_the_families(tmp_path):
     trimesh.creation.cylinder(radius=0.035, height=0.12, sections=48).export(mesh)
     digest = hashlib.sha256(mesh.read_bytes()).hexdigest()
     manifest = tmp_path / "manifest.yaml"
-    entry = {"id": "tin", "kind": "object_mesh", "category": "cylindrical", "family": "tin",
-             "url": f"file://{mesh}", "sha256": digest, "license": "CC0-1.0"}  # fmt: skip
+    entry = {
+        "id": "tin",
+        "kind": "object_mesh",
+        "category": "cylindrical",
+        "family": "tin",
+        "url": f"file://{mesh}",
+        "sha256": digest,
+        "license": "CC0-1.0",
+    }
     manifest.write_text(json.dumps({"version": 1, "assets": [entry]}))  # JSON is YAML
     status, _, stderr = run_main("grasp", "--objects", "tin", "--n", "1", "--out", str(tmp_path / "no"))
     assert status == 2 and "unknown object 'tin'" in stderr and not (tmp_path / "no").exists()

@@ -18,8 +18,11 @@ ARGS = ["--objects", "can,orange", "--n", "6", "--shard-size", "4", "--seed", "3
 
 def _files(root: Path) -> dict[str, bytes]:
     """Relative path -> bytes of every file of a run except dataset.json (it holds a timestamp)."""
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file() and p.name != "dataset.json"}  # fmt: skip
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p.name != "dataset.json"
+    }
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +80,9 @@ def test_an_interrupted_run_resumes_to_the_same_bytes(run, tmp_path):
 
 def test_left_hands_and_a_config_file(tmp_path):
     config = tmp_path / "run.yaml"
-    config.write_text("n: 2\nseed: 1\nscene:\n  objects: orange\n  sides: [left]\n  width: 160\n  height: 120\n")
+    config.write_text(
+        "n: 2\nseed: 1\nscene:\n  objects: orange\n  sides: [left]\n  width: 160\n  height: 120\n"
+    )
     out = tmp_path / "left"
     assert main(["render", "--config", str(config), "--out", str(out), "--quiet"]) == 0
     ds = Dataset(out)
@@ -86,9 +91,27 @@ def test_left_hands_and_a_config_file(tmp_path):
     assert validate_dataset(out).ok
     # Flags override the file, --set overrides flags.
     out2 = tmp_path / "left2"
-    assert main(["render", "--config", str(config), "--out", str(out2), "--quiet", "--n", "1",
-                 "--set", "scene.camera.presets=[egocentric]",
-                 "--set", "scene.camera.preset_weights=[1]", "--set", "scene.lights.count=3"]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "render",
+                "--config",
+                str(config),
+                "--out",
+                str(out2),
+                "--quiet",
+                "--n",
+                "1",
+                "--set",
+                "scene.camera.presets=[egocentric]",
+                "--set",
+                "scene.camera.preset_weights=[1]",
+                "--set",
+                "scene.lights.count=3",
+            ]
+        )
+        == 0
+    )
     ann = Dataset(out2).annotation(0)
     assert ann["camera"]["preset"] == "egocentric" and len(ann["lights"]) == 3
 
@@ -100,8 +123,23 @@ def test_a_folder_of_background_images(tmp_path):
     for k in range(3):
         Image.fromarray(rng.integers(0, 255, (90, 120, 3), dtype=np.uint8)).save(folder / f"photo{k}.jpg")
     out = tmp_path / "run"
-    assert main(["render", "--objects", "orange", "--n", "2", "--out", str(out), "--backgrounds", str(folder),
-                 "--quiet"]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "render",
+                "--objects",
+                "orange",
+                "--n",
+                "2",
+                "--out",
+                str(out),
+                "--backgrounds",
+                str(folder),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     ann = Dataset(out).annotation(0)
     assert ann["background"]["source"] == "folder" and ann["background"]["name"].startswith("photo")
     assert validate_dataset(out).ok
@@ -150,6 +188,9 @@ def test_empty_backgrounds_folder_and_foreign_or_different_output_are_refused(ru
 
 
 def test_console_script_exit_status(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "handsynth.cli", "render", "--n", "0", "--out", str(tmp_path / "x")],
-                            capture_output=True, text=True)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-m", "handsynth.cli", "render", "--n", "0", "--out", str(tmp_path / "x")],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 2 and result.stderr.startswith("handsynth render: error:")

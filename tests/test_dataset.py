@@ -58,9 +58,13 @@ GRASPS = {
 def _rotation(rng) -> np.ndarray:
     q = rng.normal(size=4)
     w, x, y, z = q / np.linalg.norm(q)
-    return np.array([[1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
-                     [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
-                     [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)]])  # fmt: skip
+    return np.array(
+        [
+            [1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
+            [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
+            [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)],
+        ]
+    )
 
 
 def _rigid(rng) -> list:
@@ -152,16 +156,27 @@ def fake_sample(sample_id: int, num_samples: int, root_seed: int = 7) -> tuple[d
             "bbox_amodal": bbox_of_mask(object_amodal),
             "materials": ["plastic"],
         },
-        "grasp": {"type": GRASPS[category], "penetration_mm": float(rng.uniform(0, 2)),
-                  "intersection_cm3": 0.1, "contact_fingers": ["thumb", "index"], "index": sample_id},
-        "camera": {"preset": "third_person", "azimuth_deg": float(rng.uniform(-180, 180)),
-                   "elevation_deg": float(rng.uniform(-30, 60)), "distance_m": float(joints[:, 2].mean()),
-                   "focal_length_px": FOCAL_PX},  # fmt: skip
-        "lights": [{"type": "point", "position_world": [1.0, 0.0, 2.0], "power_w": 500.0, "color": [1, 1, 1]},
-                   {"type": "point", "position_world": [-1, 1, 2], "power_w": 300.0, "color": [1, 0.9, 0.8]}],
+        "grasp": {
+            "type": GRASPS[category],
+            "penetration_mm": float(rng.uniform(0, 2)),
+            "intersection_cm3": 0.1,
+            "contact_fingers": ["thumb", "index"],
+            "index": sample_id,
+        },
+        "camera": {
+            "preset": "third_person",
+            "azimuth_deg": float(rng.uniform(-180, 180)),
+            "elevation_deg": float(rng.uniform(-30, 60)),
+            "distance_m": float(joints[:, 2].mean()),
+            "focal_length_px": FOCAL_PX,
+        },
+        "lights": [
+            {"type": "point", "position_world": [1.0, 0.0, 2.0], "power_w": 500.0, "color": [1, 1, 1]},
+            {"type": "point", "position_world": [-1, 1, 2], "power_w": 300.0, "color": [1, 0.9, 0.8]},
+        ],
         "background": {"source": "procedural", "id": int(rng.integers(1000))},
         "render": {"backend": "fake"},
-    }  # fmt: skip
+    }
     images = {
         "rgb": rgb,
         "seg": seg,

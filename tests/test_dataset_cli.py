@@ -38,8 +38,12 @@ def test_validate_exit_codes(dataset, tmp_path, capsys):
 
 
 def test_validate_in_a_subprocess(dataset):
-    result = subprocess.run([sys.executable, "-m", "handsynth.cli", "validate", str(dataset)],
-                            capture_output=True, text=True, check=False)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-m", "handsynth.cli", "validate", str(dataset)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "OK: " in result.stdout and result.stderr == ""
 

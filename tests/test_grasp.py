@@ -20,11 +20,17 @@ pytest.importorskip("rtree")  # trimesh.proximity needs it
 
 # Families that hold each grasp type readily (the type is forced, so they just keep tests quick).
 TYPE_FAMILIES = {
-    ("cylindrical", "power_wrap"): "can", ("cylindrical", "precision_disk"): "mug",
-    ("slender", "power_grip"): "screwdriver", ("slender", "precision_pinch"): "knife", ("slender", "tripod"): "knife",
-    ("cubical", "power_box"): "phone", ("cubical", "palmar_pinch"): "carton", ("cubical", "tripod"): "block",
-    ("spherical", "spherical_power"): "orange", ("spherical", "tripod"): "ball",
-}  # fmt: skip
+    ("cylindrical", "power_wrap"): "can",
+    ("cylindrical", "precision_disk"): "mug",
+    ("slender", "power_grip"): "screwdriver",
+    ("slender", "precision_pinch"): "knife",
+    ("slender", "tripod"): "knife",
+    ("cubical", "power_box"): "phone",
+    ("cubical", "palmar_pinch"): "carton",
+    ("cubical", "tripod"): "block",
+    ("spherical", "spherical_power"): "orange",
+    ("spherical", "tripod"): "ball",
+}
 FINGER_NAMES = ("thumb", "index", "middle", "ring", "little")
 
 
@@ -53,7 +59,9 @@ def sampled_grasps():
 def _independent(grasp):
     """Penetration (mm), intersection (cm^3) and contact fingers from trimesh on the meshes alone."""
     hand = grasp.posed_hand()
-    parts = [trimesh.Trimesh(m.vertices, m.faces, process=False) for m in (p.mesh() for p in grasp.object.parts)]
+    parts = [
+        trimesh.Trimesh(m.vertices, m.faces, process=False) for m in (p.mesh() for p in grasp.object.parts)
+    ]
     lo, hi = grasp.object.bounds()
     near = np.all((hand.vertices > lo - 0.005) & (hand.vertices < hi + 0.005), axis=1)
     depth = np.full(len(hand.vertices), -np.inf)  # trimesh: positive inside
@@ -66,7 +74,9 @@ def _independent(grasp):
     if inside.any():
         pitch = 0.0005
         a, b = hand.vertices[inside].min(axis=0) - 0.003, hand.vertices[inside].max(axis=0) + 0.003
-        grid = np.stack(np.meshgrid(*[np.arange(a[i], b[i], pitch) for i in range(3)], indexing="ij"), -1).reshape(-1, 3)
+        grid = np.stack(
+            np.meshgrid(*[np.arange(a[i], b[i], pitch) for i in range(3)], indexing="ij"), -1
+        ).reshape(-1, 3)
         in_object = np.zeros(len(grid), dtype=bool)
         for part in parts:
             in_object |= part.contains(grid)
@@ -168,7 +178,13 @@ def test_core_penetration_catches_a_blade_between_skin_vertices():
     radii = core_radii(rig.rest_vertices, rig.template.weights, rig.skeleton.rest_transforms, lengths)
     centre = bones[b, :3, 3] + bones[b, :3, 0] * lengths[b] / 2
     blade = RoundedBox((0.05, 0.05, 0.0005), 0.0004, center=tuple(centre), rotation=bones[b, :3, :3])
-    obj = ObjectModel("blade", "slender", {}, (blade,), (Material("steel", (0.7, 0.7, 0.7)),),
-                      GraspGeometry("axial", tuple(centre)))  # fmt: skip
+    obj = ObjectModel(
+        "blade",
+        "slender",
+        {},
+        (blade,),
+        (Material("steel", (0.7, 0.7, 0.7)),),
+        GraspGeometry("axial", tuple(centre)),
+    )
     depth = core_penetration_m(obj.sdf, bones, lengths, radii)
     assert depth > 0.003

@@ -30,9 +30,17 @@ from handsynth.hand.subjects import SkinTone
 RANDOM_ROOT_SEED = 7
 N_RANDOM_SUBJECTS = 200
 N_SAMPLED_POSES = 300
-SHAPE_RANGES = {"gender": (0.0, 1.0), "age_years": (18.0, 90.0), "weight": (0.0, 1.0), "muscle": (0.0, 1.0),
-                "proportions": (0.0, 1.0), "hand_scale": (-1.0, 1.0), "finger_length": (-1.0, 1.0),
-                "finger_diameter": (-1.0, 1.0), "finger_distance": (-1.0, 1.0)}  # fmt: skip
+SHAPE_RANGES = {
+    "gender": (0.0, 1.0),
+    "age_years": (18.0, 90.0),
+    "weight": (0.0, 1.0),
+    "muscle": (0.0, 1.0),
+    "proportions": (0.0, 1.0),
+    "hand_scale": (-1.0, 1.0),
+    "finger_length": (-1.0, 1.0),
+    "finger_diameter": (-1.0, 1.0),
+    "finger_distance": (-1.0, 1.0),
+}
 LONG_FINGERS = {"index": 2, "middle": 3, "ring": 4, "little": 5}
 TIP_JOINT = {"thumb": 4, "index": 8, "middle": 12, "ring": 16, "little": 20}
 
@@ -196,8 +204,10 @@ def test_bone_lengths_are_anatomically_plausible():
         for name, length in zip(BONE_NAMES, sk.lengths * 1000, strict=True):
             lo, hi = ranges_mm[name]
             assert lo <= length <= hi, f"{subject_id} {name} {length:.1f} mm"
-        finger_mm = {f: sum(sk.lengths[BONE_NAMES.index(f"finger{k}-{j}")] for j in (1, 2, 3))
-                     for f, k in LONG_FINGERS.items()}  # fmt: skip
+        finger_mm = {
+            f: sum(sk.lengths[BONE_NAMES.index(f"finger{k}-{j}")] for j in (1, 2, 3))
+            for f, k in LONG_FINGERS.items()
+        }
         assert max(finger_mm, key=finger_mm.get) == "middle", subject_id
         assert min(finger_mm, key=finger_mm.get) == "little", subject_id
         for k in range(2, 6):  # phalanges shorten distally along each long finger's proximal pair

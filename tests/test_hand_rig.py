@@ -267,7 +267,7 @@ def test_joints_inside_skin_and_fingertips_on_it(posed_case, subject_id, pose_ke
     wn = ray_winding_numbers(v, f, np.vstack([posed.joints[NON_TIPS], back]))
     outside = [JOINT_NAMES[j] for j, w in zip(NON_TIPS, wn[: len(NON_TIPS)], strict=True) if w < 0.5]
     assert not outside, f"joints outside the skin: {outside}"
-    assert np.all(wn[len(NON_TIPS):] > 0.5), "a point 3 mm inside a fingertip is outside the skin"
+    assert np.all(wn[len(NON_TIPS) :] > 0.5), "a point 3 mm inside a fingertip is outside the skin"
     for tip in TIPS:
         assert distance_to_surface(v, f, posed.joints[tip]) <= 0.002, JOINT_NAMES[tip]
 
@@ -386,9 +386,11 @@ def test_forward_kinematics_is_rigid_and_connected(posed_case, subject_id, pose_
         b = BONE_NAMES.index(name)
         np.testing.assert_allclose(bones[b, :3, 3], rest[b, :3, 3], rtol=0, atol=1e-12, err_msg=name)
     heads, tails = bones[:, :3, 3], bones[:, :3, 3] + bones[:, :3, 0] * lengths[:, None]
-    chains = [("lowerarm02", "wrist")] + [(f"metacarpal{k - 1}", f"finger{k}-1") for k in range(2, 6)] + [
-        (f"finger{k}-{j}", f"finger{k}-{j + 1}") for k in range(1, 6) for j in (1, 2)
-    ]
+    chains = (
+        [("lowerarm02", "wrist")]
+        + [(f"metacarpal{k - 1}", f"finger{k}-1") for k in range(2, 6)]
+        + [(f"finger{k}-{j}", f"finger{k}-{j + 1}") for k in range(1, 6) for j in (1, 2)]
+    )
     for parent, child in chains:
         head, tail = heads[BONE_NAMES.index(child)], tails[BONE_NAMES.index(parent)]
         np.testing.assert_allclose(head, tail, rtol=0, atol=1e-12, err_msg=f"{parent} -> {child}")
@@ -429,7 +431,8 @@ def test_pose_in_another_frame_is_the_rigidly_moved_hand_frame_result(posed_case
         np.testing.assert_allclose(placed.bone_transforms, T @ in_hand.bone_transforms, rtol=0, atol=1e-12)
         np.testing.assert_array_equal(placed.faces, in_hand.faces)
         assert signed_volume(placed.vertices, placed.faces) == pytest.approx(
-            signed_volume(in_hand.vertices, in_hand.faces), rel=1e-9)
+            signed_volume(in_hand.vertices, in_hand.faces), rel=1e-9
+        )
 
 
 # --- 9. weights, labels, UVs --------------------------------------------------------------------------------
@@ -496,7 +499,8 @@ def test_skin_deforms_plausibly(posed_case, topology, subject_id, pose_key):
     rest, v = rig.rest_vertices, posed.vertices
     edges, finger_regions = topology
     stretch = np.linalg.norm(v[edges[:, 0]] - v[edges[:, 1]], axis=1) / np.linalg.norm(
-        rest[edges[:, 0]] - rest[edges[:, 1]], axis=1)  # fmt: skip
+        rest[edges[:, 0]] - rest[edges[:, 1]], axis=1
+    )
     assert stretch.max() < MAX_EDGE_STRETCH
     assert np.quantile(stretch, 0.999) < MAX_EDGE_STRETCH_P999
     volume_ratio = signed_volume(v, posed.faces) / signed_volume(rest, posed.faces)
@@ -510,17 +514,24 @@ def test_skin_deforms_plausibly(posed_case, topology, subject_id, pose_key):
 BURIED_TIPS_REASON = (
     "named pose buries fingertips in the hand: for every named subject the point 3 mm beyond a fingertip is "
     "inside the skin; in 'fist' the index and middle tips end 6-15 mm deep in the thenar, in 'point' the "
-    "middle tip 5.5-7 mm deep in the palm")
+    "middle tip 5.5-7 mm deep in the palm"
+)
 CROSSED_BONES_REASON = (
     "named pose drives bones through other fingers (winding number 2 on a bone axis): in 'fist' and 'point' "
     "the thumb's phalanges pass through the middle finger's middle phalanx (axes 1.2-8.7 mm apart); in 'ok' "
-    "the thumb and index distal phalanges overlap over 1-2 cm (axes 2.3-3.5 mm apart)")
+    "the thumb and index distal phalanges overlap over 1-2 cm (axes 2.3-3.5 mm apart)"
+)
 
 
-@pytest.mark.parametrize("pose_name", [
-    pytest.param(p, marks=pytest.mark.xfail(strict=True, reason=BURIED_TIPS_REASON)) if p in BURIED_TIP_POSES
-    else p for p in NAMED_POSES
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "pose_name",
+    [
+        pytest.param(p, marks=pytest.mark.xfail(strict=True, reason=BURIED_TIPS_REASON))
+        if p in BURIED_TIP_POSES
+        else p
+        for p in NAMED_POSES
+    ],
+)
 def test_point_beyond_each_fingertip_is_outside_in_named_poses(make_rig, pose_name):
     for subject_id in SUBJECTS:
         posed = make_rig(subject_shape(subject_id)).pose(named_pose(pose_name))
@@ -530,10 +541,15 @@ def test_point_beyond_each_fingertip_is_outside_in_named_poses(make_rig, pose_na
         assert not buried, (subject_id, buried)
 
 
-@pytest.mark.parametrize("pose_name", [
-    pytest.param(p, marks=pytest.mark.xfail(strict=True, reason=CROSSED_BONES_REASON))
-    if p in INTERPENETRATING_POSES else p for p in NAMED_POSES
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "pose_name",
+    [
+        pytest.param(p, marks=pytest.mark.xfail(strict=True, reason=CROSSED_BONES_REASON))
+        if p in INTERPENETRATING_POSES
+        else p
+        for p in NAMED_POSES
+    ],
+)
 def test_named_poses_keep_every_bone_inside_one_layer_of_skin(make_rig, pose_name):
     for subject_id in SUBJECTS:
         rig = make_rig(subject_shape(subject_id))
@@ -563,8 +579,10 @@ def test_sampled_poses_keep_bones_inside_one_layer_of_skin_and_tips_free(make_ri
 def test_self_penetration_flags_a_thumb_driven_through_the_fingers(make_rig):
     rig = make_rig(get_subject("m01").shape)
     closed = dict(NAMED_POSES["fist"])
-    crossing = dict(closed, **{"finger1-1.flex": 40.0, "finger1-2.flex": 45.0, "finger1-3.flex": 50.0,
-                               "finger1-1.abduct": 10.0})  # fmt: skip
+    crossing = dict(
+        closed,
+        **{"finger1-1.flex": 40.0, "finger1-2.flex": 45.0, "finger1-3.flex": 50.0, "finger1-1.abduct": 10.0},
+    )
     assert rig.self_penetration_m(HandPose.from_degrees(crossing)) > 0.005
     assert rig.self_penetration_m(named_pose("fist")) <= 0.002
     assert rig.self_penetration_m(HandPose.zeros()) < 0.0

@@ -53,13 +53,18 @@ def test_every_package_is_listed_in_pyproject():
 
 
 def test_cli_import_is_light():
-    code = ("import sys, handsynth.cli; "
-            "print(sorted(m for m in ('numpy', 'trimesh', 'scipy', 'PIL') if m in sys.modules))")
+    code = (
+        "import sys, handsynth.cli; "
+        "print(sorted(m for m in ('numpy', 'trimesh', 'scipy', 'PIL') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 
 
 def test_only_the_raster_backend_imports_pyrender_or_opengl():
-    users = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "handsynth").rglob("*.py")
-                   if _imported_roots(p) & {"pyrender", "OpenGL"})  # fmt: skip
+    users = sorted(
+        str(p.relative_to(ROOT))
+        for p in (ROOT / "handsynth").rglob("*.py")
+        if _imported_roots(p) & {"pyrender", "OpenGL"}
+    )
     assert users == ["handsynth/render/raster.py"]

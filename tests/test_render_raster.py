@@ -7,10 +7,8 @@ import sys
 import numpy as np
 import pytest
 
-from handsynth.conventions import transform_points
-from handsynth.render.base import PART_TO_SEG
-from handsynth.scene.config import SceneConfig
-from handsynth.scene.grasps import HAND_PARTS, PART_FOREARM, PART_OBJECT
+from handsynth.config import SceneConfig
+from handsynth.conventions import HAND_PARTS, PART_FOREARM, PART_OBJECT, PART_TO_SEG, transform_points
 from handsynth.scene.spec import SceneSampler
 from handsynth.viz.software_raster import rasterize
 
@@ -36,17 +34,24 @@ def _reference(spec):
     """Part map and depth of ``spec`` from the numpy rasterizer (pixel centres at integers, as in K)."""
     grasp = spec.grasp
     T = spec.T_cam_object
-    meshes = [(grasp.hand_vertices, grasp.hand_faces, grasp.hand_face_parts),
-              (grasp.arm_vertices, grasp.arm_faces, np.full(len(grasp.arm_faces), PART_FOREARM)),
-              (grasp.grasp.object.vertices, grasp.grasp.object.faces,
-               np.full(len(grasp.grasp.object.faces), PART_OBJECT))]  # fmt: skip
+    meshes = [
+        (grasp.hand_vertices, grasp.hand_faces, grasp.hand_face_parts),
+        (grasp.arm_vertices, grasp.arm_faces, np.full(len(grasp.arm_faces), PART_FOREARM)),
+        (
+            grasp.grasp.object.vertices,
+            grasp.grasp.object.faces,
+            np.full(len(grasp.grasp.object.faces), PART_OBJECT),
+        ),
+    ]
     offset, vertices, faces, parts = 0, [], [], []
     for v, f, p in meshes:
         vertices.append(transform_points(T, v))
         faces.append(f + offset)
         parts.append(p)
         offset += len(v)
-    depth, face_index, _ = rasterize(np.concatenate(vertices), np.concatenate(faces), spec.camera.K, WIDTH, HEIGHT)
+    depth, face_index, _ = rasterize(
+        np.concatenate(vertices), np.concatenate(faces), spec.camera.K, WIDTH, HEIGHT
+    )
     part_map = np.where(face_index >= 0, np.concatenate(parts)[np.maximum(face_index, 0)], 0).astype(np.uint8)
     return part_map, np.where(face_index >= 0, depth, 0.0)
 
@@ -101,11 +106,14 @@ def test_rendering_is_deterministic_within_and_across_processes(sampler, rendere
     for name in ("rgba", "parts", "depth_m", "hand_amodal", "object_amodal"):
         assert np.array_equal(getattr(first, name), getattr(again, name)), name
     digest = hashlib.sha256(first.rgba.tobytes() + first.depth_m.tobytes()).hexdigest()
-    code = ("import hashlib; from handsynth.scene.config import SceneConfig; "
-            "from handsynth.scene.spec import SceneSampler; from handsynth.render.raster import RasterRenderer; "
-            f"s = SceneSampler(5, SceneConfig(width={WIDTH}, height={HEIGHT}, renders_per_grasp=3), ('can', 'orange')); "
-            f"f = RasterRenderer({WIDTH}, {HEIGHT}).render(s.sample(2)); "
-            "print(hashlib.sha256(f.rgba.tobytes() + f.depth_m.tobytes()).hexdigest())")  # fmt: skip
+    code = (
+        "import hashlib; from handsynth.config import SceneConfig; "
+        "from handsynth.scene.spec import SceneSampler; from handsynth.render.raster import RasterRenderer; "
+        f"s = SceneSampler(5, SceneConfig(width={WIDTH}, height={HEIGHT}, renders_per_grasp=3), "
+        "('can', 'orange')); "
+        f"f = RasterRenderer({WIDTH}, {HEIGHT}).render(s.sample(2)); "
+        "print(hashlib.sha256(f.rgba.tobytes() + f.depth_m.tobytes()).hexdigest())"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == digest
 
@@ -123,9 +131,11 @@ def test_brighter_lamps_give_a_brighter_image(sampler, renderer):
 
 
 def test_missing_egl_is_one_clear_error():
-    code = ("import ctypes.util; ctypes.util.find_library = lambda name: None\n"
-            "from handsynth.errors import UserError\n"
-            "from handsynth.render.raster import RasterRenderer\n"
-            "try:\n    RasterRenderer(8, 8)\nexcept UserError as e:\n    print(e)\n")  # fmt: skip
+    code = (
+        "import ctypes.util; ctypes.util.find_library = lambda name: None\n"
+        "from handsynth.errors import UserError\n"
+        "from handsynth.render.raster import RasterRenderer\n"
+        "try:\n    RasterRenderer(8, 8)\nexcept UserError as e:\n    print(e)\n"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert "libegl1" in out and "libegl-mesa0" in out and "libgl1-mesa-dri" in out

@@ -11,12 +11,7 @@ import pytest
 import trimesh
 import yaml
 
-from handsynth.conventions import FINGER_JOINTS, inside_image, project_points, transform_points
-from handsynth.errors import UserError
-from handsynth.hand import HandRig, HandShape, named_pose
-from handsynth.hand.shape import BONE_INDEX
-from handsynth.scene.camera import sample_camera, sample_world_pose
-from handsynth.scene.config import (
+from handsynth.config import (
     BackgroundConfig,
     CameraConfig,
     LightConfig,
@@ -30,16 +25,22 @@ from handsynth.scene.config import (
     to_dict,
     to_yaml,
 )
-from handsynth.scene.grasps import (
-    FOREARM_EXTENSION_M,
+from handsynth.conventions import (
+    FINGER_JOINTS,
     HAND_PARTS,
     PART_FOREARM,
     PART_PALM,
     PART_THUMB,
-    GraspBank,
-    forearm_extension,
+    inside_image,
     joint_parts,
+    project_points,
+    transform_points,
 )
+from handsynth.errors import UserError
+from handsynth.hand import HandRig, HandShape, named_pose
+from handsynth.hand.shape import BONE_INDEX
+from handsynth.scene.camera import sample_camera, sample_world_pose
+from handsynth.scene.grasps import FOREARM_EXTENSION_M, GraspBank, forearm_extension
 from handsynth.scene.lights import blackbody_rgb, sample_lights
 from handsynth.scene.spec import SceneSampler, sample_seed
 
@@ -124,20 +125,28 @@ def test_defaults_pass_check_and_equal_empty_dict():
     config = RunConfig()
     check(config)
     assert from_dict({}) == config
-    assert config.scene.camera == CameraConfig() and config.scene.render == RenderConfig()
+    assert config.scene.camera == CameraConfig() and config.render == RenderConfig()
 
 
 def _custom_config() -> RunConfig:
     return RunConfig(
-        seed=42, n=7, shard_size=3,
-        scene=SceneConfig(objects="can,orange", sides=("left", "right"), subjects=("f01", "m02"), width=96,
-                          height=64, renders_per_grasp=2, skin_jitter=0.0,
-                          camera=CameraConfig(presets=("egocentric",), preset_weights=(1.0,),
-                                              fov_deg=(40.0, 41.5)),
-                          lights=LightConfig(count=0, ambient=(0.0, 0.0)),
-                          background=BackgroundConfig(folder="/data/backgrounds"),
-                          render=RenderConfig(samples=4, denoise=False)),
-    )  # fmt: skip
+        seed=42,
+        n=7,
+        shard_size=3,
+        scene=SceneConfig(
+            objects="can,orange",
+            sides=("left", "right"),
+            subjects=("f01", "m02"),
+            width=96,
+            height=64,
+            renders_per_grasp=2,
+            skin_jitter=0.0,
+            camera=CameraConfig(presets=("egocentric",), preset_weights=(1.0,), fov_deg=(40.0, 41.5)),
+            lights=LightConfig(count=0, ambient=(0.0, 0.0)),
+            background=BackgroundConfig(folder="/data/backgrounds"),
+        ),
+        render=RenderConfig(samples=4, denoise=False),
+    )
 
 
 @pytest.mark.parametrize("config", [RunConfig(), _custom_config()], ids=["defaults", "custom"])
@@ -145,8 +154,8 @@ def test_yaml_round_trip(config):
     text = to_yaml(config)
     data = yaml.safe_load(text)
     assert data == to_dict(config)
-    assert list(data) == ["seed", "n", "shard_size", "scene"]  # declaration order
-    assert list(data["scene"])[-4:] == ["camera", "lights", "background", "render"]
+    assert list(data) == ["seed", "n", "shard_size", "scene", "render"]  # declaration order
+    assert list(data["scene"])[-3:] == ["camera", "lights", "background"]
     assert from_dict(data) == config
 
 
@@ -183,18 +192,28 @@ def test_load_yaml_empty_file_is_defaults(tmp_path):
 
 
 def test_overrides_of_nested_keys():
-    config = apply_overrides(RunConfig(), [
-        "scene.camera.fov_deg=[40, 50]", "n=5", "scene.render.backend=raster", "scene.sides=right,left",
-        "scene.lights.ambient=[0, 0]", "scene.camera.max_roll_deg=10", "scene.render.denoise=false",
-        "scene.background.folder=/tmp/bg", "scene.subjects=[f01]", "scene.objects=can, bottle",
-    ])  # fmt: skip
+    config = apply_overrides(
+        RunConfig(),
+        [
+            "scene.camera.fov_deg=[40, 50]",
+            "n=5",
+            "render.backend=raster",
+            "scene.sides=right,left",
+            "scene.lights.ambient=[0, 0]",
+            "scene.camera.max_roll_deg=10",
+            "render.denoise=false",
+            "scene.background.folder=/tmp/bg",
+            "scene.subjects=[f01]",
+            "scene.objects=can, bottle",
+        ],
+    )
     assert config.n == 5
     fov = config.scene.camera.fov_deg
     assert fov == (40.0, 50.0) and all(type(x) is float for x in fov)
     assert config.scene.sides == ("right", "left")
     assert config.scene.lights.ambient == (0.0, 0.0)
     assert config.scene.camera.max_roll_deg == 10.0 and type(config.scene.camera.max_roll_deg) is float
-    assert config.scene.render.denoise is False and config.scene.render.backend == "raster"
+    assert config.render.denoise is False and config.render.backend == "raster"
     assert config.scene.background.folder == "/tmp/bg"
     assert config.scene.subjects == ("f01",)
     assert config.scene.objects == "can, bottle"  # a plain string field keeps its commas
@@ -212,9 +231,13 @@ def test_overrides_validate_only_the_final_config():
 
 
 SECTIONS = {
-    "": RunConfig, "scene.": SceneConfig, "scene.camera.": CameraConfig, "scene.lights.": LightConfig,
-    "scene.background.": BackgroundConfig, "scene.render.": RenderConfig,
-}  # fmt: skip
+    "": RunConfig,
+    "scene.": SceneConfig,
+    "scene.camera.": CameraConfig,
+    "scene.lights.": LightConfig,
+    "scene.background.": BackgroundConfig,
+    "render.": RenderConfig,
+}
 
 
 @pytest.mark.parametrize("prefix", list(SECTIONS))
@@ -237,27 +260,30 @@ def test_unknown_key_names_it_and_lists_valid_keys(prefix, tmp_path):
         load_yaml(path)
 
 
-@pytest.mark.parametrize("override, words", [
-    ("n=abc", ["n", "integer", "abc"]),
-    ("n=true", ["n", "integer", "True"]),
-    ("n=1.5", ["n", "integer", "1.5"]),
-    ("shard_size=[1, 2]", ["shard_size", "integer"]),
-    ("scene.width=320px", ["scene.width", "integer", "320px"]),
-    ("scene.lights.count=false", ["scene.lights.count", "integer"]),
-    ("scene.camera.fov_deg=[30, 40, 50]", ["scene.camera.fov_deg", "2 values"]),
-    ("scene.camera.fov_deg=[30]", ["scene.camera.fov_deg", "2 values"]),
-    ("scene.camera.fov_deg=40", ["scene.camera.fov_deg", "list", "40"]),
-    ("scene.camera.fov_deg=[a, 50]", ["scene.camera.fov_deg", "number", "a"]),
-    ("scene.camera.max_roll_deg=yes", ["scene.camera.max_roll_deg", "number", "True"]),
-    ("scene.render.denoise=1", ["scene.render.denoise", "true or false", "1"]),
-    ("scene.objects=5", ["scene.objects", "string", "5"]),
-    ("scene.background.folder=[a, b]", ["scene.background.folder", "string"]),
-    ("scene.camera=5", ["scene.camera", "mapping", "5"]),
-    ("scene=[1, 2]", ["scene", "mapping"]),
-    ("n", ["key=value", "'n'"]),
-    ("=5", ["key=value"]),
-    ("n=[1, 2", ["n", "cannot parse", "[1, 2"]),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "override, words",
+    [
+        ("n=abc", ["n", "integer", "abc"]),
+        ("n=true", ["n", "integer", "True"]),
+        ("n=1.5", ["n", "integer", "1.5"]),
+        ("shard_size=[1, 2]", ["shard_size", "integer"]),
+        ("scene.width=320px", ["scene.width", "integer", "320px"]),
+        ("scene.lights.count=false", ["scene.lights.count", "integer"]),
+        ("scene.camera.fov_deg=[30, 40, 50]", ["scene.camera.fov_deg", "2 values"]),
+        ("scene.camera.fov_deg=[30]", ["scene.camera.fov_deg", "2 values"]),
+        ("scene.camera.fov_deg=40", ["scene.camera.fov_deg", "list", "40"]),
+        ("scene.camera.fov_deg=[a, 50]", ["scene.camera.fov_deg", "number", "a"]),
+        ("scene.camera.max_roll_deg=yes", ["scene.camera.max_roll_deg", "number", "True"]),
+        ("render.denoise=1", ["render.denoise", "true or false", "1"]),
+        ("scene.objects=5", ["scene.objects", "string", "5"]),
+        ("scene.background.folder=[a, b]", ["scene.background.folder", "string"]),
+        ("scene.camera=5", ["scene.camera", "mapping", "5"]),
+        ("scene=[1, 2]", ["scene", "mapping"]),
+        ("n", ["key=value", "'n'"]),
+        ("=5", ["key=value"]),
+        ("n=[1, 2", ["n", "cannot parse", "[1, 2"]),
+    ],
+)
 def test_wrong_types_are_user_errors(override, words):
     with pytest.raises(UserError) as info:
         apply_overrides(RunConfig(), [override])
@@ -267,32 +293,35 @@ def test_wrong_types_are_user_errors(override, words):
         assert word in message
 
 
-@pytest.mark.parametrize("override, words", [
-    ("n=0", ["n must be at least 1", "0"]),
-    ("n=-3", ["n must be at least 1", "-3"]),
-    ("shard_size=0", ["shard_size", "0"]),
-    ("scene.width=4", ["resolution", "4x320"]),
-    ("scene.height=9000", ["resolution", "320x9000"]),
-    ("scene.sides=[right, up]", ["sides", "right", "left", "up"]),
-    ("scene.sides=[]", ["sides", "nothing"]),
-    ("scene.renders_per_grasp=0", ["scene.renders_per_grasp", "0"]),
-    ("scene.camera.presets=[third_person, drone]", ["scene.camera.presets", "egocentric", "drone"]),
-    ("scene.camera.preset_weights=[1]", ["scene.camera.preset_weights"]),
-    ("scene.camera.preset_weights=[1, -1]", ["scene.camera.preset_weights"]),
-    ("scene.camera.preset_weights=[0, 0]", ["scene.camera.preset_weights"]),
-    ("scene.camera.fov_deg=[50, 40]", ["scene.camera.fov_deg", "increasing", "[50, 40]"]),
-    ("scene.camera.fov_deg=[1, 40]", ["scene.camera.fov_deg", "[5, 150]"]),
-    ("scene.camera.hand_fill=[0.8, 0.5]", ["scene.camera.hand_fill", "[0.8, 0.5]"]),
-    ("scene.camera.elevation_deg=[-95, 10]", ["scene.camera.elevation_deg", "-95"]),
-    ("scene.lights.distance_m=[0, 1]", ["scene.lights.distance_m"]),
-    ("scene.lights.temperature_k=[500, 6500]", ["scene.lights.temperature_k", "500"]),
-    ("scene.lights.ambient=[-0.1, 0.2]", ["scene.lights.ambient"]),
-    ("scene.lights.exposure=[.nan, 1]", ["scene.lights.exposure", "nan"]),
-    ("scene.lights.count=9", ["scene.lights.count", "9"]),
-    ("scene.lights.count=-1", ["scene.lights.count", "-1"]),
-    ("scene.render.backend=vulkan", ["backend", "vulkan", "raster"]),
-    ("scene.render.samples=0", ["scene.render.samples", "0"]),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "override, words",
+    [
+        ("n=0", ["n must be at least 1", "0"]),
+        ("n=-3", ["n must be at least 1", "-3"]),
+        ("shard_size=0", ["shard_size", "0"]),
+        ("scene.width=4", ["resolution", "4x320"]),
+        ("scene.height=9000", ["resolution", "320x9000"]),
+        ("scene.sides=[right, up]", ["sides", "right", "left", "up"]),
+        ("scene.sides=[]", ["sides", "nothing"]),
+        ("scene.renders_per_grasp=0", ["scene.renders_per_grasp", "0"]),
+        ("scene.camera.presets=[third_person, drone]", ["scene.camera.presets", "egocentric", "drone"]),
+        ("scene.camera.preset_weights=[1]", ["scene.camera.preset_weights"]),
+        ("scene.camera.preset_weights=[1, -1]", ["scene.camera.preset_weights"]),
+        ("scene.camera.preset_weights=[0, 0]", ["scene.camera.preset_weights"]),
+        ("scene.camera.fov_deg=[50, 40]", ["scene.camera.fov_deg", "increasing", "[50, 40]"]),
+        ("scene.camera.fov_deg=[1, 40]", ["scene.camera.fov_deg", "[5, 150]"]),
+        ("scene.camera.hand_fill=[0.8, 0.5]", ["scene.camera.hand_fill", "[0.8, 0.5]"]),
+        ("scene.camera.elevation_deg=[-95, 10]", ["scene.camera.elevation_deg", "-95"]),
+        ("scene.lights.distance_m=[0, 1]", ["scene.lights.distance_m"]),
+        ("scene.lights.temperature_k=[500, 6500]", ["scene.lights.temperature_k", "500"]),
+        ("scene.lights.ambient=[-0.1, 0.2]", ["scene.lights.ambient"]),
+        ("scene.lights.exposure=[.nan, 1]", ["scene.lights.exposure", "nan"]),
+        ("scene.lights.count=9", ["scene.lights.count", "9"]),
+        ("scene.lights.count=-1", ["scene.lights.count", "-1"]),
+        ("render.backend=vulkan", ["backend", "vulkan", "raster"]),
+        ("render.samples=0", ["render.samples", "0"]),
+    ],
+)
 def test_out_of_range_values_are_user_errors(override, words):
     with pytest.raises(UserError) as info:
         apply_overrides(RunConfig(), [override])
@@ -325,12 +354,15 @@ def test_boundary_values_are_accepted(override):
     apply_overrides(RunConfig(), [override])
 
 
-@pytest.mark.parametrize("override", [
-    pytest.param("seed=-1", id="negative-seed"),
-    pytest.param("scene.camera.max_roll_deg=.nan", id="nan-roll"),
-    pytest.param("scene.camera.min_clearance_m=-1", id="negative-clearance"),
-    pytest.param("scene.skin_jitter=1.5", id="skin-jitter-over-1"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "override",
+    [
+        pytest.param("seed=-1", id="negative-seed"),
+        pytest.param("scene.camera.max_roll_deg=.nan", id="nan-roll"),
+        pytest.param("scene.camera.min_clearance_m=-1", id="negative-clearance"),
+        pytest.param("scene.skin_jitter=1.5", id="skin-jitter-over-1"),
+    ],
+)
 def test_unchecked_values_are_user_errors(override):
     with pytest.raises(UserError):
         apply_overrides(RunConfig(), [override])
@@ -378,8 +410,9 @@ def test_blackbody_warmer_is_redder():
 
 
 # --- lights ----------------------------------------------------------------------------------------
-LIGHTS = LightConfig(count=5, distance_m=(0.4, 1.5), exposure=(0.3, 2.0), temperature_k=(2500.0, 7000.0),
-                     ambient=(0.05, 0.3))  # fmt: skip
+LIGHTS = LightConfig(
+    count=5, distance_m=(0.4, 1.5), exposure=(0.3, 2.0), temperature_k=(2500.0, 7000.0), ambient=(0.05, 0.3)
+)
 
 
 def test_lights_follow_the_config():
@@ -445,11 +478,21 @@ SPHERE_JOINTS = _fibonacci_sphere(21, 0.08) + np.array([0.1, -0.2, 0.3])
 HORIZONTAL_FOREARM = _unit(np.array([1.0, 0.5, 0.0]))
 
 
-def _synthetic_cameras(config: CameraConfig, n: int = 200, width: int = 320, height: int = 240,
-                       forearm=HORIZONTAL_FOREARM, surface=SPHERE_JOINTS):  # fmt: skip
+def _synthetic_cameras(
+    config: CameraConfig,
+    n: int = 200,
+    width: int = 320,
+    height: int = 240,
+    forearm=HORIZONTAL_FOREARM,
+    surface=SPHERE_JOINTS,
+):
     center = SPHERE_JOINTS.mean(axis=0)
-    return [sample_camera(np.random.default_rng([5, k]), config, width, height, SPHERE_JOINTS, center,
-                          forearm, surface) for k in range(n)]  # fmt: skip
+    return [
+        sample_camera(
+            np.random.default_rng([5, k]), config, width, height, SPHERE_JOINTS, center, forearm, surface
+        )
+        for k in range(n)
+    ]
 
 
 def _check_intrinsics_and_pose(camera, config: CameraConfig):
@@ -528,8 +571,9 @@ def test_synthetic_camera_backs_away_to_clearance():
 
 
 def test_synthetic_third_person_elevation_and_roll():
-    config = CameraConfig(presets=("third_person",), preset_weights=(1.0,), elevation_deg=(10.0, 40.0),
-                          max_roll_deg=20.0)  # fmt: skip
+    config = CameraConfig(
+        presets=("third_person",), preset_weights=(1.0,), elevation_deg=(10.0, 40.0), max_roll_deg=20.0
+    )
     elevations, rolls = [], []
     center = SPHERE_JOINTS.mean(axis=0)
     for camera in _synthetic_cameras(config):
@@ -566,13 +610,16 @@ def test_zero_roll_is_level():
         assert abs(camera.T_cam_world[0, :3] @ UP) < 1e-12  # the x axis is horizontal
 
 
-@pytest.mark.parametrize("presets, weights, expected", [
-    (("egocentric",), (1.0,), {"egocentric": 1.0}),
-    (("third_person", "egocentric"), (0.0, 1.0), {"egocentric": 1.0}),
-    (("third_person", "egocentric"), (1.0, 0.0), {"third_person": 1.0}),
-    (("third_person", "egocentric"), (0.7, 0.3), {"third_person": 0.7, "egocentric": 0.3}),
-    (("third_person", "egocentric"), (1.0, 3.0), {"third_person": 0.25, "egocentric": 0.75}),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "presets, weights, expected",
+    [
+        (("egocentric",), (1.0,), {"egocentric": 1.0}),
+        (("third_person", "egocentric"), (0.0, 1.0), {"egocentric": 1.0}),
+        (("third_person", "egocentric"), (1.0, 0.0), {"third_person": 1.0}),
+        (("third_person", "egocentric"), (0.7, 0.3), {"third_person": 0.7, "egocentric": 0.3}),
+        (("third_person", "egocentric"), (1.0, 3.0), {"third_person": 0.25, "egocentric": 0.75}),
+    ],
+)
 def test_presets_honour_their_weights(presets, weights, expected):
     config = CameraConfig(presets=presets, preset_weights=weights)
     counts = Counter(camera.preset for camera in _synthetic_cameras(config, n=400))

@@ -1,1 +1,2 @@
-"""handsynth_train: networks, data sources and metrics for hand pose training; imports torch, never bpy/pyrender/ray."""
+"""handsynth_train: networks, data sources and metrics for hand pose training; imports torch, never
+bpy, pyrender or ray."""

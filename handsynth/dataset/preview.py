@@ -143,8 +143,10 @@ def sample_panels(sample: dict, tile_px: int) -> list[Image.Image]:
 
 def _caption(annotation: dict, digits: int) -> str:
     grasp = annotation.get("grasp", {}).get("type", "?")
-    return (f"{annotation['id']:0{digits}d}  {annotation['object'].get('family', '?')}  {grasp}  "
-            f"{annotation['hand'].get('subject', '?')}")  # fmt: skip
+    return (
+        f"{annotation['id']:0{digits}d}  {annotation['object'].get('family', '?')}  {grasp}  "
+        f"{annotation['hand'].get('subject', '?')}"
+    )
 
 
 def pick_ids(ids: list[int], n: int, seed: int | None) -> list[int]:
@@ -181,8 +183,9 @@ def preview_sheet(
     row. Returns the sheet (PIL RGB image, ``sheet_size(...)`` pixels).
     """
     if n < 1 or columns < 1 or tile_px < 16:
-        raise UserError(f"need n >= 1, columns >= 1 and tile_px >= 16; got n={n}, columns={columns}, "
-                        f"tile_px={tile_px}")  # fmt: skip
+        raise UserError(
+            f"need n >= 1, columns >= 1 and tile_px >= 16; got n={n}, columns={columns}, tile_px={tile_px}"
+        )
     out_png = Path(out_png)
     if not out_png.parent.is_dir():
         raise UserError(f"cannot write {out_png}: folder {out_png.parent} does not exist")

@@ -151,18 +151,28 @@ def format_stats(stats: dict) -> str:
         f"  samples with >= 1 occluded joint: {stats['visibility']['samples_with_occluded_joint']:.1%}"
     )
     occlusion = stats["occlusion"]
-    lines += ["", "hand occlusion (share of hand_amodal pixels not labelled hand):",
-              f"  any cause  {_format_summary(occlusion['hand_hidden_fraction'], 3)}",
-              f"  by object  {_format_summary(occlusion['hand_hidden_by_object_fraction'], 3)}"]  # fmt: skip
+    lines += [
+        "",
+        "hand occlusion (share of hand_amodal pixels not labelled hand):",
+        f"  any cause  {_format_summary(occlusion['hand_hidden_fraction'], 3)}",
+        f"  by object  {_format_summary(occlusion['hand_hidden_by_object_fraction'], 3)}",
+    ]
     size = stats["hand_size_px"]
-    lines += ["", "hand size (amodal):",
-              f"  bbox diagonal px  {_format_summary(size['amodal_bbox_diagonal'], 1)}",
-              f"  area px           {_format_summary(size['amodal_area'], 0)}"]  # fmt: skip
+    lines += [
+        "",
+        "hand size (amodal):",
+        f"  bbox diagonal px  {_format_summary(size['amodal_bbox_diagonal'], 1)}",
+        f"  area px           {_format_summary(size['amodal_area'], 0)}",
+    ]
     view = stats["viewpoint"]
     histogram = view["azimuth_histogram"]
-    lines += ["", "viewpoint:", "  azimuth deg  " + "  ".join(f"{k}: {v}" for k, v in histogram.items()),
-              f"  elevation deg  {_format_summary(view['elevation_deg'], 1)}",
-              f"  distance m     {_format_summary(view['distance_m'], 3)}",
-              f"  (distance from: {view['distance_source']})"]  # fmt: skip
+    lines += [
+        "",
+        "viewpoint:",
+        "  azimuth deg  " + "  ".join(f"{k}: {v}" for k, v in histogram.items()),
+        f"  elevation deg  {_format_summary(view['elevation_deg'], 1)}",
+        f"  distance m     {_format_summary(view['distance_m'], 3)}",
+        f"  (distance from: {view['distance_source']})",
+    ]
     lines += ["", f"grasp penetration mm  {_format_summary(stats['penetration_mm'], 2)}"]
     return "\n".join(lines)

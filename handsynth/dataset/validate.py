@@ -29,6 +29,7 @@ from handsynth.conventions import (
     SEG_HAND,
     SEG_LABELS,
     SEG_OBJECT,
+    VISIBLE_DEPTH_TOLERANCE_M,
     inside_image,
     pixel_of,
     project_points,
@@ -50,13 +51,17 @@ from handsynth.dataset.reader import decode_images
 from handsynth.errors import UserError
 
 PROJECTION_TOLERANCE_PX = 1e-3
-VISIBLE_DEPTH_TOLERANCE_M = 0.025
 RIGID_TOLERANCE = 1e-6
 _SHARD_NAME = re.compile(rf"{SHARD_PREFIX}\d{{6,}}")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-_IMAGE_MODES = {"rgb": ("RGB",), "seg": ("L",), "hand_amodal": ("L",), "object_amodal": ("L",),
-                "depth": ("I;16", "I;16B", "I")}  # fmt: skip
+_IMAGE_MODES = {
+    "rgb": ("RGB",),
+    "seg": ("L",),
+    "hand_amodal": ("L",),
+    "object_amodal": ("L",),
+    "depth": ("I;16", "I;16B", "I"),
+}
 _DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, zlib.error)
 
 # (name, what it checks, is a warning only), in report order.
@@ -99,15 +104,29 @@ CHECKS = (
 _NUMBER = "number"
 # Required annotation fields and their JSON types (dict: nested fields). Extra fields are allowed.
 _FIELDS = {
-    "id": int, "seed": int, "files": dict, "width": int, "height": int, "K": list, "T_cam_world": list,
-    "hand": {"side": str, "subject": str, "joints_cam": list, "joints_uv": list, "joints_vis": list,
-             "bbox": list, "shape": dict, "pose": dict},
+    "id": int,
+    "seed": int,
+    "files": dict,
+    "width": int,
+    "height": int,
+    "K": list,
+    "T_cam_world": list,
+    "hand": {
+        "side": str,
+        "subject": str,
+        "joints_cam": list,
+        "joints_uv": list,
+        "joints_vis": list,
+        "bbox": list,
+        "shape": dict,
+        "pose": dict,
+    },
     "object": {"category": str, "family": str, "dims_m": dict, "T_cam_object": list, "bbox": list},
     "grasp": {"type": str, "penetration_mm": _NUMBER, "intersection_cm3": _NUMBER, "contact_fingers": list},
     "lights": list,
     "background": {"source": str, "id": int},
     "render": {"backend": str},
-}  # fmt: skip
+}
 
 
 @dataclass
@@ -307,16 +326,25 @@ def _check_dataset_json(root: Path, report: ValidationReport) -> dict:
         report.expect("dataset.json", info.get(key) == value, f"{key} is {info.get(key)!r}, not {value!r}")
     unit = info.get("depth_unit_m")
     report.expect("dataset.json", _type_ok(unit, _NUMBER) and unit > 0, f"depth_unit_m {unit!r} is not > 0")
-    for key, kind in (("num_samples", int), ("root_seed", int), ("created", str), ("generator", dict),
-                      ("categories", dict), ("shards", list)):  # fmt: skip
+    for key, kind in (
+        ("num_samples", int),
+        ("root_seed", int),
+        ("created", str),
+        ("generator", dict),
+        ("categories", dict),
+        ("shards", list),
+    ):
         report.expect("dataset.json", _type_ok(info.get(key), kind), f"{key} missing or not {kind.__name__}")
     shards = info.get("shards")
     good_list = isinstance(shards, list) and all(
         isinstance(s, dict) and isinstance(s.get("name"), str) and _type_ok(s.get("num_samples"), int)
         for s in shards
     )
-    report.expect("dataset.json", good_list or not isinstance(shards, list),
-                  "shards entries need a name and num_samples")  # fmt: skip
+    report.expect(
+        "dataset.json",
+        good_list or not isinstance(shards, list),
+        "shards entries need a name and num_samples",
+    )
     return info
 
 
@@ -425,15 +453,21 @@ def _check_sample(annotation: dict, raw: dict | None, depth_unit_m: float, repor
     """Every per-sample invariant of an annotation whose fields are well-typed (``raw``: its PNG arrays)."""
     sid, width, height = annotation["id"], annotation["width"], annotation["height"]
     hand, obj = annotation["hand"], annotation["object"]
-    report.expect("category", obj["category"] in OBJECT_CATEGORIES,
-                  f"id {sid}: category {obj['category']!r} not in {OBJECT_CATEGORIES}")  # fmt: skip
+    report.expect(
+        "category",
+        obj["category"] in OBJECT_CATEGORIES,
+        f"id {sid}: category {obj['category']!r} not in {OBJECT_CATEGORIES}",
+    )
 
     cam = _as_array(hand["joints_cam"], (NUM_JOINTS, 3))
     uv = _as_array(hand["joints_uv"], (NUM_JOINTS, 2))
     vis = np.asarray(hand["joints_vis"], dtype=object)
     vis_ok = vis.shape == (NUM_JOINTS,) and all(_type_ok(v, int) and v in (0, 1, 2) for v in vis)
-    shapes = (("joints_cam is not (21, 3)", cam is not None), ("joints_uv is not (21, 2)", uv is not None),
-              ("joints_vis is not 21 values in {0, 1, 2}", vis_ok))  # fmt: skip
+    shapes = (
+        ("joints_cam is not (21, 3)", cam is not None),
+        ("joints_uv is not (21, 2)", uv is not None),
+        ("joints_vis is not 21 values in {0, 1, 2}", vis_ok),
+    )
     joint_problems = [message for message, ok in shapes if not ok]
     if cam is not None and not (cam[:, 2] > 0).all():
         joint_problems.append("a joint has z <= 0")
@@ -451,9 +485,12 @@ def _check_sample(annotation: dict, raw: dict | None, depth_unit_m: float, repor
     if joints_ok and K_ok:
         error = np.abs(project_points(cam, K) - uv).max(axis=1)
         worst = int(np.argmax(error))
-        report.expect("projection", error[worst] <= PROJECTION_TOLERANCE_PX,
-                      f"id {sid}: joint {worst} ({JOINT_NAMES[worst]}) uv {uv[worst].round(4).tolist()} is "
-                      f"{error[worst]:.4g} px from the projection of joints_cam")  # fmt: skip
+        report.expect(
+            "projection",
+            error[worst] <= PROJECTION_TOLERANCE_PX,
+            f"id {sid}: joint {worst} ({JOINT_NAMES[worst]}) uv {uv[worst].round(4).tolist()} is "
+            f"{error[worst]:.4g} px from the projection of joints_cam",
+        )
 
     if raw is None:
         return
@@ -472,9 +509,17 @@ def _check_sample(annotation: dict, raw: dict | None, depth_unit_m: float, repor
         vis = np.asarray(hand["joints_vis"], dtype=np.int64)
         inside = inside_image(uv, width, height)
         wrong = np.flatnonzero((vis == 0) != ~inside)
-        report.expect("visibility outside", wrong.size == 0, f"id {sid}: " + "; ".join(
-            f"joint {j} ({JOINT_NAMES[j]}) vis {vis[j]} but {'inside' if inside[j] else 'outside'} the image "
-            f"at uv {uv[j].round(2).tolist()}" for j in wrong[:3]))  # fmt: skip
+        report.expect(
+            "visibility outside",
+            wrong.size == 0,
+            f"id {sid}: "
+            + "; ".join(
+                f"joint {j} ({JOINT_NAMES[j]}) vis {vis[j]} "
+                f"but {'inside' if inside[j] else 'outside'} the image "
+                f"at uv {uv[j].round(2).tolist()}"
+                for j in wrong[:3]
+            ),
+        )
         problems = []
         tolerance = VISIBLE_DEPTH_TOLERANCE_M + depth_unit_m / 2 + 1e-9  # stored depth is rounded to a unit
         for j in np.flatnonzero((vis == 2) & inside):
@@ -498,20 +543,33 @@ def _check_sample(annotation: dict, raw: dict | None, depth_unit_m: float, repor
             name, not outside.any(), f"id {sid}: seg == {label} outside the mask: {_pixel_list(outside)}"
         )
     mismatch = (depth_raw != 0) != (seg != 0)
-    report.expect("depth support", not mismatch.any(),
-                  f"id {sid}: depth != 0 differs from seg != 0 at {_pixel_list(mismatch)}")  # fmt: skip
+    report.expect(
+        "depth support",
+        not mismatch.any(),
+        f"id {sid}: depth != 0 differs from seg != 0 at {_pixel_list(mismatch)}",
+    )
     for name, part, label in (("hand bbox", hand, SEG_HAND), ("object bbox", obj, SEG_OBJECT)):
         box = bbox_of_mask(seg == label)
         report.expect(name, part["bbox"] == box, f"id {sid}: bbox {part['bbox']} != {box} of seg == {label}")
     for part_name, part, amodal in (("hand", hand, hand_amodal), ("object", obj, object_amodal)):
         if "bbox_amodal" in part:
             box = bbox_of_mask(amodal)
-            report.expect("amodal bboxes", part["bbox_amodal"] == box,
-                          f"id {sid}: {part_name}.bbox_amodal {part['bbox_amodal']} != {box}")  # fmt: skip
+            report.expect(
+                "amodal bboxes",
+                part["bbox_amodal"] == box,
+                f"id {sid}: {part_name}.bbox_amodal {part['bbox_amodal']} != {box}",
+            )
 
 
-def _check_shard(shard_dir: Path, num_samples: int, depth_unit_m: float, report: ValidationReport,
-                 seen_ids: list[int], categories: Counter, progress) -> dict:  # fmt: skip
+def _check_shard(
+    shard_dir: Path,
+    num_samples: int,
+    depth_unit_m: float,
+    report: ValidationReport,
+    seen_ids: list[int],
+    categories: Counter,
+    progress,
+) -> dict:
     """Check one shard; returns its shard.json dict ({} when unusable)."""
     shard = _check_shard_json(shard_dir, report)
     files = _ShardFiles(shard_dir)
@@ -634,8 +692,11 @@ def validate_dataset(path: str | Path, max_examples: int = 5) -> ValidationRepor
     if missing:
         report.fail("ids", f"{len(missing)} ids missing: {_id_ranges(missing)}", count=len(missing))
     if duplicated:
-        report.fail("ids", f"{len(duplicated)} ids appear more than once: {_id_ranges(duplicated)}",
-                    count=len(duplicated))  # fmt: skip
+        report.fail(
+            "ids",
+            f"{len(duplicated)} ids appear more than once: {_id_ranges(duplicated)}",
+            count=len(duplicated),
+        )
     if stray:
         report.fail(
             "ids", f"{len(stray)} ids outside [0, {num_samples}): {_id_ranges(stray)}", count=len(stray)

@@ -40,8 +40,13 @@ from handsynth.dataset.layout import (
 from handsynth.files import fsync_dir, write_bytes_atomic
 
 # dtype of each image kind handed to ShardWriter.add.
-IMAGE_DTYPES = {"rgb": np.uint8, "seg": np.uint8, "hand_amodal": np.bool_, "object_amodal": np.bool_,
-                "depth": np.uint16}  # fmt: skip
+IMAGE_DTYPES = {
+    "rgb": np.uint8,
+    "seg": np.uint8,
+    "hand_amodal": np.bool_,
+    "object_amodal": np.bool_,
+    "depth": np.uint16,
+}
 
 
 def json_default(value):
@@ -100,8 +105,13 @@ def git_revision() -> str | None:
     """``git rev-parse HEAD`` of the repository holding the handsynth package, or None (no git, no repo)."""
     package_dir = Path(__file__).resolve().parents[1]
     try:
-        result = subprocess.run(["git", "-C", str(package_dir), "rev-parse", "HEAD"],
-                                capture_output=True, text=True, timeout=10, check=False)  # fmt: skip
+        result = subprocess.run(
+            ["git", "-C", str(package_dir), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     revision = result.stdout.strip()
@@ -153,8 +163,10 @@ def _check_images(images: dict, width, height) -> dict[str, np.ndarray]:
         array = np.asarray(images[kind])
         shape = (height, width, 3) if kind == "rgb" else (height, width)
         if array.dtype != IMAGE_DTYPES[kind] or array.shape != shape:
-            raise ValueError(f"images[{kind!r}] must be {shape} {np.dtype(IMAGE_DTYPES[kind])}, "
-                             f"got {array.shape} {array.dtype}")  # fmt: skip
+            raise ValueError(
+                f"images[{kind!r}] must be {shape} {np.dtype(IMAGE_DTYPES[kind])}, "
+                f"got {array.shape} {array.dtype}"
+            )
         # Copies, so that the caller may reuse its buffers while the encoder threads run.
         ready[kind] = array.astype(np.uint8) * np.uint8(255) if array.dtype == np.bool_ else array.copy()
     return ready
@@ -227,8 +239,9 @@ class ShardWriter:
             raise ValueError(f"sample ids of a shard must be consecutive: {sample_id} after {self._ids[-1]}")
         expected = sample_files(sample_id, self.num_samples)
         if annotation.get("files") != expected:
-            raise ValueError(f"annotation files of sample {sample_id} must be {expected}, "
-                             f"got {annotation.get('files')}")  # fmt: skip
+            raise ValueError(
+                f"annotation files of sample {sample_id} must be {expected}, got {annotation.get('files')}"
+            )
         ready = _check_images(images, annotation["width"], annotation["height"])
         line = annotation_line(annotation)
         for kind in FILE_KINDS:

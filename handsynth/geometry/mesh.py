@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 
-def winding_numbers(vertices: np.ndarray, faces: np.ndarray, points: np.ndarray, chunk: int = 64) -> np.ndarray:
+def winding_numbers(
+    vertices: np.ndarray, faces: np.ndarray, points: np.ndarray, chunk: int = 64
+) -> np.ndarray:
     """Generalised winding number of a triangle mesh at query points (van Oosterom & Strackee solid angles).
 
     About 1 inside a closed, outward-wound mesh, 0 outside, 0.5 on the surface; robust to small
@@ -23,14 +25,18 @@ def winding_numbers(vertices: np.ndarray, faces: np.ndarray, points: np.ndarray,
     tri = np.asarray(vertices, dtype=np.float64)[np.asarray(faces)]  # (F, 3, 3)
     out = np.empty(len(points))
     for start in range(0, len(points), chunk):
-        p = np.asarray(points[start:start + chunk], dtype=np.float64)
+        p = np.asarray(points[start : start + chunk], dtype=np.float64)
         r = tri[None, :, :, :] - p[:, None, None, :]  # (n, F, 3, 3)
         n = np.linalg.norm(r, axis=-1)
         a, b, c = r[:, :, 0], r[:, :, 1], r[:, :, 2]
         det = np.einsum("nfi,nfi->nf", a, np.cross(b, c))
-        dots = (n[..., 0] * n[..., 1] * n[..., 2] + np.einsum("nfi,nfi->nf", a, b) * n[..., 2]
-                + np.einsum("nfi,nfi->nf", b, c) * n[..., 0] + np.einsum("nfi,nfi->nf", c, a) * n[..., 1])
-        out[start:start + chunk] = np.arctan2(det, dots).sum(axis=1) / (2.0 * np.pi)
+        dots = (
+            n[..., 0] * n[..., 1] * n[..., 2]
+            + np.einsum("nfi,nfi->nf", a, b) * n[..., 2]
+            + np.einsum("nfi,nfi->nf", b, c) * n[..., 0]
+            + np.einsum("nfi,nfi->nf", c, a) * n[..., 1]
+        )
+        out[start : start + chunk] = np.arctan2(det, dots).sum(axis=1) / (2.0 * np.pi)
     return out
 
 

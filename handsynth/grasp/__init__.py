@@ -7,5 +7,17 @@ from handsynth.grasp.quality import GraspQuality, Thresholds
 from handsynth.grasp.synthesis import Grasp, SynthesisStats, applicable_types, sample_grasp, synthesize
 from handsynth.grasp.taxonomy import FINGERS, TAXONOMY, GraspType, grasp_type, grasp_types
 
-__all__ = ["FINGERS", "TAXONOMY", "Grasp", "GraspQuality", "GraspType", "SynthesisStats", "Thresholds",
-           "applicable_types", "grasp_type", "grasp_types", "sample_grasp", "synthesize"]
+__all__ = [
+    "FINGERS",
+    "TAXONOMY",
+    "Grasp",
+    "GraspQuality",
+    "GraspType",
+    "SynthesisStats",
+    "Thresholds",
+    "applicable_types",
+    "grasp_type",
+    "grasp_types",
+    "sample_grasp",
+    "synthesize",
+]

@@ -101,16 +101,26 @@ def grasp_record(
         width: digits of the file numbers.
     """
     record = grasp.to_record()  # object, grasp_type, subject, side, shape, pose_deg, T_object_hand, quality
-    record.update({
-        "id": k, "seed": seed, "family": grasp.object.family, "category": grasp.object.category,
-        "candidates": stats.candidates, "rejected": dict(sorted(stats.rejected.items())),
-        "files": grasp_file_names(k, width),
-    })  # fmt: skip
+    record.update(
+        {
+            "id": k,
+            "seed": seed,
+            "family": grasp.object.family,
+            "category": grasp.object.category,
+            "candidates": stats.candidates,
+            "rejected": dict(sorted(stats.rejected.items())),
+            "files": grasp_file_names(k, width),
+        }
+    )
     return record
 
 
-def grasp_view(points: np.ndarray, T_object_hand: np.ndarray, fov_deg: float = VIEW_FOV_DEG,
-               tilt_deg: float = VIEW_TILT_DEG) -> np.ndarray:  # fmt: skip
+def grasp_view(
+    points: np.ndarray,
+    T_object_hand: np.ndarray,
+    fov_deg: float = VIEW_FOV_DEG,
+    tilt_deg: float = VIEW_TILT_DEG,
+) -> np.ndarray:
     """(4, 4) T_cam_object of a camera that sees a grasp's contact side with ``points`` in view.
 
     The camera looks at the centre of the points' bounding sphere from the palmar side of the hand,
@@ -151,8 +161,12 @@ def grasp_tile(posed, hand_srgb, hand_fit, obj, obj_srgb, T_object_hand, size: i
     return shade_mesh(meshes, None, T_cam, K, size, size)
 
 
-def write_grasps(out_dir: str | Path, grasps_with_stats: Iterable[tuple[Grasp, SynthesisStats]],
-                 seed: int | None = None, n_digits: int = 4) -> list[Path]:  # fmt: skip
+def write_grasps(
+    out_dir: str | Path,
+    grasps_with_stats: Iterable[tuple[Grasp, SynthesisStats]],
+    seed: int | None = None,
+    n_digits: int = 4,
+) -> list[Path]:
     """Write grasps (consumed lazily, in order) into ``out_dir``; returns the paths written.
 
     Per grasp k: ``kkkk.hand.ply`` (the skinned hand in the object frame, skin colours) and

@@ -10,8 +10,8 @@
   when at least ``MIN_CONTACT_VERTICES`` of its phalanx vertices do (the thumb's metacarpal is the
   thenar, which counts as palm).
 - Thumb opposition: minus the cosine between the object normal under the thumb's contact patch (the
-  skin within 1 mm of its closest point) and the mean normal under what it squeezes against - the palm in a power grasp, the other touching fingers in a precision
-  grasp (1 = straight against them).
+  skin within 1 mm of its closest point) and the mean normal under what it squeezes against - the
+  palm in a power grasp, the other touching fingers in a precision grasp (1 = straight against them).
 """
 
 from __future__ import annotations
@@ -41,6 +41,9 @@ class Thresholds:
     min_palm_contact_vertices: int = 5  # power grasps: the palm must touch too
 
 
+DEFAULT_THRESHOLDS = Thresholds()
+
+
 @dataclass(frozen=True)
 class GraspQuality:
     """Measured validity figures of one grasp (see the module docstring)."""
@@ -52,7 +55,7 @@ class GraspQuality:
     thumb_opposition: float
     self_penetration_mm: float
 
-    def failures(self, power: bool, thresholds: Thresholds = Thresholds()) -> tuple[str, ...]:
+    def failures(self, power: bool, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> tuple[str, ...]:
         """Why this grasp is rejected (empty when it is accepted)."""
         out = []
         if self.penetration_mm > thresholds.max_penetration_mm:
@@ -61,7 +64,10 @@ class GraspQuality:
             out.append("intersection")
         if power:
             # The palm opposes the fingers; the thumb may rest on the object or on the fingers.
-            if len(self.contact_fingers) < 3 or self.contact_vertices["palm"] < thresholds.min_palm_contact_vertices:
+            if (
+                len(self.contact_fingers) < 3
+                or self.contact_vertices["palm"] < thresholds.min_palm_contact_vertices
+            ):
                 out.append("contacts")
         else:
             if "thumb" not in self.contact_fingers or len(self.contact_fingers) < 2:
@@ -73,10 +79,14 @@ class GraspQuality:
         return tuple(out)
 
     def to_dict(self) -> dict:
-        return {"penetration_mm": round(self.penetration_mm, 4), "intersection_cm3": round(self.intersection_cm3, 5),
-                "contact_fingers": list(self.contact_fingers), "contact_vertices": dict(self.contact_vertices),
-                "thumb_opposition": round(self.thumb_opposition, 4),
-                "self_penetration_mm": round(self.self_penetration_mm, 4)}  # fmt: skip
+        return {
+            "penetration_mm": round(self.penetration_mm, 4),
+            "intersection_cm3": round(self.intersection_cm3, 5),
+            "contact_fingers": list(self.contact_fingers),
+            "contact_vertices": dict(self.contact_vertices),
+            "thumb_opposition": round(self.thumb_opposition, 4),
+            "self_penetration_mm": round(self.self_penetration_mm, 4),
+        }
 
 
 def bone_groups() -> tuple[np.ndarray, np.ndarray]:
@@ -108,7 +118,9 @@ def vertex_areas(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
     return out
 
 
-def core_radii(rest_vertices: np.ndarray, weights: np.ndarray, rest_bones: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+def core_radii(
+    rest_vertices: np.ndarray, weights: np.ndarray, rest_bones: np.ndarray, lengths: np.ndarray
+) -> np.ndarray:
     """(B,) radius of the core of each finger and palm bone that is surely inside the skin: 90 % of the
     smallest distance from the bone's axis to the skin vertices it dominates (0 for the wrist, forearm
     and bones without vertices)."""
@@ -126,7 +138,9 @@ def core_radii(rest_vertices: np.ndarray, weights: np.ndarray, rest_bones: np.nd
     return radii
 
 
-def core_penetration_m(sdf, bones_obj: np.ndarray, lengths: np.ndarray, radii: np.ndarray, samples: int = 7) -> float:
+def core_penetration_m(
+    sdf, bones_obj: np.ndarray, lengths: np.ndarray, radii: np.ndarray, samples: int = 7
+) -> float:
     """How far the object reaches into the core of a finger bone or the palm (m, >= 0).
 
     Points along each bone axis (object frame) closer to the object surface than the bone's core
@@ -142,8 +156,17 @@ def core_penetration_m(sdf, bones_obj: np.ndarray, lengths: np.ndarray, radii: n
     return float(max(0.0, (radii[use, None] - d).max()))
 
 
-def measure(vertices: np.ndarray, faces: np.ndarray, finger: np.ndarray, segment: np.ndarray, distances: np.ndarray,
-            normals_fn, core_penetration: float, self_penetration: float, power: bool) -> GraspQuality:  # fmt: skip
+def measure(
+    vertices: np.ndarray,
+    faces: np.ndarray,
+    finger: np.ndarray,
+    segment: np.ndarray,
+    distances: np.ndarray,
+    normals_fn,
+    core_penetration: float,
+    self_penetration: float,
+    power: bool,
+) -> GraspQuality:
     """Quality figures from a posed hand (object frame) and its vertices' signed distances.
 
     Args:
@@ -157,10 +180,14 @@ def measure(vertices: np.ndarray, faces: np.ndarray, finger: np.ndarray, segment
     """
     inside = distances < 0.0
     penetration = max(float(-distances.min()) if inside.any() else 0.0, core_penetration)
-    intersection = float((-distances[inside] * vertex_areas(vertices, faces)[inside]).sum()) if inside.any() else 0.0
+    intersection = (
+        float((-distances[inside] * vertex_areas(vertices, faces)[inside]).sum()) if inside.any() else 0.0
+    )
     near = distances <= CONTACT_DISTANCE_M
     palm_like = (finger == PALM) | ((finger == 0) & (segment == 0))
-    counts = {name: int(np.count_nonzero(near & (finger == f) & ~palm_like)) for f, name in enumerate(FINGERS)}
+    counts = {
+        name: int(np.count_nonzero(near & (finger == f) & ~palm_like)) for f, name in enumerate(FINGERS)
+    }
     counts["palm"] = int(np.count_nonzero(near & palm_like))
     touching = tuple(name for name in FINGERS if counts[name] >= MIN_CONTACT_VERTICES)
     opposition = -1.0
@@ -176,8 +203,12 @@ def measure(vertices: np.ndarray, faces: np.ndarray, finger: np.ndarray, segment
         if power and counts["palm"] >= MIN_CONTACT_VERTICES:
             others = [patch_normal(near & palm_like)]
         else:
-            others = [patch_normal(near & (finger == f) & ~palm_like) for f in range(1, 5) if FINGERS[f] in touching]
+            others = [
+                patch_normal(near & (finger == f) & ~palm_like) for f in range(1, 5) if FINGERS[f] in touching
+            ]
         if others:
             other_n = np.mean(others, axis=0)
             opposition = float(-(patch_normal(thumb_mask) @ other_n) / max(np.linalg.norm(other_n), 1e-12))
-    return GraspQuality(penetration * 1e3, intersection * 1e6, touching, counts, opposition, max(0.0, self_penetration) * 1e3)
+    return GraspQuality(
+        penetration * 1e3, intersection * 1e6, touching, counts, opposition, max(0.0, self_penetration) * 1e3
+    )

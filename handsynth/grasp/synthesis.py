@@ -29,6 +29,7 @@ import numpy as np
 from handsynth.conventions import invert_transform
 from handsynth.geometry.transforms import frame_from_x_and_z_hint, make_transform, rotation_about_axis
 from handsynth.grasp.quality import (
+    DEFAULT_THRESHOLDS,
     FOREARM,
     PALM,
     GraspQuality,
@@ -93,10 +94,17 @@ class Grasp:
 
     def to_record(self) -> dict:
         """JSON-ready description (object, type, subject, pose, placement, quality)."""
-        return {"object": self.object.describe(), "grasp_type": self.grasp_type, "subject": self.subject.id,
-                "side": self.side, "shape": self.subject.shape.to_dict(), "pose_deg": self.pose.to_degrees(),
-                "T_object_hand": np.round(self.T_object_hand, 9).tolist(), "quality": self.quality.to_dict(),
-                "attempts": self.attempts}  # fmt: skip
+        return {
+            "object": self.object.describe(),
+            "grasp_type": self.grasp_type,
+            "subject": self.subject.id,
+            "side": self.side,
+            "shape": self.subject.shape.to_dict(),
+            "pose_deg": self.pose.to_degrees(),
+            "T_object_hand": np.round(self.T_object_hand, 9).tolist(),
+            "quality": self.quality.to_dict(),
+            "attempts": self.attempts,
+        }
 
 
 @dataclass
@@ -120,7 +128,9 @@ class _Hand:
         self.rig = rig
         template = rig.template
         self.finger, self.segment = vertex_groups(template.weights)
-        group = np.where(self.finger < 5, self.finger * 3 + self.segment, np.where(self.finger == PALM, 15, 16))
+        group = np.where(
+            self.finger < 5, self.finger * 3 + self.segment, np.where(self.finger == PALM, 15, 16)
+        )
         sub = np.union1d(np.arange(0, len(template.vertices), stride), template.tip_vertices)
         order = np.argsort(group[sub], kind="stable")
         self.sub = sub[order]
@@ -223,7 +233,9 @@ def _preshape(rng: np.random.Generator, gtype: GraspType, hand: _Hand) -> tuple[
         angles[_CHAINS[1:, 2]] = np.radians(rng.uniform(0.0, 10.0, 4))
         # The thumb starts swung out radially in the palm's plane, so the palm reaches the object first.
         angles[_ABDUCT[0]] = np.radians(rng.uniform(-10.0, -5.0))
-        angles[_CHAINS[0]] = np.radians([rng.uniform(-15.0, -10.0), rng.uniform(-10.0, 0.0), rng.uniform(-15.0, 0.0)])
+        angles[_CHAINS[0]] = np.radians(
+            [rng.uniform(-15.0, -10.0), rng.uniform(-10.0, 0.0), rng.uniform(-15.0, 0.0)]
+        )
         targets[_ABDUCT[0]] = np.radians(rng.uniform(40.0, 60.0))
         # A finger that closes on nothing ends curled as in a fist, not driven into the palm.
         targets[_CHAINS[1:]] = np.maximum(ref[_CHAINS[1:]] + np.radians(5.0), angles[_CHAINS[1:]])
@@ -251,8 +263,13 @@ def _wrap_placement(rng, gtype: GraspType, obj: ObjectModel, hand: _Hand, flip: 
     g = obj.grasp
     palm = hand.palm_points
     x0, x1 = palm[:, 0].min(), hand.mcp_x
-    p_palm = np.array([x0 + rng.uniform(0.55, 0.85) * (x1 - x0), np.median(palm[:, 1]) + rng.uniform(-0.012, 0.008),
-                       float(np.median(palm[:, 2]))])  # fmt: skip
+    p_palm = np.array(
+        [
+            x0 + rng.uniform(0.55, 0.85) * (x1 - x0),
+            np.median(palm[:, 1]) + rng.uniform(-0.012, 0.008),
+            float(np.median(palm[:, 2])),
+        ]
+    )
     if g.kind == "axial":
         phi = rng.uniform(0.0, 2.0 * np.pi)
         radial = np.array([np.cos(phi), np.sin(phi), 0.0])
@@ -280,8 +297,12 @@ def _wrap_placement(rng, gtype: GraspType, obj: ObjectModel, hand: _Hand, flip: 
         radial = np.eye(3)[k] * rng.choice([-1.0, 1.0])
         x_axis = np.eye(3)[m] * rng.choice([-1.0, 1.0])
         rotation = np.stack([x_axis, np.cross(radial, x_axis), radial], axis=1)
-        start = (np.asarray(g.center) + radial * (h[k] + 0.02) + x_axis * (h[m] - rng.uniform(0.015, 0.035))
-                 + np.eye(3)[n] * rng.uniform(-1.0, 1.0) * max(0.0, h[n] - 0.045))  # fmt: skip
+        start = (
+            np.asarray(g.center)
+            + radial * (h[k] + 0.02)
+            + x_axis * (h[m] - rng.uniform(0.015, 0.035))
+            + np.eye(3)[n] * rng.uniform(-1.0, 1.0) * max(0.0, h[n] - 0.045)
+        )
         # In the mirrored (left-hand) frame: reflect the placement, keep the hand frame right-handed.
         rotation, start, radial = rotation * flip[:, None], start * flip, radial * flip
         if np.linalg.det(rotation) < 0:
@@ -336,8 +357,11 @@ def _pads(hand: _Hand, bones: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     distal = np.array([BONE_INDEX[FINGER_BONES[f][2]] for f in FINGERS])
     frames = bones[distal]
     normals = -frames[:, :3, 2]  # the pad faces away from the nail (bone z is dorsal)
-    centres = (frames[:, :3, 3] + frames[:, :3, 0] * (0.55 * sk.lengths[distal, None])
-               + normals * (0.8 * sk.radii[distal, 1, None]))  # fmt: skip
+    centres = (
+        frames[:, :3, 3]
+        + frames[:, :3, 0] * (0.55 * sk.lengths[distal, None])
+        + normals * (0.8 * sk.radii[distal, 1, None])
+    )
     return centres, normals
 
 
@@ -353,7 +377,9 @@ def _pinch_placement(rng, gtype: GraspType, obj: ObjectModel, hand: _Hand, flip:
     across = -normals[0] - normals[closing].mean(axis=0)  # from the thumb pad towards the finger pads
     out = pinch - hand.palm_centre
     hand_grip = make_transform(frame_from_x_and_z_hint(across, out), pinch)
-    roll = make_transform(rotation_about_axis(np.array([1.0, 0.0, 0.0]), np.radians(rng.normal(0.0, 12.0))), np.zeros(3))
+    roll = make_transform(
+        rotation_about_axis(np.array([1.0, 0.0, 0.0]), np.radians(rng.normal(0.0, 12.0))), np.zeros(3)
+    )
     object_grip = _grip_frame(rng, gtype, obj, flip)
     if object_grip is None:
         return None
@@ -361,8 +387,16 @@ def _pinch_placement(rng, gtype: GraspType, obj: ObjectModel, hand: _Hand, flip:
     return T[:3, :3], T[:3, 3], -T[:3, :3] @ np.array([0.0, 0.0, 1.0])  # backing off = towards the dorsum
 
 
-def _approach(field: _Field, points_hand: np.ndarray, rotation, translation, direction, gap: float,
-              max_iter: int = 60, stop_on_contact: bool = True) -> np.ndarray | None:  # fmt: skip
+def _approach(
+    field: _Field,
+    points_hand: np.ndarray,
+    rotation,
+    translation,
+    direction,
+    gap: float,
+    max_iter: int = 60,
+    stop_on_contact: bool = True,
+) -> np.ndarray | None:
     """Slide the rigid hand along ``direction`` until its closest skin point is ``gap`` from the surface.
 
     Starting inside the object moves it back out along the same line. Returns the translation or None
@@ -394,8 +428,15 @@ def _clear(field: _Field, points_hand, rotation, translation, direction, clearan
     return None
 
 
-def _open_fingers(field: _Field, hand: _Hand, angles: np.ndarray, rotation, translation, margin: float = 0.002,
-                  max_iter: int = 25) -> np.ndarray | None:  # fmt: skip
+def _open_fingers(
+    field: _Field,
+    hand: _Hand,
+    angles: np.ndarray,
+    rotation,
+    translation,
+    margin: float = 0.002,
+    max_iter: int = 25,
+) -> np.ndarray | None:
     """Open every finger that touches or cuts the object (all its flexions together, towards straight;
     the thumb also swings back into the palm's plane) until it is ``margin`` clear; None when a fully
     open finger still cuts it."""
@@ -408,7 +449,7 @@ def _open_fingers(field: _Field, hand: _Hand, angles: np.ndarray, rotation, tran
     for _ in range(max_iter):
         pts, _ = hand.skin_subset(angles)
         gmin = hand.group_min(field.sdf(pts @ rotation.T + translation))
-        blocked = [f for f in range(5) if gmin[3 * f + (1 if f == 0 else 0): 3 * f + 3].min() < margin]
+        blocked = [f for f in range(5) if gmin[3 * f + (1 if f == 0 else 0) : 3 * f + 3].min() < margin]
         if not blocked:
             return angles
         for f in blocked:
@@ -423,8 +464,16 @@ def _open_fingers(field: _Field, hand: _Hand, angles: np.ndarray, rotation, tran
     return None
 
 
-def _close(field: _Field, hand: _Hand, angles: np.ndarray, targets: np.ndarray, rotation, translation,
-           thumb_abduction_speed: float = 0.0, max_iter: int = 60) -> np.ndarray:  # fmt: skip
+def _close(
+    field: _Field,
+    hand: _Hand,
+    angles: np.ndarray,
+    targets: np.ndarray,
+    rotation,
+    translation,
+    thumb_abduction_speed: float = 0.0,
+    max_iter: int = 60,
+) -> np.ndarray:
     """Auto-grasp: close the fingers until their phalanges touch (see the module docstring).
 
     Joint k of a finger drives its flexion DOF (and, for the thumb's first joint, the CMC palmar
@@ -443,7 +492,7 @@ def _close(field: _Field, hand: _Hand, angles: np.ndarray, targets: np.ndarray, 
         moved = []
         for f in np.flatnonzero(~done):
             a = first_active[f]
-            touching = np.flatnonzero(gmin[3 * f + a: 3 * f + 3] <= CONTACT_GAP_M)
+            touching = np.flatnonzero(gmin[3 * f + a : 3 * f + 3] <= CONTACT_GAP_M)
             if touching.size:
                 a = first_active[f] = a + touching.max() + 1
             if a >= 3:
@@ -459,7 +508,7 @@ def _close(field: _Field, hand: _Hand, angles: np.ndarray, targets: np.ndarray, 
             if not speed.any():
                 done[f] = True
                 continue
-            gap = gmin[3 * f + a: 3 * f + 3].min()
+            gap = gmin[3 * f + a : 3 * f + 3].min()
             step = float(np.clip((gap - TARGET_GAP_M) / (hand.lever[f, a] * speed.sum()), 0.002, 0.3))
             proposal[dofs] = np.minimum(angles[dofs] + speed * step, targets[dofs])
             moved.append(f)
@@ -476,8 +525,16 @@ def _close(field: _Field, hand: _Hand, angles: np.ndarray, targets: np.ndarray, 
     return angles
 
 
-def _relieve(field: _Field, hand: _Hand, angles: np.ndarray, floor: np.ndarray, rotation, translation,
-             limit: float = 0.0008, rounds: int = 4) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+def _relieve(
+    field: _Field,
+    hand: _Hand,
+    angles: np.ndarray,
+    floor: np.ndarray,
+    rotation,
+    translation,
+    limit: float = 0.0008,
+    rounds: int = 4,
+) -> tuple[np.ndarray, np.ndarray]:
     """Back off fingers (and the hand) whose full-mesh penetration exceeds ``limit``."""
     rig = hand.rig
     angles = angles.copy()
@@ -498,14 +555,24 @@ def _relieve(field: _Field, hand: _Hand, angles: np.ndarray, floor: np.ndarray, 
         body = (hand.finger == PALM) | (hand.finger == FOREARM) | ((hand.finger == 0) & (hand.segment == 0))
         pen = -d[body].min()
         if pen > limit:
-            normal = field.normals((rig.skin(bones) @ rotation.T + translation)[body][np.argmin(d[body])][None])[0]
+            normal = field.normals(
+                (rig.skin(bones) @ rotation.T + translation)[body][np.argmin(d[body])][None]
+            )[0]
             translation = translation + normal * (pen + 0.0002)
     return angles, translation
 
 
-def synthesize(obj: ObjectModel, subject: Subject, rng: np.random.Generator, side: str = "right",
-               grasp_type: str | None = None, max_attempts: int = 12, thresholds: Thresholds = Thresholds(),
-               rig: HandRig | None = None, _hand: _Hand | None = None) -> tuple[Grasp | None, SynthesisStats]:  # fmt: skip
+def synthesize(
+    obj: ObjectModel,
+    subject: Subject,
+    rng: np.random.Generator,
+    side: str = "right",
+    grasp_type: str | None = None,
+    max_attempts: int = 12,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+    rig: HandRig | None = None,
+    _hand: _Hand | None = None,
+) -> tuple[Grasp | None, SynthesisStats]:
     """Try up to ``max_attempts`` candidate grasps of ``obj`` by ``subject``'s hand; return the first
     accepted one (or None) and the candidate counts.
 
@@ -573,8 +640,15 @@ def _candidate(rng, gtype: GraspType, obj: ObjectModel, hand: _Hand, field_: _Fi
             angles = _open_fingers(field_, hand, angles, rotation, translation)
     if translation is None or angles is None:
         return None
-    closed = _close(field_, hand, angles, targets, rotation, translation,
-                    thumb_abduction_speed=1.2 if gtype.placement == "wrap" else 0.8)
+    closed = _close(
+        field_,
+        hand,
+        angles,
+        targets,
+        rotation,
+        translation,
+        thumb_abduction_speed=1.2 if gtype.placement == "wrap" else 0.8,
+    )
     closed, translation = _relieve(field_, hand, closed, angles, rotation, translation)
     return closed, rotation, translation
 
@@ -587,13 +661,29 @@ def _quality(hand: _Hand, field_: _Field, angles, rotation, translation, power: 
     distances = field_.sdf(vertices, exact=True)
     bones_obj = np.einsum("ij,bjk->bik", make_transform(rotation, translation), bones)
     core = core_penetration_m(field_.exact, bones_obj, hand.core_lengths, hand.core_radii)
-    return measure(vertices, rig.faces, hand.finger, hand.segment, distances, field_.normals, core,
-                   rig.self_penetration_m(pose), power)  # fmt: skip
+    return measure(
+        vertices,
+        rig.faces,
+        hand.finger,
+        hand.segment,
+        distances,
+        field_.normals,
+        core,
+        rig.self_penetration_m(pose),
+        power,
+    )
 
 
-def sample_grasp(seed: int, index: int, families: tuple[str, ...], catalog: dict | None = None,
-                 subjects: tuple[str, ...] | None = None, side: str = "right", max_objects: int = 20,
-                 attempts_per_object: int = 6) -> tuple[Grasp, SynthesisStats]:  # fmt: skip
+def sample_grasp(
+    seed: int,
+    index: int,
+    families: tuple[str, ...],
+    catalog: dict | None = None,
+    subjects: tuple[str, ...] | None = None,
+    side: str = "right",
+    max_objects: int = 20,
+    attempts_per_object: int = 6,
+) -> tuple[Grasp, SynthesisStats]:
     """Grasp number ``index`` of a run with root ``seed``: a pure function of its arguments.
 
     Draws a family, an object of it, a subject and grasp candidates from ``default_rng([seed, index])``;
@@ -619,9 +709,12 @@ def sample_grasp(seed: int, index: int, families: tuple[str, ...], catalog: dict
     for _ in range(max_objects):
         family = catalog[families[int(rng.integers(len(families)))]]
         obj = family.build(rng)
-        grasp, s = synthesize(obj, subject, rng, side=side, max_attempts=attempts_per_object, rig=rig,
-                              _hand=hand)
+        grasp, s = synthesize(
+            obj, subject, rng, side=side, max_attempts=attempts_per_object, rig=rig, _hand=hand
+        )
         stats.add(s)
         if grasp is not None:
             return grasp, stats
-    raise RuntimeError(f"no accepted grasp for sample {index} after {max_objects} objects ({dict(stats.rejected)})")
+    raise RuntimeError(
+        f"no accepted grasp for sample {index} after {max_objects} objects ({dict(stats.rejected)})"
+    )

@@ -34,7 +34,8 @@ class GraspType:
         placement: ``"wrap"`` or ``"pinch"`` (see the module docstring).
         approach: ``"side"``, ``"top"``, ``"edge"`` or ``"any"``.
         closing: the fingers that close until they touch the object; the others curl to ``reference``.
-        reference: named pose (``handsynth.hand.pose.NAMED_POSES``) the pinch point and idle fingers come from.
+        reference: named pose (``handsynth.hand.pose.NAMED_POSES``) the pinch point and idle fingers
+            come from.
         max_width_m: widest object dimension across the grip this type can hold.
         min_width_m: narrowest.
     """
@@ -56,7 +57,16 @@ class GraspType:
 TAXONOMY: dict[str, tuple[GraspType, ...]] = {
     "cylindrical": (
         GraspType("power_wrap", True, "wrap", "side", FINGERS, "fist", 0.095, 0.03),
-        GraspType("precision_disk", False, "pinch", "top", ("thumb", "index", "middle", "ring"), "tripod", 0.095, 0.03),
+        GraspType(
+            "precision_disk",
+            False,
+            "pinch",
+            "top",
+            ("thumb", "index", "middle", "ring"),
+            "tripod",
+            0.095,
+            0.03,
+        ),
     ),
     "slender": (
         GraspType("power_grip", True, "wrap", "side", FINGERS, "fist", 0.04),
@@ -88,5 +98,7 @@ def grasp_type(category: str, name: str) -> GraspType:
     for t in grasp_types(category):
         if t.name == name:
             return t
-    raise UserError(f"no grasp type '{name}' for {category} objects; valid: "
-                    f"{', '.join(t.name for t in grasp_types(category))}")  # fmt: skip
+    raise UserError(
+        f"no grasp type '{name}' for {category} objects; valid: "
+        f"{', '.join(t.name for t in grasp_types(category))}"
+    )

@@ -1,4 +1,5 @@
-"""Write a posed hand to disk for inspection (OBJ with UVs, GLB with colours, joints.json); numpy/trimesh only."""
+"""Write a posed hand to disk for inspection (OBJ with UVs, GLB with colours, joints.json); numpy and
+trimesh only."""
 
 from __future__ import annotations
 
@@ -51,16 +52,27 @@ def hand_record(subject: Subject, side: str, pose: HandPose, posed: PosedHand, p
     length, breadth = hand_dimensions(subject.shape)
     assert posed.joints.shape == (NUM_JOINTS, 3)
     return {
-        "units": "m", "frame": "hand (origin wrist joint; x distal, y radial for the right hand, z dorsal)",
-        "subject": subject.id, "side": side, "pose_name": pose_name,
-        "shape": subject.shape.to_dict(), "skin": subject.skin.to_dict(), "pose_deg": pose.to_degrees(),
-        "hand_length_m": round(length, 6), "hand_breadth_m": round(breadth, 6),
-        "joint_names": list(JOINT_NAMES), "joints": np.round(posed.joints, 7).tolist(),
-        "bones": {name: np.round(posed.bone_transforms[i, :3, 3], 7).tolist() for i, name in enumerate(BONE_NAMES)},
-    }  # fmt: skip
+        "units": "m",
+        "frame": "hand (origin wrist joint; x distal, y radial for the right hand, z dorsal)",
+        "subject": subject.id,
+        "side": side,
+        "pose_name": pose_name,
+        "shape": subject.shape.to_dict(),
+        "skin": subject.skin.to_dict(),
+        "pose_deg": pose.to_degrees(),
+        "hand_length_m": round(length, 6),
+        "hand_breadth_m": round(breadth, 6),
+        "joint_names": list(JOINT_NAMES),
+        "joints": np.round(posed.joints, 7).tolist(),
+        "bones": {
+            name: np.round(posed.bone_transforms[i, :3, 3], 7).tolist() for i, name in enumerate(BONE_NAMES)
+        },
+    }
 
 
-def write_hand(out_dir: Path, rig: HandRig, subject: Subject, pose: HandPose, pose_name: str, picture) -> list[Path]:
+def write_hand(
+    out_dir: Path, rig: HandRig, subject: Subject, pose: HandPose, pose_name: str, picture
+) -> list[Path]:
     """Write ``hand.obj``, ``hand.glb``, ``joints.json`` and ``hand.png`` of a posed hand into ``out_dir``.
 
     Each file is written atomically; ``picture`` is a callable (posed, colours_srgb) -> PIL image.

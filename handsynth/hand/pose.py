@@ -1,4 +1,5 @@
-"""Hand articulation: degrees of freedom, anatomical limits, named poses and a random pose sampler; numpy only.
+"""Hand articulation: degrees of freedom, anatomical limits, named poses and a random pose sampler;
+numpy only.
 
 Angles are in degrees at the interface (what people read and write) and radians inside. A pose is a
 vector over ``DOFS``; each DOF rotates one bone about an axis of that bone's rest frame (x along the
@@ -59,8 +60,13 @@ NUM_DOFS = len(DOFS)
 DOF_KEYS: tuple[str, ...] = tuple(f"{d.bone}.{d.name}" for d in DOFS)
 LIMITS_RAD = np.radians(np.array([d.limits_deg for d in DOFS]))  # (D, 2)
 LIMITS_RAD.flags.writeable = False
-_FINGER_DOF_BONES = {"thumb": "finger1", "index": "finger2", "middle": "finger3", "ring": "finger4",
-                     "little": "finger5"}  # fmt: skip
+_FINGER_DOF_BONES = {
+    "thumb": "finger1",
+    "index": "finger2",
+    "middle": "finger3",
+    "ring": "finger4",
+    "little": "finger5",
+}
 
 
 @dataclass(frozen=True, eq=False)
@@ -77,7 +83,9 @@ class HandPose:
         a = np.asarray(self.angles_rad, dtype=np.float64).copy()
         if a.shape != (NUM_DOFS,):
             raise ValueError(f"HandPose needs ({NUM_DOFS},) angles, got {a.shape}")
-        outside = np.flatnonzero(~np.isfinite(a) | (a < LIMITS_RAD[:, 0] - 1e-9) | (a > LIMITS_RAD[:, 1] + 1e-9))
+        outside = np.flatnonzero(
+            ~np.isfinite(a) | (a < LIMITS_RAD[:, 0] - 1e-9) | (a > LIMITS_RAD[:, 1] + 1e-9)
+        )
         if outside.size:
             i = outside[0]
             raise UserError(
@@ -124,8 +132,12 @@ def clamp_angles(angles_rad: np.ndarray) -> np.ndarray:
 
 
 def _finger(flex_mcp: float, flex_pip: float, flex_dip: float, abduct: float = 0.0, bone: str = "") -> dict:
-    return {f"{bone}-1.flex": flex_mcp, f"{bone}-2.flex": flex_pip, f"{bone}-3.flex": flex_dip,
-            f"{bone}-1.abduct": abduct}  # fmt: skip
+    return {
+        f"{bone}-1.flex": flex_mcp,
+        f"{bone}-2.flex": flex_pip,
+        f"{bone}-3.flex": flex_dip,
+        f"{bone}-1.abduct": abduct,
+    }
 
 
 def _pose(thumb: tuple, index: tuple, middle: tuple, ring: tuple, little: tuple, **extra: float) -> dict:
@@ -142,14 +154,29 @@ def _pose(thumb: tuple, index: tuple, middle: tuple, ring: tuple, little: tuple,
 # through another (HandRig.self_penetration_m <= 2 mm) for every named subject.
 NAMED_POSES: dict[str, dict[str, float]] = {
     "flat": {},
-    "relaxed": _pose((10, 10, 10, 15), (18, 25, 12, 2), (22, 30, 15, 0), (26, 34, 17, -2), (30, 38, 18, -4),
-                     metacarpal4__flex=5, wrist__flex=10),
-    "fist": _pose((-5, 45, 60, 0), (80, 90, 40, -4), (88, 98, 50, 0), (85, 95, 45, 3), (85, 92, 40, 6),
-                  metacarpal3__flex=8, metacarpal4__flex=18),
+    "relaxed": _pose(
+        (10, 10, 10, 15),
+        (18, 25, 12, 2),
+        (22, 30, 15, 0),
+        (26, 34, 17, -2),
+        (30, 38, 18, -4),
+        metacarpal4__flex=5,
+        wrist__flex=10,
+    ),
+    "fist": _pose(
+        (-5, 45, 60, 0),
+        (80, 90, 40, -4),
+        (88, 98, 50, 0),
+        (85, 95, 45, 3),
+        (85, 92, 40, 6),
+        metacarpal3__flex=8,
+        metacarpal4__flex=18,
+    ),
     "spread": _pose((-15, -5, -10, -10), (0, 0, 0, 18), (0, 0, 0, 0), (0, 0, 0, -12), (0, 0, 0, -22)),
     "pinch": _pose((15, 19, 19, 18), (40, 47, 12, 4), (25, 35, 15, 0), (28, 38, 18, -2), (32, 42, 20, -4)),
-    "point": _pose((25, 0, 0, 10), (0, 0, 0, 0), (85, 100, 60, 0), (85, 95, 45, 3), (85, 92, 40, 6),
-                   metacarpal4__flex=15),
+    "point": _pose(
+        (25, 0, 0, 10), (0, 0, 0, 0), (85, 100, 60, 0), (85, 95, 45, 3), (85, 92, 40, 6), metacarpal4__flex=15
+    ),
     "ok": _pose((16, 31, 22, 18), (48, 48, 20, 4), (8, 10, 5, 0), (10, 12, 6, -4), (12, 14, 8, -10)),
     "tripod": _pose((5, 10, 1, 60), (45, 45, 12, 2), (42, 50, 15, -2), (55, 70, 35, -2), (60, 75, 40, -4)),
 }
@@ -178,12 +205,26 @@ def sample_pose(rng: np.random.Generator, closure: float | None = None) -> HandP
     for k, bone in enumerate(("finger2", "finger3", "finger4", "finger5")):
         ck = float(np.clip(c + drift[k] + rng.normal(0.0, 0.07), 0.0, 1.0))
         pip = ck * rng.uniform(85.0, 105.0)
-        degrees.update(_finger(ck * rng.uniform(60.0, 90.0), pip, pip * rng.uniform(0.5, 0.8),
-                               (1.0 - ck) * rng.normal(0.0, 7.0) + (4.0 * k - 5.0) * (1.0 - ck), bone))  # fmt: skip
+        degrees.update(
+            _finger(
+                ck * rng.uniform(60.0, 90.0),
+                pip,
+                pip * rng.uniform(0.5, 0.8),
+                (1.0 - ck) * rng.normal(0.0, 7.0) + (4.0 * k - 5.0) * (1.0 - ck),
+                bone,
+            )
+        )
     ct = float(np.clip(c + rng.normal(0.0, 0.2), 0.0, 1.0))
-    degrees.update({"finger1-1.flex": rng.uniform(-15.0, 40.0) * (0.3 + 0.7 * ct),
-                    "finger1-1.abduct": rng.uniform(-10.0, 40.0), "finger1-2.flex": ct * rng.uniform(0.0, 55.0),
-                    "finger1-3.flex": ct * rng.uniform(-10.0, 75.0) + (1.0 - ct) * rng.uniform(-10.0, 15.0),
-                    "wrist.flex": rng.normal(0.0, 20.0), "wrist.abduct": rng.normal(-5.0, 8.0),
-                    "metacarpal3.flex": c * rng.uniform(0.0, 10.0), "metacarpal4.flex": c * rng.uniform(0.0, 20.0)})  # fmt: skip
+    degrees.update(
+        {
+            "finger1-1.flex": rng.uniform(-15.0, 40.0) * (0.3 + 0.7 * ct),
+            "finger1-1.abduct": rng.uniform(-10.0, 40.0),
+            "finger1-2.flex": ct * rng.uniform(0.0, 55.0),
+            "finger1-3.flex": ct * rng.uniform(-10.0, 75.0) + (1.0 - ct) * rng.uniform(-10.0, 15.0),
+            "wrist.flex": rng.normal(0.0, 20.0),
+            "wrist.abduct": rng.normal(-5.0, 8.0),
+            "metacarpal3.flex": c * rng.uniform(0.0, 10.0),
+            "metacarpal4.flex": c * rng.uniform(0.0, 20.0),
+        }
+    )
     return HandPose.from_degrees(degrees, clamp=True)

@@ -37,8 +37,14 @@ _DOF_BONE_INDEX = np.array([BONE_INDEX[d.bone] for d in DOFS])
 def _cross_matrices(axes: np.ndarray) -> np.ndarray:
     a = axes / np.linalg.norm(axes, axis=1, keepdims=True)
     z = np.zeros(len(a))
-    return np.stack([np.stack([z, -a[:, 2], a[:, 1]], 1), np.stack([a[:, 2], z, -a[:, 0]], 1),
-                     np.stack([-a[:, 1], a[:, 0], z], 1)], axis=1)  # fmt: skip
+    return np.stack(
+        [
+            np.stack([z, -a[:, 2], a[:, 1]], 1),
+            np.stack([a[:, 2], z, -a[:, 0]], 1),
+            np.stack([-a[:, 1], a[:, 0], z], 1),
+        ],
+        axis=1,
+    )
 
 
 _DOF_CROSS = _cross_matrices(np.array([d.axis for d in DOFS], dtype=np.float64))
@@ -49,8 +55,12 @@ _FINGER_OF_BONE = {b: name[6] for b, name in enumerate(BONE_NAMES) if name.start
 def _collision_pairs() -> np.ndarray:
     """(P, 2) bone pairs whose capsules must not overlap: bones of different fingers (the thumb's
     metacarpal included), and the middle and distal phalanges of every finger against the palm rays."""
-    pairs = [(a, b) for a in _FINGER_OF_BONE for b in _FINGER_OF_BONE
-             if a < b and _FINGER_OF_BONE[a] != _FINGER_OF_BONE[b]]  # fmt: skip
+    pairs = [
+        (a, b)
+        for a in _FINGER_OF_BONE
+        for b in _FINGER_OF_BONE
+        if a < b and _FINGER_OF_BONE[a] != _FINGER_OF_BONE[b]
+    ]
     palm = [BONE_INDEX[f"metacarpal{k}"] for k in range(1, 5)]
     for finger in "12345":
         for segment in ("2", "3"):
@@ -118,8 +128,9 @@ class HandRig:
         # Template -> subject: each bone carries its vertices from the reference rest frame into the
         # subject's, scaled along and across the bone.
         scale = np.zeros((len(BONE_NAMES), 4, 4))
-        scale[:, [0, 1, 2, 3], [0, 1, 2, 3]] = np.concatenate([_bone_scales(self.skeleton, ref),
-                                                               np.ones((len(BONE_NAMES), 1))], axis=1)
+        scale[:, [0, 1, 2, 3], [0, 1, 2, 3]] = np.concatenate(
+            [_bone_scales(self.skeleton, ref), np.ones((len(BONE_NAMES), 1))], axis=1
+        )
         to_subject = self.skeleton.rest_transforms @ scale @ invert_transform(ref.rest_transforms)
         rest = _blend(self.template.weights, to_subject, self.template.vertices)
         self.rest_vertices = rest  # (V, 3) right-hand rest mesh of this subject
@@ -127,7 +138,9 @@ class HandRig:
         parents = np.array(BONE_PARENTS)
         self._local_rest = self.skeleton.rest_transforms.copy()
         has_parent = parents >= 0
-        self._local_rest[has_parent] = self._inv_rest[parents[has_parent]] @ self.skeleton.rest_transforms[has_parent]
+        self._local_rest[has_parent] = (
+            self._inv_rest[parents[has_parent]] @ self.skeleton.rest_transforms[has_parent]
+        )
 
     @property
     def faces(self) -> np.ndarray:
@@ -180,7 +193,11 @@ class HandRig:
         radius = sk.radii.mean(axis=1) * 0.93  # fingers are slightly flatter than round
         meta = [BONE_INDEX[f"metacarpal{k}"] for k in range(1, 5)]
         # Palm half thickness; the ring and little rays also stand for the hypothenar pad.
-        radius[meta] = np.array([0.0095, 0.0095, 0.0115, 0.0115]) * sk.palm_scale[2] / self.template.skeleton.palm_scale[2]
+        radius[meta] = (
+            np.array([0.0095, 0.0095, 0.0115, 0.0115])
+            * sk.palm_scale[2]
+            / self.template.skeleton.palm_scale[2]
+        )
         radius[BONE_INDEX["finger1-1"]] *= 1.25  # the thenar pad around the thumb's metacarpal
         length = sk.lengths.copy()
         distal = [BONE_INDEX[f"finger{k}-3"] for k in range(1, 6)]
@@ -191,7 +208,9 @@ class HandRig:
         gap = segment_distances(heads[a], tails[a], heads[b], tails[b]) - radius[a] - radius[b]
         return _COLLISION_PAIRS, gap
 
-    def sample_pose(self, rng: np.random.Generator, closure: float | None = None, max_tries: int = 200) -> HandPose:
+    def sample_pose(
+        self, rng: np.random.Generator, closure: float | None = None, max_tries: int = 200
+    ) -> HandPose:
         """A random natural pose (``handsynth.hand.pose.sample_pose``) in which no finger passes through
         another finger or the palm of this hand (``self_penetration_m`` <= 2 mm)."""
         for _ in range(max_tries):
@@ -216,7 +235,9 @@ class HandRig:
         heads = bones[:, :3, 3]
         joints = heads[_JOINT_BONE_INDEX].copy()
         tip_bones = _JOINT_BONE_INDEX[_TIP_JOINTS]
-        joints[_TIP_JOINTS] = heads[tip_bones] + bones[tip_bones, :3, 0] * self.skeleton.lengths[tip_bones, None]
+        joints[_TIP_JOINTS] = (
+            heads[tip_bones] + bones[tip_bones, :3, 0] * self.skeleton.lengths[tip_bones, None]
+        )
         if self.side == "left":
             vertices, joints = vertices @ MIRROR, joints @ MIRROR
             bones = np.einsum("ij,bjk->bik", np.diag([1.0, -1.0, 1.0, 1.0]), bones)

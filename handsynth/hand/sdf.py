@@ -11,7 +11,9 @@ def smooth_min(a: np.ndarray, b: np.ndarray, k: float) -> np.ndarray:
     return np.minimum(a, b) - h * h * k * 0.25
 
 
-def round_cone(points_local: np.ndarray, length: float, r0: float, r1: float, z_scale: float = 1.0) -> np.ndarray:
+def round_cone(
+    points_local: np.ndarray, length: float, r0: float, r1: float, z_scale: float = 1.0
+) -> np.ndarray:
     """Signed distance to a round cone along +x from 0 to ``length`` with end radii ``r0`` and ``r1``.
 
     Args:

@@ -21,22 +21,42 @@ from handsynth.geometry.transforms import frame_from_x_and_z_hint, make_transfor
 BONE_NAMES: tuple[str, ...] = (
     "lowerarm02",
     "wrist",
-    "finger1-1", "finger1-2", "finger1-3",
-    "metacarpal1", "finger2-1", "finger2-2", "finger2-3",
-    "metacarpal2", "finger3-1", "finger3-2", "finger3-3",
-    "metacarpal3", "finger4-1", "finger4-2", "finger4-3",
-    "metacarpal4", "finger5-1", "finger5-2", "finger5-3",
-)  # fmt: skip
+    "finger1-1",
+    "finger1-2",
+    "finger1-3",
+    "metacarpal1",
+    "finger2-1",
+    "finger2-2",
+    "finger2-3",
+    "metacarpal2",
+    "finger3-1",
+    "finger3-2",
+    "finger3-3",
+    "metacarpal3",
+    "finger4-1",
+    "finger4-2",
+    "finger4-3",
+    "metacarpal4",
+    "finger5-1",
+    "finger5-2",
+    "finger5-3",
+)
 BONE_INDEX = {name: i for i, name in enumerate(BONE_NAMES)}
 BONE_PARENTS: tuple[int, ...] = tuple(
-    -1 if n == "lowerarm02" else BONE_INDEX["lowerarm02"] if n == "wrist"
-    else BONE_INDEX["wrist"] if n.startswith("metacarpal") or n == "finger1-1"
-    else BONE_INDEX[f"metacarpal{int(n[6]) - 1}"] if n.endswith("-1")
+    -1
+    if n == "lowerarm02"
+    else BONE_INDEX["lowerarm02"]
+    if n == "wrist"
+    else BONE_INDEX["wrist"]
+    if n.startswith("metacarpal") or n == "finger1-1"
+    else BONE_INDEX[f"metacarpal{int(n[6]) - 1}"]
+    if n.endswith("-1")
     else BONE_INDEX[n[:-1] + str(int(n[-1]) - 1)]
     for n in BONE_NAMES
-)  # fmt: skip
+)
 
-# The bones of each finger chain, base to tip; the thumb's first bone is its metacarpal (MakeHuman's finger1-1).
+# The bones of each finger chain, base to tip; the thumb's first bone is its metacarpal
+# (MakeHuman's finger1-1).
 FINGER_BONES: dict[str, tuple[str, str, str]] = {
     "thumb": ("finger1-1", "finger1-2", "finger1-3"),
     "index": ("finger2-1", "finger2-2", "finger2-3"),
@@ -54,17 +74,33 @@ JOINT_BONES: tuple[str, ...] = ("wrist",) + tuple(
 # Buryanov & Kotiuk (2010) phalanx/metacarpal ratios. The distal "length" runs from the DIP (IP) centre to
 # the skin at the fingertip, so the tip joint lies on the skin.
 _LONG_FINGERS = ("index", "middle", "ring", "little")
-_REF_CMC = {"index": (0.025, 0.012, 0.0), "middle": (0.026, 0.002, 0.001),
-            "ring": (0.024, -0.008, 0.0), "little": (0.021, -0.017, -0.002)}  # fmt: skip
-_REF_MCP = {"index": (0.086, 0.028, -0.002), "middle": (0.089, 0.0065, 0.0),
-            "ring": (0.085, -0.014, -0.001), "little": (0.077, -0.033, -0.004)}  # fmt: skip
-_REF_PHALANX_M = {"thumb": (0.046, 0.032, 0.026), "index": (0.040, 0.023, 0.022),
-                  "middle": (0.045, 0.027, 0.024), "ring": (0.041, 0.027, 0.023),
-                  "little": (0.032, 0.019, 0.021)}  # fmt: skip
+_REF_CMC = {
+    "index": (0.025, 0.012, 0.0),
+    "middle": (0.026, 0.002, 0.001),
+    "ring": (0.024, -0.008, 0.0),
+    "little": (0.021, -0.017, -0.002),
+}
+_REF_MCP = {
+    "index": (0.086, 0.028, -0.002),
+    "middle": (0.089, 0.0065, 0.0),
+    "ring": (0.085, -0.014, -0.001),
+    "little": (0.077, -0.033, -0.004),
+}
+_REF_PHALANX_M = {
+    "thumb": (0.046, 0.032, 0.026),
+    "index": (0.040, 0.023, 0.022),
+    "middle": (0.045, 0.027, 0.024),
+    "ring": (0.041, 0.027, 0.023),
+    "little": (0.032, 0.019, 0.021),
+}
 # Skin radius at the base, middle joint, distal joint and tip cap of each finger (m).
-_REF_RADIUS_M = {"thumb": (0.0125, 0.0105, 0.0098, 0.0082), "index": (0.0096, 0.0086, 0.0076, 0.0066),
-                 "middle": (0.0098, 0.0089, 0.0078, 0.0068), "ring": (0.0093, 0.0084, 0.0074, 0.0064),
-                 "little": (0.0083, 0.0075, 0.0066, 0.0058)}  # fmt: skip
+_REF_RADIUS_M = {
+    "thumb": (0.0125, 0.0105, 0.0098, 0.0082),
+    "index": (0.0096, 0.0086, 0.0076, 0.0066),
+    "middle": (0.0098, 0.0089, 0.0078, 0.0068),
+    "ring": (0.0093, 0.0084, 0.0074, 0.0064),
+    "little": (0.0083, 0.0075, 0.0066, 0.0058),
+}
 _REF_SPLAY_DEG = {"index": 6.0, "middle": 0.0, "ring": -6.0, "little": -13.0}
 _REF_THUMB_CMC = (0.019, 0.021, -0.013)
 _REF_THUMB_DIR = (38.0, -14.0)  # azimuth towards radial, elevation towards palmar (degrees)
@@ -117,9 +153,17 @@ class HandShape:
     """MakeHuman 'fingers distance', -1..1: knuckle spacing ±10 % and finger splay."""
 
     def __post_init__(self) -> None:
-        for name, lo, hi in (("gender", 0, 1), ("age_years", 18, 90), ("weight", 0, 1), ("muscle", 0, 1),
-                             ("proportions", 0, 1), ("hand_scale", -1, 1), ("finger_length", -1, 1),
-                             ("finger_diameter", -1, 1), ("finger_distance", -1, 1)):  # fmt: skip
+        for name, lo, hi in (
+            ("gender", 0, 1),
+            ("age_years", 18, 90),
+            ("weight", 0, 1),
+            ("muscle", 0, 1),
+            ("proportions", 0, 1),
+            ("hand_scale", -1, 1),
+            ("finger_length", -1, 1),
+            ("finger_diameter", -1, 1),
+            ("finger_distance", -1, 1),
+        ):
             value = getattr(self, name)
             if not lo <= value <= hi:
                 raise UserError(f"hand shape: {name}={value} is outside [{lo}, {hi}]")
@@ -133,7 +177,9 @@ class HandShape:
         """Inverse of ``to_dict``; unknown keys are a UserError listing the valid ones."""
         unknown = sorted(set(values) - set(cls.__dataclass_fields__))
         if unknown:
-            raise UserError(f"hand shape: unknown key(s) {unknown}; valid: {sorted(cls.__dataclass_fields__)}")
+            raise UserError(
+                f"hand shape: unknown key(s) {unknown}; valid: {sorted(cls.__dataclass_fields__)}"
+            )
         return cls(**{k: float(v) for k, v in values.items()})
 
 
@@ -154,7 +200,9 @@ def shape_factors(shape: HandShape) -> ShapeFactors:
     """Map MakeHuman-style parameters to anthropometric scale factors (see ``HandShape``)."""
     g = shape.gender - 0.5
     # Average adult hand length: ~17.5 cm women, ~19.2 cm men (the reference is 18.5 cm).
-    overall = (0.183 + 0.017 * g) / 0.183 * (1.0 + 0.07 * shape.hand_scale) * (1.0 + 0.02 * (shape.weight - 0.5))
+    overall = (
+        (0.183 + 0.017 * g) / 0.183 * (1.0 + 0.07 * shape.hand_scale) * (1.0 + 0.02 * (shape.weight - 0.5))
+    )
     finger_length = (1.0 + 0.09 * shape.finger_length) * (1.0 + 0.04 * (shape.proportions - 0.5))
     palm_breadth = (1.0 + 0.05 * g + 0.06 * (shape.weight - 0.5) + 0.04 * (shape.muscle - 0.5)) * (
         1.0 + 0.10 * shape.finger_distance
@@ -219,14 +267,28 @@ def build_skeleton(shape: HandShape) -> Skeleton:
         radii[i] = (r0, r1)
 
     forearm_len = FOREARM_LENGTH_RATIO * _REF_HAND_LENGTH_M * s
-    put("lowerarm02", np.array([-forearm_len, 0.0, 0.0]), np.eye(3), forearm_len, 0.031 * palm[2], 0.0275 * palm[2])
+    put(
+        "lowerarm02",
+        np.array([-forearm_len, 0.0, 0.0]),
+        np.eye(3),
+        forearm_len,
+        0.031 * palm[2],
+        0.0275 * palm[2],
+    )
     put("wrist", np.zeros(3), np.eye(3), 0.022 * s, 0.018 * palm[2], 0.016 * palm[2])
     for k, finger in enumerate(_LONG_FINGERS, start=1):
         cmc = np.array(_REF_CMC[finger]) * palm
         mcp = np.array(_REF_MCP[finger]) * palm
         meta_rot = frame_from_x_and_z_hint(mcp - cmc, np.array([0.0, 0.0, 1.0]))
         r = np.array(_REF_RADIUS_M[finger]) * s * f.finger_radius
-        put(f"metacarpal{k}", cmc, meta_rot, float(np.linalg.norm(mcp - cmc)), 0.012 * palm[2], r[0] * f.knuckle)
+        put(
+            f"metacarpal{k}",
+            cmc,
+            meta_rot,
+            float(np.linalg.norm(mcp - cmc)),
+            0.012 * palm[2],
+            r[0] * f.knuckle,
+        )
         rot = _splay_frame(_REF_SPLAY_DEG[finger] * f.splay)
         head = mcp
         for j, bone in enumerate(FINGER_BONES[finger]):

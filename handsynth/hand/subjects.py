@@ -16,8 +16,23 @@ from handsynth.hand.shape import (
 )
 
 # Monk Skin Tone scale swatches (sRGB, 1 = lightest .. 10 = darkest).
-_MONK_SRGB = np.array([[246, 237, 228], [243, 231, 219], [247, 234, 208], [234, 218, 186], [215, 189, 150],
-                       [160, 126, 86], [130, 92, 67], [96, 65, 52], [58, 49, 42], [41, 36, 32]]) / 255.0  # fmt: skip
+_MONK_SRGB = (
+    np.array(
+        [
+            [246, 237, 228],
+            [243, 231, 219],
+            [247, 234, 208],
+            [234, 218, 186],
+            [215, 189, 150],
+            [160, 126, 86],
+            [130, 92, 67],
+            [96, 65, 52],
+            [58, 49, 42],
+            [41, 36, 32],
+        ]
+    )
+    / 255.0
+)
 
 
 def srgb_to_linear(c: np.ndarray) -> np.ndarray:
@@ -39,22 +54,28 @@ class SkinTone:
 
     def __post_init__(self) -> None:
         if not (1.0 <= self.monk <= 10.0 and -1.0 <= self.redness <= 1.0 and 0.0 <= self.roughness <= 1.0):
-            raise UserError(f"skin tone out of range: {self}; monk in [1, 10], redness in [-1, 1], roughness in [0, 1]")
+            raise UserError(
+                f"skin tone out of range: {self}; monk in [1, 10], redness in [-1, 1], roughness in [0, 1]"
+            )
 
     def albedo_linear(self) -> dict[str, tuple[float, float, float]]:
         """Linear-RGB base colours of the back of the hand, the palm, the nails and the forearm."""
         t = self.monk - 1.0
         i = min(int(t), 8)
         back = srgb_to_linear(_MONK_SRGB[i] + (t - i) * (_MONK_SRGB[i + 1] - _MONK_SRGB[i]))
-        back = back * np.array([1.03 + 0.06 * self.redness, 1.0 - 0.03 * self.redness, 0.94 - 0.05 * self.redness])
+        back = back * np.array(
+            [1.03 + 0.06 * self.redness, 1.0 - 0.03 * self.redness, 0.94 - 0.05 * self.redness]
+        )
         back = np.clip(back * 0.8, 0.0, 1.0)  # swatches are lit skin; albedo is darker
         pink = srgb_to_linear(np.array([0.93, 0.72, 0.66]))
         # Palms are less pigmented than the back of the hand, markedly so on dark skin.
         palm = back + (pink * 0.8 - back) * (0.06 + 0.035 * t)
         nail = back + (pink - back) * 0.55
         forearm = back * 0.97
-        return {k: tuple(float(x) for x in np.clip(v, 0.0, 1.0))
-                for k, v in (("back", back), ("palm", palm), ("nail", nail), ("forearm", forearm))}  # fmt: skip
+        return {
+            k: tuple(float(x) for x in np.clip(v, 0.0, 1.0))
+            for k, v in (("back", back), ("palm", palm), ("nail", nail), ("forearm", forearm))
+        }
 
     def to_dict(self) -> dict[str, float]:
         """JSON-ready parameters."""
@@ -75,18 +96,91 @@ def _s(id_: str, monk: float, redness: float, **shape: float) -> Subject:
 
 
 # Five women and five men as in HOP, spread over age, size, build and skin tone.
-SUBJECTS: dict[str, Subject] = {s.id: s for s in (
-    _s("f01", 2.0, 0.3, gender=0.0, age_years=24, weight=0.40, muscle=0.45, finger_length=0.3),
-    _s("f02", 6.5, 0.1, gender=0.05, age_years=35, weight=0.55, muscle=0.5, hand_scale=0.2, finger_diameter=0.2),
-    _s("f03", 4.0, -0.3, gender=0.0, age_years=52, weight=0.65, muscle=0.4, finger_distance=0.3),
-    _s("f04", 9.0, 0.0, gender=0.1, age_years=29, weight=0.35, muscle=0.55, finger_length=0.5, hand_scale=0.4),
-    _s("f05", 3.0, 0.5, gender=0.0, age_years=68, weight=0.5, muscle=0.35, hand_scale=-0.5, finger_diameter=0.3),
-    _s("m01", 3.5, 0.2, gender=1.0, age_years=31, weight=0.5, muscle=0.6),
-    _s("m02", 7.5, -0.1, gender=0.95, age_years=45, weight=0.7, muscle=0.7, hand_scale=0.5, finger_diameter=0.4),
-    _s("m03", 1.5, 0.6, gender=1.0, age_years=22, weight=0.3, muscle=0.5, finger_length=0.4, finger_distance=-0.3),
-    _s("m04", 5.0, -0.5, gender=0.9, age_years=60, weight=0.6, muscle=0.45, hand_scale=-0.3, finger_diameter=0.5),
-    _s("m05", 9.5, 0.0, gender=1.0, age_years=38, weight=0.45, muscle=0.8, finger_length=-0.3, finger_distance=0.4),
-)}  # fmt: skip
+SUBJECTS: dict[str, Subject] = {
+    s.id: s
+    for s in (
+        _s("f01", 2.0, 0.3, gender=0.0, age_years=24, weight=0.40, muscle=0.45, finger_length=0.3),
+        _s(
+            "f02",
+            6.5,
+            0.1,
+            gender=0.05,
+            age_years=35,
+            weight=0.55,
+            muscle=0.5,
+            hand_scale=0.2,
+            finger_diameter=0.2,
+        ),
+        _s("f03", 4.0, -0.3, gender=0.0, age_years=52, weight=0.65, muscle=0.4, finger_distance=0.3),
+        _s(
+            "f04",
+            9.0,
+            0.0,
+            gender=0.1,
+            age_years=29,
+            weight=0.35,
+            muscle=0.55,
+            finger_length=0.5,
+            hand_scale=0.4,
+        ),
+        _s(
+            "f05",
+            3.0,
+            0.5,
+            gender=0.0,
+            age_years=68,
+            weight=0.5,
+            muscle=0.35,
+            hand_scale=-0.5,
+            finger_diameter=0.3,
+        ),
+        _s("m01", 3.5, 0.2, gender=1.0, age_years=31, weight=0.5, muscle=0.6),
+        _s(
+            "m02",
+            7.5,
+            -0.1,
+            gender=0.95,
+            age_years=45,
+            weight=0.7,
+            muscle=0.7,
+            hand_scale=0.5,
+            finger_diameter=0.4,
+        ),
+        _s(
+            "m03",
+            1.5,
+            0.6,
+            gender=1.0,
+            age_years=22,
+            weight=0.3,
+            muscle=0.5,
+            finger_length=0.4,
+            finger_distance=-0.3,
+        ),
+        _s(
+            "m04",
+            5.0,
+            -0.5,
+            gender=0.9,
+            age_years=60,
+            weight=0.6,
+            muscle=0.45,
+            hand_scale=-0.3,
+            finger_diameter=0.5,
+        ),
+        _s(
+            "m05",
+            9.5,
+            0.0,
+            gender=1.0,
+            age_years=38,
+            weight=0.45,
+            muscle=0.8,
+            finger_length=-0.3,
+            finger_distance=0.4,
+        ),
+    )
+}
 
 
 def get_subject(subject_id: str) -> Subject:
@@ -118,20 +212,28 @@ def random_subject(rng: np.random.Generator, number: int) -> Subject:
     for _ in range(100):
         shape = HandShape(
             gender=float(rng.choice([rng.uniform(0.0, 0.2), rng.uniform(0.8, 1.0)])),
-            age_years=float(rng.uniform(18.0, 80.0)), weight=float(rng.beta(3, 3)), muscle=float(rng.beta(3, 3)),
-            proportions=float(rng.uniform(0.2, 0.8)), hand_scale=float(np.clip(rng.normal(0, 0.4), -1, 1)),
+            age_years=float(rng.uniform(18.0, 80.0)),
+            weight=float(rng.beta(3, 3)),
+            muscle=float(rng.beta(3, 3)),
+            proportions=float(rng.uniform(0.2, 0.8)),
+            hand_scale=float(np.clip(rng.normal(0, 0.4), -1, 1)),
             finger_length=float(np.clip(rng.normal(0, 0.4), -1, 1)),
             finger_diameter=float(np.clip(rng.normal(0, 0.4), -1, 1)),
             finger_distance=float(np.clip(rng.normal(0, 0.4), -1, 1)),
-        )  # fmt: skip
+        )
         length, breadth = hand_dimensions(shape)
-        if HAND_LENGTH_RANGE_M[0] <= length <= HAND_LENGTH_RANGE_M[1] and \
-                HAND_BREADTH_RANGE_M[0] <= breadth <= HAND_BREADTH_RANGE_M[1]:  # fmt: skip
+        if (
+            HAND_LENGTH_RANGE_M[0] <= length <= HAND_LENGTH_RANGE_M[1]
+            and HAND_BREADTH_RANGE_M[0] <= breadth <= HAND_BREADTH_RANGE_M[1]
+        ):
             break
     else:  # pragma: no cover - the ranges hold most of the distribution
         raise RuntimeError("could not draw a subject within the adult hand-size ranges")
-    skin = SkinTone(monk=float(rng.uniform(1.0, 10.0)), redness=float(rng.uniform(-0.6, 0.6)),
-                    roughness=float(rng.uniform(0.45, 0.7)))  # fmt: skip
+    skin = SkinTone(
+        monk=float(rng.uniform(1.0, 10.0)),
+        redness=float(rng.uniform(-0.6, 0.6)),
+        roughness=float(rng.uniform(0.45, 0.7)),
+    )
     return Subject(id=f"random-{number}", shape=shape, skin=skin)
 
 

@@ -95,16 +95,23 @@ def part_distances(points: np.ndarray, sk: Skeleton) -> tuple[np.ndarray, np.nda
     b = np.array([0.010, 0.016, -0.004]) * heel
     d_heel, _ = segment_distance(points * np.array([1.0, 1.0, 1.25]), a * [1, 1, 1.25], b * [1, 1, 1.25])
     palm = smooth_min(palm, d_heel / 1.25 - 0.016 * heel[2], 0.018)
-    hypo_t = make_transform(frame_from_x_and_z_hint(np.array([0.995, -0.1, 0.0]), np.array([0.0, 0.0, 1.0])),
-                            np.array([0.018, -0.024, -0.007]) * heel)
+    hypo_t = make_transform(
+        frame_from_x_and_z_hint(np.array([0.995, -0.1, 0.0]), np.array([0.0, 0.0, 1.0])),
+        np.array([0.018, -0.024, -0.007]) * heel,
+    )
     hypo = round_cone(to_local(points, hypo_t), 0.048 * heel[0], 0.0115 * heel[2], 0.0085 * heel[2], 0.7)
     parts[:, 0] = smooth_min(palm, hypo, 0.012)
     # Thumb: metacarpal inside the thenar pad, then the two phalanges.
     th = _bone_cone(points, sk, "finger1-1", 0.85)
     pad_t = sk.rest_transforms[BONE_INDEX["finger1-1"]].copy()
     pad_t[:3, 3] = pad_t[:3, 3] - 0.006 * pad_t[:3, 2] - 0.004 * pad_t[:3, 1]
-    thenar = round_cone(to_local(points, pad_t), 0.75 * sk.lengths[BONE_INDEX["finger1-1"]],
-                        0.0150 * heel[2], 0.0120 * heel[2], 0.8)  # fmt: skip
+    thenar = round_cone(
+        to_local(points, pad_t),
+        0.75 * sk.lengths[BONE_INDEX["finger1-1"]],
+        0.0150 * heel[2],
+        0.0120 * heel[2],
+        0.8,
+    )
     th = smooth_min(th, thenar, 0.010)
     for bone in FINGER_BONES["thumb"][1:]:
         th = smooth_min(th, _bone_cone(points, sk, bone, 0.86, end=_cone_end(sk, bone)), 0.004)
@@ -152,8 +159,13 @@ def skinning_weights(vertices: np.ndarray, sk: Skeleton) -> tuple[np.ndarray, np
     # The palm part near the knuckles follows the nearest long finger past its MCP blend band, so no
     # sheet of palm skin is left behind when a finger flexes; elsewhere it stays with the palm.
     long_fingers = PARTS[2:]
-    near_finger = np.stack([segment_distance(vertices, heads[b], heads[b] + x_axes[b] * sk.lengths[b])[0]
-                            for b in (BONE_INDEX[FINGER_BONES[f][0]] for f in long_fingers)], axis=1)  # fmt: skip
+    near_finger = np.stack(
+        [
+            segment_distance(vertices, heads[b], heads[b] + x_axes[b] * sk.lengths[b])[0]
+            for b in (BONE_INDEX[FINGER_BONES[f][0]] for f in long_fingers)
+        ],
+        axis=1,
+    )
     near_finger = np.exp(-(near_finger - near_finger.min(axis=1, keepdims=True)) / 0.004)
     near_finger /= near_finger.sum(axis=1, keepdims=True)
     for p, finger in enumerate(PARTS[1:], start=1):
@@ -168,8 +180,12 @@ def skinning_weights(vertices: np.ndarray, sk: Skeleton) -> tuple[np.ndarray, np
                 # The thenar pad spans carpus to thumb: it follows the metacarpal gradually along its length.
                 centre, band = heads[b] + 0.5 * sk.lengths[b] * x_axes[b], 0.55 * sk.lengths[b]
             steps.append(_smoothstep((vertices - centre) @ normal / band))
-        shares = [1.0 - steps[0], steps[0] * (1 - steps[1]), steps[0] * steps[1] * (1 - steps[2]),
-                  steps[0] * steps[1] * steps[2]]  # fmt: skip
+        shares = [
+            1.0 - steps[0],
+            steps[0] * (1 - steps[1]),
+            steps[0] * steps[1] * (1 - steps[2]),
+            steps[0] * steps[1] * steps[2],
+        ]
         owner = member[:, p]
         if finger in long_fingers:
             owner = owner + member[:, 0] * near_finger[:, long_fingers.index(finger)]
@@ -179,8 +195,10 @@ def skinning_weights(vertices: np.ndarray, sk: Skeleton) -> tuple[np.ndarray, np
         distal += member[:, p] * shares[3]
     # The palm's share spreads smoothly over the metacarpals (the ring and little rays cup the palm).
     palm_bones = [BONE_INDEX[f"metacarpal{k}"] for k in range(1, 5)] + [BONE_INDEX["wrist"]]
-    dists = np.stack([segment_distance(vertices, heads[b], heads[b] + x_axes[b] * sk.lengths[b])[0]
-                      for b in palm_bones], axis=1)  # fmt: skip
+    dists = np.stack(
+        [segment_distance(vertices, heads[b], heads[b] + x_axes[b] * sk.lengths[b])[0] for b in palm_bones],
+        axis=1,
+    )
     near = np.exp(-(dists - dists.min(axis=1, keepdims=True)) / 0.005)
     near /= near.sum(axis=1, keepdims=True)
     w[:, palm_bones] += palm_share[:, None] * near
@@ -209,8 +227,14 @@ def _labels(vertices, palmar, weights, distal, sk: Skeleton) -> np.ndarray:
         q = to_local(vertices, sk.rest_transforms[b])
         length, (r0, r1) = sk.lengths[b], sk.radii[b]
         r = r0 + (r1 - r0) * np.clip(q[:, 0] / length, 0.0, 1.0)
-        on_nail = ((distal > 0.9) & (dominant == b) & (q[:, 2] > 0.30 * r) & (np.abs(q[:, 1]) < 0.72 * r)
-                   & (q[:, 0] > 0.38 * length) & (q[:, 0] < length - 0.30 * r1))  # fmt: skip
+        on_nail = (
+            (distal > 0.9)
+            & (dominant == b)
+            & (q[:, 2] > 0.30 * r)
+            & (np.abs(q[:, 1]) < 0.72 * r)
+            & (q[:, 0] > 0.38 * length)
+            & (q[:, 0] < length - 0.30 * r1)
+        )
         labels[on_nail] = LABEL_NAIL
     labels[weights[:, BONE_INDEX["lowerarm02"]] >= 0.5] = LABEL_FOREARM
     return labels

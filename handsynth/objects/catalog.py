@@ -19,7 +19,9 @@ CATEGORY_ALIASES: dict[str, str] = {
 }
 
 
-def resolve_objects(spec: str | Iterable[str] | None, families: Mapping[str, Family] | None = None) -> tuple[str, ...]:
+def resolve_objects(
+    spec: str | Iterable[str] | None, families: Mapping[str, Family] | None = None
+) -> tuple[str, ...]:
     """Family names selected by a comma-separated list of categories, aliases and family names.
 
     Args:
@@ -33,7 +35,9 @@ def resolve_objects(spec: str | Iterable[str] | None, families: Mapping[str, Fam
         UserError: an unknown name, listing the valid ones.
     """
     families = FAMILIES if families is None else families
-    tokens = [t.strip().lower() for t in (spec.split(",") if isinstance(spec, str) else (spec or ())) if t.strip()]
+    tokens = [
+        t.strip().lower() for t in (spec.split(",") if isinstance(spec, str) else (spec or ())) if t.strip()
+    ]
     if not tokens:
         return tuple(families)
     chosen: set[str] = set()
@@ -47,6 +51,8 @@ def resolve_objects(spec: str | Iterable[str] | None, families: Mapping[str, Fam
         elif token in families:
             chosen.add(token)
         else:
-            raise UserError(f"unknown object '{token}'; valid categories: {', '.join(sorted(CATEGORY_ALIASES))}; "
-                            f"families: {', '.join(families)}")  # fmt: skip
+            raise UserError(
+                f"unknown object '{token}'; valid categories: {', '.join(sorted(CATEGORY_ALIASES))}; "
+                f"families: {', '.join(families)}"
+            )
     return tuple(name for name in families if name in chosen)

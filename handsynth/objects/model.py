@@ -41,16 +41,28 @@ class Material:
     def __post_init__(self) -> None:
         if self.pattern not in PATTERNS:
             raise ValueError(f"unknown pattern {self.pattern!r}")
-        for value in (*self.base_color, *self.pattern_color, self.roughness, self.metallic, self.transmission):
+        for value in (
+            *self.base_color,
+            *self.pattern_color,
+            self.roughness,
+            self.metallic,
+            self.transmission,
+        ):
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"material {self.name!r}: values must lie in [0, 1]")
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "base_color": [round(c, 6) for c in self.base_color],
-                "roughness": round(self.roughness, 6), "metallic": round(self.metallic, 6),
-                "transmission": round(self.transmission, 6), "pattern": self.pattern,
-                "pattern_color": [round(c, 6) for c in self.pattern_color],
-                "pattern_scale": round(self.pattern_scale, 6), "pattern_seed": self.pattern_seed}  # fmt: skip
+        return {
+            "name": self.name,
+            "base_color": [round(c, 6) for c in self.base_color],
+            "roughness": round(self.roughness, 6),
+            "metallic": round(self.metallic, 6),
+            "transmission": round(self.transmission, 6),
+            "pattern": self.pattern,
+            "pattern_color": [round(c, 6) for c in self.pattern_color],
+            "pattern_scale": round(self.pattern_scale, 6),
+            "pattern_seed": self.pattern_seed,
+        }
 
 
 @dataclass(frozen=True)
@@ -139,15 +151,27 @@ class ObjectModel:
             self._mesh["face_slots"] = np.concatenate([m.face_slots for m in meshes])
         return self._mesh
 
-    vertices = property(lambda self: self._arrays()["vertices"],
-                        doc="(V, 3) float64 mesh vertices (object frame, m); built on first use.")
-    faces = property(lambda self: self._arrays()["faces"],
-                     doc="(F, 3) int64 outward-wound triangles; each part is a closed surface of its own.")
-    face_uvs = property(lambda self: self._arrays()["face_uvs"], doc="(F, 3, 2) float64 per-corner texture coordinates.")
-    face_slots = property(lambda self: self._arrays()["face_slots"], doc="(F,) int64 material slot of each face.")
+    vertices = property(
+        lambda self: self._arrays()["vertices"],
+        doc="(V, 3) float64 mesh vertices (object frame, m); built on first use.",
+    )
+    faces = property(
+        lambda self: self._arrays()["faces"],
+        doc="(F, 3) int64 outward-wound triangles; each part is a closed surface of its own.",
+    )
+    face_uvs = property(
+        lambda self: self._arrays()["face_uvs"], doc="(F, 3, 2) float64 per-corner texture coordinates."
+    )
+    face_slots = property(
+        lambda self: self._arrays()["face_slots"], doc="(F,) int64 material slot of each face."
+    )
 
     def describe(self) -> dict:
         """The JSON-ready description stored with a grasp or a sample."""
-        return {"family": self.family, "category": self.category, "source": self.source,
-                "dims_m": {k: round(v, 6) for k, v in self.dims.items()},
-                "materials": [m.to_dict() for m in self.materials]}  # fmt: skip
+        return {
+            "family": self.family,
+            "category": self.category,
+            "source": self.source,
+            "dims_m": {k: round(v, 6) for k, v in self.dims.items()},
+            "materials": [m.to_dict() for m in self.materials],
+        }

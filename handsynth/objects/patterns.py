@@ -59,8 +59,16 @@ __all__ = ["pattern_texture", "sample_texture", "texture_to_srgb8"]
 
 # Second seed word per pattern, so two patterns with one seed draw unrelated noise. Fixed numbers, not
 # positions in PATTERNS, so adding a pattern never changes the others' textures.
-_STREAM = {"plain": 0, "label": 11, "print": 12, "wood": 13, "speckle": 14, "pages": 15, "screen": 16,
-           "stripes": 17}  # fmt: skip
+_STREAM = {
+    "plain": 0,
+    "label": 11,
+    "print": 12,
+    "wood": 13,
+    "speckle": 14,
+    "pages": 15,
+    "screen": 16,
+    "stripes": 17,
+}
 _BOX_TILES, _BOX_MARGIN = (3, 2), 0.02  # RoundedBox.mesh's atlas: 3 x 2 tiles, 2 % margin inside each
 
 
@@ -307,8 +315,18 @@ def _label(m: Material, size: int, rng: np.random.Generator) -> np.ndarray:
     name_ink = base if abs(_luma(base) - _luma(accent)) > 0.08 else ink
     name = cv.dashes(rng, front - w * 0.65, front + w * 0.65, [mid], 0.034, (0.04, 0.1), 0.02, False)
     cv.paint(name, name_ink)
-    cv.paint(cv.dashes(rng, front - w * 0.8, front + w * 0.8, [mid - h - 0.02, mid - h - 0.036], 0.008,
-                       (0.02, 0.05), 0.012), ink)  # fmt: skip
+    cv.paint(
+        cv.dashes(
+            rng,
+            front - w * 0.8,
+            front + w * 0.8,
+            [mid - h - 0.02, mid - h - 0.036],
+            0.008,
+            (0.02, 0.05),
+            0.012,
+        ),
+        ink,
+    )
     # A wave band all round, above or below the brand, in the pattern colour with a thin dark rim.
     wave_t = 0.575 if rng.random() < 0.4 else 0.34
     phase = rng.uniform(0, 2 * np.pi)
@@ -323,8 +341,18 @@ def _label(m: Material, size: int, rng: np.random.Generator) -> np.ndarray:
     bx, by = rng.uniform(0.72, 0.8), 0.4 if wave_t > 0.5 else 0.5
     keep = (np.abs(text_rows - wave_t) > 0.035) & (np.abs(text_rows - by) > 0.04)
     cv.paint(cv.dashes(rng, 0.56, 0.93, text_rows[keep], 0.007, (0.015, 0.06), 0.01), ink)
-    cv.paint(cv.dashes(rng, 0.56, bx - 0.03, text_rows[~keep & (np.abs(text_rows - by) <= 0.04)], 0.007,
-                       (0.015, 0.06), 0.01), ink)  # fmt: skip
+    cv.paint(
+        cv.dashes(
+            rng,
+            0.56,
+            bx - 0.03,
+            text_rows[~keep & (np.abs(text_rows - by) <= 0.04)],
+            0.007,
+            (0.015, 0.06),
+            0.01,
+        ),
+        ink,
+    )
     cv.paint(cv.rect(bx - 0.01, by - 0.032, bx + 0.11, by + 0.032, 0.005), np.array([0.9, 0.9, 0.88]))
     bars = cv.dashes(rng, bx, bx + 0.1, [by + 0.004], 0.045, (0.0015, 0.005), 0.0025, False)
     cv.paint(bars, np.array([0.01, 0.01, 0.01]))
@@ -520,6 +548,13 @@ def _stripes(m: Material, size: int, rng: np.random.Generator) -> np.ndarray:
     return base + (band - base) * np.broadcast_to(coverage, (size, size))[..., None]
 
 
-_DRAW = {"label": _label, "print": _print, "wood": _wood, "speckle": _speckle, "pages": _pages,
-         "screen": _screen, "stripes": _stripes}  # fmt: skip
+_DRAW = {
+    "label": _label,
+    "print": _print,
+    "wood": _wood,
+    "speckle": _speckle,
+    "pages": _pages,
+    "screen": _screen,
+    "stripes": _stripes,
+}
 assert set(_DRAW) | {"plain"} == set(PATTERNS), "every pattern needs a drawing function"

@@ -61,7 +61,9 @@ def polygon_sdf_2d(p: np.ndarray, polygon: np.ndarray, surface_edges: np.ndarray
     x = p[:, 0:1]
     straddles = (a[None, :, 1] > y) != (b[None, :, 1] > y)
     with np.errstate(divide="ignore", invalid="ignore"):
-        x_cross = a[None, :, 0] + (y - a[None, :, 1]) * (b[None, :, 0] - a[None, :, 0]) / (b[None, :, 1] - a[None, :, 1])
+        x_cross = a[None, :, 0] + (y - a[None, :, 1]) * (b[None, :, 0] - a[None, :, 0]) / (
+            b[None, :, 1] - a[None, :, 1]
+        )
     inside = (np.count_nonzero(straddles & (x < x_cross), axis=1) % 2) == 1
     return np.where(inside, -dist, dist)
 
@@ -124,8 +126,9 @@ class Lathe:
         if profile[0, 0] != 0.0 or profile[-1, 0] != 0.0 or np.any(profile[1:-1, 0] <= 0.0):
             raise ValueError("a lathe profile starts and ends on the axis and stays off it in between")
         object.__setattr__(self, "profile", profile)
-        object.__setattr__(self, "slots", np.broadcast_to(np.asarray(self.slots, dtype=np.int64),
-                                                          (len(profile) - 1,)).copy())
+        object.__setattr__(
+            self, "slots", np.broadcast_to(np.asarray(self.slots, dtype=np.int64), (len(profile) - 1,)).copy()
+        )
 
     def sdf(self, points: np.ndarray) -> np.ndarray:
         p = np.asarray(points, dtype=np.float64)
@@ -157,8 +160,9 @@ class Lathe:
         j0 = gj[inside].astype(np.int64)
         fi = gi[inside] - i0
         fj = gj[inside] - j0
-        out[inside] = ((values[i0, j0] * (1 - fi) + values[i0 + 1, j0] * fi) * (1 - fj)
-                       + (values[i0, j0 + 1] * (1 - fi) + values[i0 + 1, j0 + 1] * fi) * fj)  # fmt: skip
+        out[inside] = (values[i0, j0] * (1 - fi) + values[i0 + 1, j0] * fi) * (1 - fj) + (
+            values[i0, j0 + 1] * (1 - fi) + values[i0 + 1, j0 + 1] * fi
+        ) * fj
         return out
 
     def _table(self):
@@ -210,8 +214,14 @@ class Lathe:
         rings = prof[1:-1]  # (R, 2)
         n_rings = len(rings)
         theta = 2.0 * np.pi * np.arange(s) / s
-        ring_xyz = np.stack([rings[:, None, 0] * np.cos(theta)[None, :], rings[:, None, 0] * np.sin(theta)[None, :],
-                             np.broadcast_to(rings[:, None, 1], (n_rings, s))], axis=-1).reshape(-1, 3)  # fmt: skip
+        ring_xyz = np.stack(
+            [
+                rings[:, None, 0] * np.cos(theta)[None, :],
+                rings[:, None, 0] * np.sin(theta)[None, :],
+                np.broadcast_to(rings[:, None, 1], (n_rings, s)),
+            ],
+            axis=-1,
+        ).reshape(-1, 3)
         bottom, top = n_rings * s, n_rings * s + 1
         vertices = np.concatenate([ring_xyz, [[0.0, 0.0, prof[0, 1]], [0.0, 0.0, prof[-1, 1]]]])
         arc = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(prof, axis=0), axis=1))])
@@ -222,24 +232,46 @@ class Lathe:
         faces, uvs, slots = [], [], []
         # Bottom fan (pole -> ring 0), outward normal along -z near the pole.
         faces.append(np.stack([np.full(s, bottom), jn, j], axis=1))
-        uvs.append(np.stack([np.stack([(u0 + u1) / 2, np.full(s, v_of[0])], 1), np.stack([u1, np.full(s, v_of[1])], 1),
-                             np.stack([u0, np.full(s, v_of[1])], 1)], axis=1))  # fmt: skip
+        uvs.append(
+            np.stack(
+                [
+                    np.stack([(u0 + u1) / 2, np.full(s, v_of[0])], 1),
+                    np.stack([u1, np.full(s, v_of[1])], 1),
+                    np.stack([u0, np.full(s, v_of[1])], 1),
+                ],
+                axis=1,
+            )
+        )
         slots.append(np.full(s, self.slots[0]))
         for k in range(n_rings - 1):
             a, b = k * s + j, k * s + jn
             c, d = (k + 1) * s + jn, (k + 1) * s + j
             faces += [np.stack([a, b, c], 1), np.stack([a, c, d], 1)]
             va, vc = np.full(s, v_of[k + 1]), np.full(s, v_of[k + 2])
-            uvs += [np.stack([np.stack([u0, va], 1), np.stack([u1, va], 1), np.stack([u1, vc], 1)], 1),
-                    np.stack([np.stack([u0, va], 1), np.stack([u1, vc], 1), np.stack([u0, vc], 1)], 1)]
+            uvs += [
+                np.stack([np.stack([u0, va], 1), np.stack([u1, va], 1), np.stack([u1, vc], 1)], 1),
+                np.stack([np.stack([u0, va], 1), np.stack([u1, vc], 1), np.stack([u0, vc], 1)], 1),
+            ]
             slots += [np.full(s, self.slots[k + 1])] * 2
         last = (n_rings - 1) * s
         faces.append(np.stack([np.full(s, top), last + j, last + jn], axis=1))
-        uvs.append(np.stack([np.stack([(u0 + u1) / 2, np.full(s, v_of[-1])], 1), np.stack([u0, np.full(s, v_of[-2])], 1),
-                             np.stack([u1, np.full(s, v_of[-2])], 1)], axis=1))  # fmt: skip
+        uvs.append(
+            np.stack(
+                [
+                    np.stack([(u0 + u1) / 2, np.full(s, v_of[-1])], 1),
+                    np.stack([u0, np.full(s, v_of[-2])], 1),
+                    np.stack([u1, np.full(s, v_of[-2])], 1),
+                ],
+                axis=1,
+            )
+        )
         slots.append(np.full(s, self.slots[-1]))
-        return PartMesh(vertices, np.concatenate(faces).astype(np.int64), np.concatenate(uvs),
-                        np.concatenate(slots).astype(np.int64))
+        return PartMesh(
+            vertices,
+            np.concatenate(faces).astype(np.int64),
+            np.concatenate(uvs),
+            np.concatenate(slots).astype(np.int64),
+        )
 
 
 def _box_axis_coords(h: float, r: float, step: float, arc_steps: int) -> np.ndarray:
@@ -276,7 +308,9 @@ class RoundedBox:
         return outside + np.minimum(q.max(axis=1), 0.0) - self.radius
 
     def bounds(self) -> np.ndarray:
-        corners = np.array([[sx, sy, sz] for sx in (-1, 1) for sy in (-1, 1) for sz in (-1, 1)]) * np.asarray(self.half_extents)
+        corners = np.array([[sx, sy, sz] for sx in (-1, 1) for sy in (-1, 1) for sz in (-1, 1)]) * np.asarray(
+            self.half_extents
+        )
         world = corners @ np.asarray(self.rotation).T + np.asarray(self.center)
         return np.stack([world.min(axis=0), world.max(axis=0)])
 
@@ -304,7 +338,9 @@ class RoundedBox:
                 quads = quads[:, ::-1]
             faces.append(np.concatenate([quads[:, [0, 1, 2]], quads[:, [0, 2, 3]]]))
             tile = np.array([face_index % 3, face_index // 3], dtype=np.float64)
-            uv = np.stack([(gu - cu[0]) / (cu[-1] - cu[0]), (gv - cv[0]) / (cv[-1] - cv[0])], axis=-1).reshape(-1, 2)
+            uv = np.stack(
+                [(gu - cu[0]) / (cu[-1] - cu[0]), (gv - cv[0]) / (cv[-1] - cv[0])], axis=-1
+            ).reshape(-1, 2)
             uv = (uv * 0.96 + 0.02 + tile) / np.array([3.0, 2.0])
             uvs.append(uv)
             slot = self.slot if self.face_slots is None else self.face_slots[face_index]
@@ -323,7 +359,9 @@ class RoundedBox:
         norm = np.linalg.norm(delta, axis=1, keepdims=True)
         rounded = c + np.where(norm > 0, delta / np.maximum(norm, 1e-30) * r, delta)
         vertices = rounded @ np.asarray(self.rotation).T + np.asarray(self.center)
-        return PartMesh(vertices, faces_all.astype(np.int64), corner_uvs, np.concatenate(slots).astype(np.int64))
+        return PartMesh(
+            vertices, faces_all.astype(np.int64), corner_uvs, np.concatenate(slots).astype(np.int64)
+        )
 
 
 @dataclass(frozen=True)
@@ -348,8 +386,10 @@ class TorusArc:
         return np.linalg.norm(q - nearest, axis=1) - self.tube_radius
 
     def bounds(self) -> np.ndarray:
-        angles = np.append(np.linspace(-self.half_angle, self.half_angle, 65),
-                           [a for a in (-np.pi / 2, 0.0, np.pi / 2) if abs(a) <= self.half_angle])  # fmt: skip
+        angles = np.append(
+            np.linspace(-self.half_angle, self.half_angle, 65),
+            [a for a in (-np.pi / 2, 0.0, np.pi / 2) if abs(a) <= self.half_angle],
+        )
         arc = np.stack([np.cos(angles), np.zeros_like(angles), np.sin(angles)], axis=1) * self.arc_radius
         c = np.asarray(self.center)
         return np.stack([c + arc.min(axis=0) - self.tube_radius, c + arc.max(axis=0) + self.tube_radius])
@@ -373,6 +413,11 @@ def marching_cubes_part(sdf, bounds: np.ndarray, pitch: float, slot: int) -> Par
     faces = faces.astype(np.int64)  # skimage's winding faces increasing values: outward for a distance
     centre = verts.mean(axis=0)
     d = verts - centre
-    uv = np.stack([(np.arctan2(d[:, 1], d[:, 0]) / (2 * np.pi)) % 1.0,
-                   (verts[:, 2] - lo[2]) / max(hi[2] - lo[2], 1e-9)], axis=1)  # fmt: skip
+    uv = np.stack(
+        [
+            (np.arctan2(d[:, 1], d[:, 0]) / (2 * np.pi)) % 1.0,
+            (verts[:, 2] - lo[2]) / max(hi[2] - lo[2], 1e-9),
+        ],
+        axis=1,
+    )
     return PartMesh(verts, faces, uv[faces], np.full(len(faces), slot, dtype=np.int64))

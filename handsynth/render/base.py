@@ -11,8 +11,7 @@ from typing import Protocol
 
 import numpy as np
 
-from handsynth.conventions import SEG_BACKGROUND, SEG_FOREARM, SEG_HAND, SEG_OBJECT
-from handsynth.scene.grasps import HAND_PARTS, PART_FOREARM, PART_OBJECT
+from handsynth.conventions import PART_TO_SEG
 
 
 @dataclass(frozen=True)
@@ -23,7 +22,7 @@ class Frame:
         rgba: (H, W, 4) uint8 sRGB colour of the hand, arm and object with straight (not premultiplied)
             alpha coverage; 0 alpha where nothing was drawn.
         parts: (H, W) uint8 part id of the first surface at each pixel centre
-            (``handsynth.scene.grasps.PART_NAMES``; 0 background).
+            (``handsynth.conventions.PART_NAMES``; 0 background).
         depth_m: (H, W) float32 camera-z depth of that surface (m); 0 where ``parts`` is 0.
         hand_amodal: (H, W) bool, the hand (without the forearm) as if nothing else were there.
         object_amodal: (H, W) bool, the object as if the hand were not there.
@@ -39,12 +38,6 @@ class Frame:
     def seg(self) -> np.ndarray:
         """(H, W) uint8 label map (``handsynth.conventions.SEG_LABELS``)."""
         return PART_TO_SEG[self.parts]
-
-
-PART_TO_SEG = np.full(256, SEG_BACKGROUND, dtype=np.uint8)
-PART_TO_SEG[list(HAND_PARTS)] = SEG_HAND
-PART_TO_SEG[PART_FOREARM] = SEG_FOREARM
-PART_TO_SEG[PART_OBJECT] = SEG_OBJECT
 
 
 class Renderer(Protocol):

@@ -19,10 +19,10 @@ from importlib import resources
 
 import numpy as np
 
-from handsynth.conventions import invert_transform
+from handsynth.conventions import HAND_PARTS, PART_FOREARM, PART_OBJECT, invert_transform
 from handsynth.errors import UserError
 from handsynth.render.base import Frame
-from handsynth.scene.grasps import HAND_PARTS, PART_FOREARM, PART_OBJECT, GraspScene
+from handsynth.scene.grasps import GraspScene
 
 _GL_FROM_CV = np.diag([1.0, -1.0, -1.0, 1.0])  # OpenCV camera axes -> OpenGL camera axes
 MAX_LIGHTS = 8
@@ -33,21 +33,29 @@ def _import_pyrender():
     """Import pyrender on the EGL platform, or raise a UserError saying what to install."""
     current = os.environ.get("PYOPENGL_PLATFORM")
     if "OpenGL" in sys.modules and current not in (None, "egl"):
-        raise UserError(f"the raster backend needs PyOpenGL's EGL platform, but OpenGL was already loaded "
-                        f"with PYOPENGL_PLATFORM={current}")  # fmt: skip
+        raise UserError(
+            f"the raster backend needs PyOpenGL's EGL platform, but OpenGL was already loaded "
+            f"with PYOPENGL_PLATFORM={current}"
+        )
     # PyOpenGL reads its platform from the environment when it is first imported; this is the one place
     # handsynth sets it, so users never have to.
     os.environ["PYOPENGL_PLATFORM"] = "egl"
     if ctypes.util.find_library("EGL") is None:
-        raise UserError(f"the raster backend needs EGL; install the Debian packages {EGL_PACKAGES} "
-                        "(scripts/install_system_packages.sh)")  # fmt: skip
+        raise UserError(
+            f"the raster backend needs EGL; install the Debian packages {EGL_PACKAGES} "
+            "(scripts/install_system_packages.sh)"
+        )
     import logging
 
-    logging.getLogger("OpenGL").setLevel(logging.WARNING)  # PyOpenGL logs a missing optional accelerator at INFO
+    logging.getLogger("OpenGL").setLevel(
+        logging.WARNING
+    )  # PyOpenGL logs a missing optional accelerator at INFO
     try:
         import pyrender
     except ImportError as error:
-        raise UserError(f"the raster backend needs pyrender ({error}); install it with pip install -e '.[raster]'") from None
+        raise UserError(
+            f"the raster backend needs pyrender ({error}); install it with pip install -e '.[raster]'"
+        ) from None
     return pyrender
 
 
@@ -86,17 +94,32 @@ def _object_primitives(pyrender, grasp: GraspScene) -> list:
             continue
         texture = None
         if material.pattern != "plain":
-            texture = pyrender.Texture(source=texture_to_srgb8(pattern_texture(material)), source_channels="RGB")
+            texture = pyrender.Texture(
+                source=texture_to_srgb8(pattern_texture(material)), source_channels="RGB"
+            )
         # Refraction is beyond a rasterizer: clear materials are drawn as a lighter, glossier surface.
-        color = np.asarray(material.base_color) * (1.0 - 0.35 * material.transmission) + 0.3 * material.transmission
+        color = (
+            np.asarray(material.base_color) * (1.0 - 0.35 * material.transmission)
+            + 0.3 * material.transmission
+        )
         pm = pyrender.MetallicRoughnessMaterial(
-            baseColorFactor=[*np.clip(color, 0.0, 1.0), 1.0], metallicFactor=material.metallic,
-            roughnessFactor=max(material.roughness, 0.08), baseColorTexture=texture, doubleSided=True)
-        primitives.append(pyrender.Primitive(
-            positions=corners[faces].reshape(-1, 3).astype(np.float32),
-            normals=normals[faces].reshape(-1, 3).astype(np.float32),
-            texcoord_0=obj.face_uvs[faces].reshape(-1, 2).astype(np.float32) if texture is not None else None,
-            material=pm, mode=4))  # fmt: skip
+            baseColorFactor=[*np.clip(color, 0.0, 1.0), 1.0],
+            metallicFactor=material.metallic,
+            roughnessFactor=max(material.roughness, 0.08),
+            baseColorTexture=texture,
+            doubleSided=True,
+        )
+        primitives.append(
+            pyrender.Primitive(
+                positions=corners[faces].reshape(-1, 3).astype(np.float32),
+                normals=normals[faces].reshape(-1, 3).astype(np.float32),
+                texcoord_0=obj.face_uvs[faces].reshape(-1, 2).astype(np.float32)
+                if texture is not None
+                else None,
+                material=pm,
+                mode=4,
+            )
+        )
     return primitives
 
 
@@ -133,24 +156,38 @@ class _GraspNodes:
         positions = grasp.hand_vertices.astype(np.float32)
         normals = grasp.hand_normals.astype(np.float32)
         colors = np.concatenate([grasp.hand_albedo, np.ones((len(positions), 1))], axis=1).astype(np.float32)
-        self.skin = pyrender.MetallicRoughnessMaterial(baseColorFactor=[1.0, 1.0, 1.0, 1.0], metallicFactor=0.0,
-                                                       roughnessFactor=0.55)  # fmt: skip
+        self.skin = pyrender.MetallicRoughnessMaterial(
+            baseColorFactor=[1.0, 1.0, 1.0, 1.0], metallicFactor=0.0, roughnessFactor=0.55
+        )
         self.meshes: dict[int, object] = {}
         for part in (*HAND_PARTS, PART_FOREARM):
             # Each part gets only its own vertices: llvmpipe shades every vertex in an index range, so
             # seven parts sharing the whole hand's arrays would cost seven times the vertex work.
             # Vertices on part borders are copied with their normals, so the skin shows no seam.
             used, faces = np.unique(grasp.hand_faces[grasp.hand_face_parts == part], return_inverse=True)
-            prims = [pyrender.Primitive(positions=positions[used], normals=normals[used], color_0=colors[used],
-                                        indices=faces.reshape(-1, 3).astype(np.uint32), material=self.skin,
-                                        mode=4)]  # fmt: skip
+            prims = [
+                pyrender.Primitive(
+                    positions=positions[used],
+                    normals=normals[used],
+                    color_0=colors[used],
+                    indices=faces.reshape(-1, 3).astype(np.uint32),
+                    material=self.skin,
+                    mode=4,
+                )
+            ]
             if part == PART_FOREARM:
-                self.arm = pyrender.MetallicRoughnessMaterial(baseColorFactor=[1.0, 1.0, 1.0, 1.0],
-                                                              metallicFactor=0.0, roughnessFactor=0.6)
-                prims.append(pyrender.Primitive(positions=grasp.arm_vertices.astype(np.float32),
-                                                normals=grasp.arm_normals.astype(np.float32),
-                                                indices=grasp.arm_faces.astype(np.uint32), material=self.arm,
-                                                mode=4))  # fmt: skip
+                self.arm = pyrender.MetallicRoughnessMaterial(
+                    baseColorFactor=[1.0, 1.0, 1.0, 1.0], metallicFactor=0.0, roughnessFactor=0.6
+                )
+                prims.append(
+                    pyrender.Primitive(
+                        positions=grasp.arm_vertices.astype(np.float32),
+                        normals=grasp.arm_normals.astype(np.float32),
+                        indices=grasp.arm_faces.astype(np.uint32),
+                        material=self.arm,
+                        mode=4,
+                    )
+                )
             self.meshes[part] = pyrender.Mesh(prims)
         self.meshes[PART_OBJECT] = pyrender.Mesh(_object_primitives(pyrender, grasp))
         self.nodes: dict[int, object] = {}
@@ -180,11 +217,15 @@ class RasterRenderer:
         try:
             self._renderer = pyrender.OffscreenRenderer(self.width, self.height)
         except Exception as error:  # EGL/driver failures surface as many exception types
-            raise UserError(f"cannot create an EGL context for the raster backend ({error}); is Mesa's EGL "
-                            f"driver installed (Debian packages {EGL_PACKAGES})?") from None  # fmt: skip
+            raise UserError(
+                f"cannot create an EGL context for the raster backend ({error}); is Mesa's EGL "
+                f"driver installed (Debian packages {EGL_PACKAGES})?"
+            ) from None
         inner = self._renderer._renderer
         inner._program_cache = _shader_cache(pyrender, inner._program_cache)
-        self._scene = _ordered_scene_class(pyrender)(bg_color=[0.0, 0.0, 0.0, 0.0], ambient_light=[0.0, 0.0, 0.0])
+        self._scene = _ordered_scene_class(pyrender)(
+            bg_color=[0.0, 0.0, 0.0, 0.0], ambient_light=[0.0, 0.0, 0.0]
+        )
         self._camera_node = None
         self._light_nodes = []
         self._grasp: _GraspNodes | None = None
@@ -207,8 +248,9 @@ class RasterRenderer:
     def _set_camera(self, camera) -> None:
         K = camera.K
         # pyrender puts pixel (i, j)'s centre at (i + 0.5, j + 0.5) and counts rows from the bottom.
-        cam = self._pyrender.IntrinsicsCamera(fx=K[0, 0], fy=K[1, 1], cx=K[0, 2] + 0.5,
-                                              cy=self.height - K[1, 2] - 0.5, znear=0.01, zfar=50.0)  # fmt: skip
+        cam = self._pyrender.IntrinsicsCamera(
+            fx=K[0, 0], fy=K[1, 1], cx=K[0, 2] + 0.5, cy=self.height - K[1, 2] - 0.5, znear=0.01, zfar=50.0
+        )
         T_world_cam = invert_transform(camera.T_cam_world) @ _GL_FROM_CV
         if self._camera_node is not None:
             self._scene.remove_node(self._camera_node)
@@ -231,8 +273,9 @@ class RasterRenderer:
         """Render ``spec`` (a ``handsynth.scene.SceneSpec``) into a Frame."""
         pyrender = self._pyrender
         if (spec.camera.width, spec.camera.height) != (self.width, self.height):
-            raise ValueError(f"renderer is {self.width}x{self.height}, spec wants "
-                             f"{spec.camera.width}x{spec.camera.height}")  # fmt: skip
+            raise ValueError(
+                f"renderer is {self.width}x{self.height}, spec wants {spec.camera.width}x{spec.camera.height}"
+            )
         nodes = self._set_grasp(spec.grasp)
         for node in nodes.nodes.values():
             self._scene.set_pose(node, spec.T_world_object)
@@ -251,8 +294,13 @@ class RasterRenderer:
         object_rgb, _ = self._renderer.render(self._scene, flags=flags.SEG, seg_node_map=object_only)
         parts = np.ascontiguousarray(parts_rgb[..., 0])
         depth = np.where(parts > 0, depth, 0.0).astype(np.float32)
-        return Frame(rgba=np.ascontiguousarray(rgba), parts=parts, depth_m=depth,
-                     hand_amodal=hand_rgb[..., 0] > 0, object_amodal=object_rgb[..., 0] > 0)  # fmt: skip
+        return Frame(
+            rgba=np.ascontiguousarray(rgba),
+            parts=parts,
+            depth_m=depth,
+            hand_amodal=hand_rgb[..., 0] > 0,
+            object_amodal=object_rgb[..., 0] > 0,
+        )
 
     def close(self) -> None:
         """Free the OpenGL context."""

@@ -1,1 +1,2 @@
-"""Scene sampling: ``(root seed, sample index, config) -> SceneSpec``; numpy only, never bpy, pyrender, ray or torch."""
+"""Scene sampling: ``(root seed, sample index, config) -> SceneSpec``; numpy only, never bpy, pyrender,
+ray or torch."""

@@ -76,8 +76,13 @@ def procedural_background(background_id: int, width: int, height: int) -> np.nda
     return _photograph(rng, np.random.default_rng([background_id, _SALT, 1]), frame, img, may_defocus)
 
 
-def _photograph(rng: np.random.Generator, pixel_rng: np.random.Generator, f: textures.Frame, img: np.ndarray,
-                may_defocus: bool) -> np.ndarray:
+def _photograph(
+    rng: np.random.Generator,
+    pixel_rng: np.random.Generator,
+    f: textures.Frame,
+    img: np.ndarray,
+    may_defocus: bool,
+) -> np.ndarray:
     """(3, H, W) float32 scene (consumed) -> (H, W, 3) uint8 photo: light falloff, vignette, white balance,
     maybe defocus, and sensor noise (from ``pixel_rng``: the only draws whose number depends on the size)."""
     angle, slope, vignette, cast, cool, blur, defocus, noise_level = rng.random(8)
@@ -101,7 +106,7 @@ def _photograph(rng: np.random.Generator, pixel_rng: np.random.Generator, f: tex
     for c in range(3):  # channel by channel stays in cache; strided writes beat a transposing copy
         channel = img[c]
         channel += grain
-        channel += np.take(colour_levels, noise[(c + 1) * n:(c + 2) * n]).reshape(f.height, f.width)
+        channel += np.take(colour_levels, noise[(c + 1) * n : (c + 2) * n]).reshape(f.height, f.width)
         out[..., c] = np.clip(channel, 0, 255, out=channel)
     return out
 
@@ -138,8 +143,11 @@ class FolderBackgrounds:
         found = []
         for folder, dirs, names in os.walk(self.root, onerror=fail):
             dirs[:] = [d for d in dirs if not d.startswith(".")]
-            found += [Path(folder, n) for n in names
-                      if not n.startswith(".") and n.lower().endswith(IMAGE_EXTENSIONS)]
+            found += [
+                Path(folder, n)
+                for n in names
+                if not n.startswith(".") and n.lower().endswith(IMAGE_EXTENSIONS)
+            ]
         return sorted(found, key=lambda p: p.relative_to(self.root).as_posix())
 
     def __len__(self) -> int:
@@ -193,7 +201,8 @@ class FolderBackgrounds:
         ch = scale * min(ih, iw * height / width)
         cw = ch * width / height
         top, left = fy * (ih - ch), fx * (iw - cw)
-        im = Image.fromarray(pixels).resize((width, height), Image.Resampling.BILINEAR,
-                                            box=(left, top, left + cw, top + ch))
+        im = Image.fromarray(pixels).resize(
+            (width, height), Image.Resampling.BILINEAR, box=(left, top, left + cw, top + ch)
+        )
         out = np.asarray(im)
         return np.ascontiguousarray(out[:, ::-1]) if flip else out.copy()

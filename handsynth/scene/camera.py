@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from handsynth.config import CameraConfig
 from handsynth.conventions import invert_transform, make_intrinsics
 from handsynth.geometry.transforms import frame_from_x_and_z_hint, make_transform, rotation_about_axis
-from handsynth.scene.config import CameraConfig
 
 _UP = np.array([0.0, 0.0, 1.0])
 
@@ -43,9 +43,14 @@ class Camera:
 
     def describe(self) -> dict:
         """JSON-ready summary stored with each sample."""
-        return {"preset": self.preset, "azimuth_deg": round(self.azimuth_deg, 4),
-                "elevation_deg": round(self.elevation_deg, 4), "distance_m": round(self.distance_m, 6),
-                "fov_deg": round(self.fov_deg, 4), "focal_length_px": round(float(self.K[0, 0]), 6)}  # fmt: skip
+        return {
+            "preset": self.preset,
+            "azimuth_deg": round(self.azimuth_deg, 4),
+            "elevation_deg": round(self.elevation_deg, 4),
+            "distance_m": round(self.distance_m, 6),
+            "fov_deg": round(self.fov_deg, 4),
+            "focal_length_px": round(float(self.K[0, 0]), 6),
+        }
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
@@ -56,8 +61,9 @@ def _random_unit(rng: np.random.Generator) -> np.ndarray:
     return _unit(rng.normal(size=3))
 
 
-def sample_world_pose(rng: np.random.Generator, forearm_dir: np.ndarray, dorsal_dir: np.ndarray,
-                      center: np.ndarray) -> np.ndarray:  # fmt: skip
+def sample_world_pose(
+    rng: np.random.Generator, forearm_dir: np.ndarray, dorsal_dir: np.ndarray, center: np.ndarray
+) -> np.ndarray:
     """(4, 4) ``T_world_object``: the elbow-to-wrist direction points up to 15 degrees below the horizon
     or higher, the hand's roll about the forearm is uniform, and ``center`` (object frame) goes to the
     origin."""
@@ -83,10 +89,17 @@ def _look_at(position: np.ndarray, target: np.ndarray, up: np.ndarray, roll_rad:
     return R @ rotation_about_axis(np.array([0.0, 0.0, 1.0]), roll_rad)
 
 
-def sample_camera(rng: np.random.Generator, config: CameraConfig, width: int, height: int,
-                  hand_joints: np.ndarray, object_center: np.ndarray, forearm_dir: np.ndarray,
-                  surface_points: np.ndarray, arm_axis: tuple[np.ndarray, np.ndarray, float] | None = None,
-                  ) -> Camera:  # fmt: skip
+def sample_camera(
+    rng: np.random.Generator,
+    config: CameraConfig,
+    width: int,
+    height: int,
+    hand_joints: np.ndarray,
+    object_center: np.ndarray,
+    forearm_dir: np.ndarray,
+    surface_points: np.ndarray,
+    arm_axis: tuple[np.ndarray, np.ndarray, float] | None = None,
+) -> Camera:
     """A camera framing the hand, all arrays in the world frame.
 
     Args:
@@ -116,13 +129,15 @@ def sample_camera(rng: np.random.Generator, config: CameraConfig, width: int, he
                 back = _random_unit(rng) * np.array([1.0, 1.0, 0.0])
             azimuth = np.arctan2(back[1], back[0]) + np.radians(rng.uniform(-25.0, 25.0))
             elevation = np.radians(rng.uniform(30.0, 70.0))
-            direction = np.array([np.cos(elevation) * np.cos(azimuth), np.cos(elevation) * np.sin(azimuth),
-                                  np.sin(elevation)])  # fmt: skip
+            direction = np.array(
+                [np.cos(elevation) * np.cos(azimuth), np.cos(elevation) * np.sin(azimuth), np.sin(elevation)]
+            )
         else:
             elevation = np.radians(rng.uniform(*config.elevation_deg))
             azimuth = rng.uniform(0.0, 2.0 * np.pi)
-            direction = np.array([np.cos(elevation) * np.cos(azimuth), np.cos(elevation) * np.sin(azimuth),
-                                  np.sin(elevation)])  # fmt: skip
+            direction = np.array(
+                [np.cos(elevation) * np.cos(azimuth), np.cos(elevation) * np.sin(azimuth), np.sin(elevation)]
+            )
             if np.dot(direction, -forearm_dir) > np.cos(np.radians(40.0)):
                 continue  # looking down the arm from the elbow: the arm hides the hand
         if arm_axis is not None:
@@ -149,7 +164,14 @@ def sample_camera(rng: np.random.Generator, config: CameraConfig, width: int, he
     elevation_deg = float(np.degrees(np.arcsin(np.clip(_unit(offset)[2], -1.0, 1.0))))
     azimuth_deg = float(np.degrees(np.arctan2(offset[1], offset[0])))
     K = make_intrinsics(focal_px, width, height)
-    return Camera(K=K, T_cam_world=invert_transform(T_world_cam), width=width, height=height, preset=preset,
-                  azimuth_deg=azimuth_deg, elevation_deg=elevation_deg,
-                  distance_m=float(np.linalg.norm(position - target)), fov_deg=fov_deg)  # fmt: skip
-
+    return Camera(
+        K=K,
+        T_cam_world=invert_transform(T_world_cam),
+        width=width,
+        height=height,
+        preset=preset,
+        azimuth_deg=azimuth_deg,
+        elevation_deg=elevation_deg,
+        distance_m=float(np.linalg.norm(position - target)),
+        fov_deg=fov_deg,
+    )

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from handsynth.conventions import FINGER_JOINTS
+from handsynth.conventions import PART_FOREARM, PART_PALM, PART_THUMB
 from handsynth.grasp.quality import FOREARM, PALM, bone_groups
 from handsynth.grasp.synthesis import Grasp, sample_grasp
 from handsynth.hand.export import vertex_albedo_linear
@@ -20,26 +20,8 @@ from handsynth.hand.rig import HandRig
 from handsynth.hand.shape import BONE_INDEX
 from handsynth.hand.template import LABEL_FOREARM
 
-# Part ids drawn into the renderers' part map (0 is background): one per finger, palm, forearm, object.
-PART_THUMB, PART_PALM, PART_FOREARM, PART_OBJECT = 1, 6, 7, 8
-PART_NAMES = ("background", "thumb", "index", "middle", "ring", "little", "palm", "forearm", "object")
-HAND_PARTS = (1, 2, 3, 4, 5, 6)  # label "hand" in seg.png; PART_FOREARM is "forearm", PART_OBJECT "object"
-
 FOREARM_EXTENSION_M = 0.6  # leaves the picture at every framing the camera sampler allows
 _ARM_SEGMENTS, _ARM_RINGS = 24, 6
-
-
-def joint_parts() -> tuple[frozenset[int], ...]:
-    """For each of the 21 joints, the parts whose skin may be the first surface in front of it when
-    the joint counts as visible: its own finger, plus the palm at the knuckles and thumb base, and the
-    palm or forearm at the wrist."""
-    allowed = [frozenset({PART_PALM, PART_FOREARM})]
-    for f, joints in enumerate(FINGER_JOINTS.values()):
-        finger = PART_THUMB + f
-        for k, _ in enumerate(joints):
-            base = k == 0 or (f == 0 and k == 1)  # MCP knuckles; the thumb's CMC and MCP
-            allowed.append(frozenset({finger, PART_PALM}) if base else frozenset({finger}))
-    return tuple(allowed)
 
 
 def _face_parts(rig: HandRig) -> np.ndarray:
@@ -70,16 +52,24 @@ def forearm_extension(rig: HandRig, bones: np.ndarray, length_m: float = FOREARM
     ring = np.linspace(0.0, 2.0 * np.pi, _ARM_SEGMENTS, endpoint=False)
     xs = np.linspace(0.04, -length_m, _ARM_RINGS)
     radius = r_elbow * (0.85 + 0.3 * np.clip(-xs / length_m, 0.0, 1.0))
-    local = np.stack([np.repeat(xs, _ARM_SEGMENTS),
-                      (radius[:, None] * np.cos(ring)[None]).ravel(),
-                      (0.7 * radius[:, None] * np.sin(ring)[None]).ravel()], axis=1)  # fmt: skip
+    local = np.stack(
+        [
+            np.repeat(xs, _ARM_SEGMENTS),
+            (radius[:, None] * np.cos(ring)[None]).ravel(),
+            (0.7 * radius[:, None] * np.sin(ring)[None]).ravel(),
+        ],
+        axis=1,
+    )
     n = len(local)
     local = np.vstack([local, [[xs[0], 0.0, 0.0]], [[xs[-1], 0.0, 0.0]]])  # cap centres: near n, far n + 1
     k = np.arange(_ARM_SEGMENTS)
     faces = []
     for r in range(_ARM_RINGS - 1):
         a, c = r * _ARM_SEGMENTS + k, r * _ARM_SEGMENTS + (k + 1) % _ARM_SEGMENTS
-        faces += [np.stack([a, a + _ARM_SEGMENTS, c], 1), np.stack([c, a + _ARM_SEGMENTS, c + _ARM_SEGMENTS], 1)]
+        faces += [
+            np.stack([a, a + _ARM_SEGMENTS, c], 1),
+            np.stack([c, a + _ARM_SEGMENTS, c + _ARM_SEGMENTS], 1),
+        ]
     last = (_ARM_RINGS - 1) * _ARM_SEGMENTS
     faces.append(np.stack([k, (k + 1) % _ARM_SEGMENTS, np.full(_ARM_SEGMENTS, n)], 1))
     faces.append(np.stack([last + k, np.full(_ARM_SEGMENTS, n + 1), last + (k + 1) % _ARM_SEGMENTS], 1))
@@ -150,14 +140,26 @@ class GraspScene:
         albedo = vertex_albedo_linear(grasp.subject, rig.template)
         T_arm = posed.bone_transforms[BONE_INDEX["lowerarm02"]]
         T_wrist = posed.bone_transforms[BONE_INDEX["wrist"]]
-        return cls(index=index, grasp=grasp, hand_vertices=posed.vertices,
-                   hand_normals=np.asarray(mesh.vertex_normals, dtype=np.float64), hand_faces=posed.faces,
-                   hand_face_parts=_face_parts(rig), hand_albedo=albedo, arm_vertices=arm_v, arm_faces=arm_f,
-                   arm_normals=np.asarray(trimesh.Trimesh(arm_v, arm_f, process=False).vertex_normals, dtype=np.float64),
-                   arm_albedo=np.asarray(grasp.subject.skin.albedo_linear()["forearm"], dtype=np.float64),
-                   object_normals=np.asarray(obj_mesh.vertex_normals, dtype=np.float64), joints=posed.joints, forearm_dir=T_arm[:3, 0] / np.linalg.norm(T_arm[:3, 0]),
-                   dorsal_dir=T_wrist[:3, 2] / np.linalg.norm(T_wrist[:3, 2]),
-                   arm_radius=_radius_about_axis(arm_v, T_arm[:3, 0]))  # fmt: skip
+        return cls(
+            index=index,
+            grasp=grasp,
+            hand_vertices=posed.vertices,
+            hand_normals=np.asarray(mesh.vertex_normals, dtype=np.float64),
+            hand_faces=posed.faces,
+            hand_face_parts=_face_parts(rig),
+            hand_albedo=albedo,
+            arm_vertices=arm_v,
+            arm_faces=arm_f,
+            arm_normals=np.asarray(
+                trimesh.Trimesh(arm_v, arm_f, process=False).vertex_normals, dtype=np.float64
+            ),
+            arm_albedo=np.asarray(grasp.subject.skin.albedo_linear()["forearm"], dtype=np.float64),
+            object_normals=np.asarray(obj_mesh.vertex_normals, dtype=np.float64),
+            joints=posed.joints,
+            forearm_dir=T_arm[:3, 0] / np.linalg.norm(T_arm[:3, 0]),
+            dorsal_dir=T_wrist[:3, 2] / np.linalg.norm(T_wrist[:3, 2]),
+            arm_radius=_radius_about_axis(arm_v, T_arm[:3, 0]),
+        )
 
 
 class GraspBank:
@@ -168,9 +170,15 @@ class GraspBank:
     own stream.
     """
 
-    def __init__(self, seed: int, families: tuple[str, ...], catalog: dict | None = None,
-                 subjects: tuple[str, ...] | None = None, sides: tuple[str, ...] = ("right",),
-                 capacity: int = 4) -> None:  # fmt: skip
+    def __init__(
+        self,
+        seed: int,
+        families: tuple[str, ...],
+        catalog: dict | None = None,
+        subjects: tuple[str, ...] | None = None,
+        sides: tuple[str, ...] = ("right",),
+        capacity: int = 4,
+    ) -> None:
         self.seed, self.families, self.catalog = int(seed), tuple(families), catalog
         self.subjects = tuple(subjects) if subjects else None
         self.sides = tuple(sides)
@@ -186,8 +194,9 @@ class GraspBank:
         return self.sides[int(rng.integers(len(self.sides)))]
 
     def _build(self, grasp_index: int) -> GraspScene:
-        grasp, _ = sample_grasp(self.seed, grasp_index, self.families, self.catalog, self.subjects,
-                                self.side_of(grasp_index))  # fmt: skip
+        grasp, _ = sample_grasp(
+            self.seed, grasp_index, self.families, self.catalog, self.subjects, self.side_of(grasp_index)
+        )
         return GraspScene.build(grasp_index, grasp)
 
     def prefetch(self, grasp_index: int) -> None:

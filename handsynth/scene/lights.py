@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from handsynth.scene.config import LightConfig
+from handsynth.config import LightConfig
 
 _UP = np.array([0.0, 0.0, 1.0])
 
@@ -39,9 +39,13 @@ class PointLamp:
 
     def describe(self) -> dict:
         """JSON-ready form (the dataset format's ``lights`` entries)."""
-        return {"type": "point", "position_world": [round(float(x), 6) for x in self.position_world],
-                "power_w": round(self.power_w, 4), "color": [round(float(c), 6) for c in self.color],
-                "temperature_k": round(self.temperature_k, 2)}  # fmt: skip
+        return {
+            "type": "point",
+            "position_world": [round(float(x), 6) for x in self.position_world],
+            "power_w": round(self.power_w, 4),
+            "color": [round(float(c), 6) for c in self.color],
+            "temperature_k": round(self.temperature_k, 2),
+        }
 
 
 def blackbody_rgb(temperature_k: float) -> np.ndarray:
@@ -58,18 +62,26 @@ def blackbody_rgb(temperature_k: float) -> np.ndarray:
     def g(x, mu, s1, s2):
         return np.exp(-0.5 * ((x - mu) / np.where(x < mu, s1, s2)) ** 2)
 
-    xbar = 1.056 * g(nm, 599.8, 37.9, 31.0) + 0.362 * g(nm, 442.0, 16.0, 26.7) - 0.065 * g(nm, 501.1, 20.4, 26.2)
+    xbar = (
+        1.056 * g(nm, 599.8, 37.9, 31.0) + 0.362 * g(nm, 442.0, 16.0, 26.7) - 0.065 * g(nm, 501.1, 20.4, 26.2)
+    )
     ybar = 0.821 * g(nm, 568.8, 46.9, 40.5) + 0.286 * g(nm, 530.9, 16.3, 31.1)
     zbar = 1.217 * g(nm, 437.0, 11.8, 36.0) + 0.681 * g(nm, 459.0, 26.0, 13.8)
     xyz = np.array([np.sum(spectrum * xbar), np.sum(spectrum * ybar), np.sum(spectrum * zbar)])
-    xyz_to_rgb = np.array([[3.2404542, -1.5371385, -0.4985314], [-0.9692660, 1.8760108, 0.0415560],
-                           [0.0556434, -0.2040259, 1.0572252]])  # fmt: skip
+    xyz_to_rgb = np.array(
+        [
+            [3.2404542, -1.5371385, -0.4985314],
+            [-0.9692660, 1.8760108, 0.0415560],
+            [0.0556434, -0.2040259, 1.0572252],
+        ]
+    )
     rgb = np.clip(xyz_to_rgb @ (xyz / xyz[1]), 0.0, None)
     return rgb / (rgb @ np.array([0.2126, 0.7152, 0.0722]))
 
 
-def sample_lights(rng: np.random.Generator, config: LightConfig, center: np.ndarray,
-                  camera_position: np.ndarray) -> tuple[tuple[PointLamp, ...], float]:  # fmt: skip
+def sample_lights(
+    rng: np.random.Generator, config: LightConfig, center: np.ndarray, camera_position: np.ndarray
+) -> tuple[tuple[PointLamp, ...], float]:
     """``config.count`` lamps around ``center`` (world frame) and an ambient strength.
 
     Lamps are mostly above and on the camera's side, as in a room or a photo booth: each direction is a
@@ -87,7 +99,13 @@ def sample_lights(rng: np.random.Generator, config: LightConfig, center: np.ndar
         radiance = rng.uniform(*config.exposure)
         temperature = rng.uniform(*config.temperature_k)
         power = radiance * 4.0 * np.pi**2 * distance**2
-        lamps.append(PointLamp(position_world=center + distance * direction, power_w=float(power),
-                               color=blackbody_rgb(temperature), temperature_k=float(temperature)))  # fmt: skip
+        lamps.append(
+            PointLamp(
+                position_world=center + distance * direction,
+                power_w=float(power),
+                color=blackbody_rgb(temperature),
+                temperature_k=float(temperature),
+            )
+        )
     ambient = float(rng.uniform(*config.ambient)) if config.ambient[1] > 0 else 0.0
     return tuple(lamps), ambient

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from handsynth.config import SceneConfig
 from handsynth.conventions import transform_points
 from handsynth.scene.camera import Camera, sample_camera, sample_world_pose
-from handsynth.scene.config import SceneConfig
 from handsynth.scene.grasps import FOREARM_EXTENSION_M, GraspBank, GraspScene
 from handsynth.scene.lights import PointLamp, sample_lights
 
@@ -95,8 +95,14 @@ class SceneSampler:
         folder_names: their relative paths (stored in the annotations).
     """
 
-    def __init__(self, seed: int, config: SceneConfig, families: tuple[str, ...], catalog: dict | None = None,
-                 folder_names: tuple[str, ...] = ()) -> None:  # fmt: skip
+    def __init__(
+        self,
+        seed: int,
+        config: SceneConfig,
+        families: tuple[str, ...],
+        catalog: dict | None = None,
+        folder_names: tuple[str, ...] = (),
+    ) -> None:
         from handsynth.scene.backgrounds import NUM_PROCEDURAL_BACKGROUNDS
 
         self.seed, self.config = int(seed), config
@@ -129,9 +135,22 @@ class SceneSampler:
         surface = np.concatenate([grasp.hand_vertices, grasp.arm_vertices[near_wrist], obj.vertices])
         surface = surface @ R.T + t
         forearm = R @ grasp.forearm_dir
-        arm_axis = (joints[0] - WRIST_CLEARANCE_M * forearm, joints[0] - ARM_LENGTH_M * forearm, grasp.arm_radius)
-        camera = sample_camera(rng, config.camera, config.width, config.height, joints,
-                               np.asarray(obj.grasp.center) @ R.T + t, forearm, surface, arm_axis)  # fmt: skip
+        arm_axis = (
+            joints[0] - WRIST_CLEARANCE_M * forearm,
+            joints[0] - ARM_LENGTH_M * forearm,
+            grasp.arm_radius,
+        )
+        camera = sample_camera(
+            rng,
+            config.camera,
+            config.width,
+            config.height,
+            joints,
+            np.asarray(obj.grasp.center) @ R.T + t,
+            forearm,
+            surface,
+            arm_axis,
+        )
         position = -camera.T_cam_world[:3, :3].T @ camera.T_cam_world[:3, 3]
         lights, ambient = sample_lights(rng, config.lights, joints.mean(axis=0), position)
         if self.folder_names:
@@ -144,6 +163,15 @@ class SceneSampler:
         gain = 1.0 + rng.uniform(-j, j)
         tint = gain * np.array([1.0 + rng.uniform(-j, j) * 0.5, 1.0, 1.0])
         arm = np.clip(grasp.arm_albedo * tint, 0.0, 1.0)
-        return SceneSpec(index=int(index), seed=seed, grasp=grasp, T_world_object=T_world_object, camera=camera,
-                         lights=lights, ambient=ambient, background=background, skin_tint=tint,
-                         arm_albedo=arm)  # fmt: skip
+        return SceneSpec(
+            index=int(index),
+            seed=seed,
+            grasp=grasp,
+            T_world_object=T_world_object,
+            camera=camera,
+            lights=lights,
+            ambient=ambient,
+            background=background,
+            skin_tint=tint,
+            arm_albedo=arm,
+        )

@@ -89,8 +89,9 @@ def _bspline_weights(coords: np.ndarray, n: int) -> np.ndarray:
     return _dense(*_bspline_taps(coords, n), n)
 
 
-def noise_grid(rng: np.random.Generator, cells_y: int, cells_x: int | None = None, octaves: int = 1,
-               gain: float = 0.5) -> np.ndarray:
+def noise_grid(
+    rng: np.random.Generator, cells_y: int, cells_x: int | None = None, octaves: int = 1, gain: float = 0.5
+) -> np.ndarray:
     """(gy, gx) float32 fractal value-noise grid over the unit square; std about 1 once sampled.
 
     ``cells_*`` counts cells across the unit square in the coarsest octave. Octaves are summed on the finest
@@ -102,15 +103,24 @@ def noise_grid(rng: np.random.Generator, cells_y: int, cells_x: int | None = Non
     for o in range(octaves):
         g = rng.standard_normal((cells_y * 2**o + 1, cells_x * 2**o + 1)).astype(F32)
         if o < octaves - 1:
-            g = _bspline_weights(np.linspace(0, 1, ny), g.shape[0]) @ g @ _bspline_weights(
-                np.linspace(0, 1, nx), g.shape[1]).T
+            g = (
+                _bspline_weights(np.linspace(0, 1, ny), g.shape[0])
+                @ g
+                @ _bspline_weights(np.linspace(0, 1, nx), g.shape[1]).T
+            )
         total += F32(gain**o) * g
         norm += gain ** (2 * o)
     return total * F32(1.45 / np.sqrt(norm))
 
 
-def noise(rng: np.random.Generator, f: Frame, cells_y: int, cells_x: int | None = None, octaves: int = 1,
-          gain: float = 0.5) -> np.ndarray:
+def noise(
+    rng: np.random.Generator,
+    f: Frame,
+    cells_y: int,
+    cells_x: int | None = None,
+    octaves: int = 1,
+    gain: float = 0.5,
+) -> np.ndarray:
     """(H, W) float32 smooth value noise, mean 0 and std about 1 (see ``noise_grid``)."""
     return f.sample(noise_grid(rng, cells_y, cells_x, octaves, gain))
 
@@ -139,8 +149,9 @@ def smoothstep(e0: float, e1: float, t: np.ndarray) -> np.ndarray:
     return u * u * (3 - 2 * u)
 
 
-def rotated(f: Frame, angle: float, yx: tuple[np.ndarray, np.ndarray] | None = None
-            ) -> tuple[np.ndarray, np.ndarray]:
+def rotated(
+    f: Frame, angle: float, yx: tuple[np.ndarray, np.ndarray] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """(H, W) coordinates along and across direction ``angle`` (radians), centred on the unit square; of the
     pixels, or of points ``yx`` (e.g. from ``on_plane``)."""
     c, s = F32(np.cos(angle)), F32(np.sin(angle))
@@ -206,8 +217,9 @@ def wood(rng: np.random.Generator, f: Frame) -> np.ndarray:
     t += _per_cell(table[1] * 9, board, 0)
     for ka, kb, kr, amp, on in rng.random((3, 5)):
         if on < 0.25:  # a knot: rings bulge around it
-            d2 = ((along - F32(ka)) * F32(1 / (0.06 + 0.1 * kr))) ** 2 + ((across - F32(kb)) * F32(
-                1 / (0.01 + 0.02 * kr))) ** 2
+            d2 = ((along - F32(ka)) * F32(1 / (0.06 + 0.1 * kr))) ** 2 + (
+                (across - F32(kb)) * F32(1 / (0.01 + 0.02 * kr))
+            ) ** 2
             t += F32(1 + 3 * amp) * np.exp(-d2)
     r = t - np.floor(t)
     ring = smoothstep(0.4, 0.88, r) * smoothstep(1.0, 0.93, r)
@@ -218,8 +230,9 @@ def wood(rng: np.random.Generator, f: Frame) -> np.ndarray:
     tone += (_per_cell(table[2], board, 0) - F32(0.5)) * F32(rng.uniform(0.1, 0.5))
     img = mix(light, dark, np.clip(tone, -0.3, 1.3))
     gap = rng.uniform(0.6, 1.4) * f.px
-    seam = np.minimum(np.abs(plank_f - np.round(plank_f)) * F32(width),
-                      np.abs(u_board - np.round(u_board)) * F32(length))
+    seam = np.minimum(
+        np.abs(plank_f - np.round(plank_f)) * F32(width), np.abs(u_board - np.round(u_board)) * F32(length)
+    )
     img *= 1 - F32(0.4) * smoothstep(gap * 1.5, 0.0, seam)
     return img
 
@@ -245,8 +258,9 @@ def fabric(rng: np.random.Generator, f: Frame) -> np.ndarray:
     if rng.random() < 0.6:
         weft_col = warp_col * F32(rng.uniform(0.85, 1.05))
     else:  # denim- or chambray-like: a pale or dark weft
-        weft_col = hsv(h + rng.normal(0, 0.03), rng.uniform(0.0, 0.15),
-                       rng.choice([0.15, 0.85]) + rng.uniform(0, 0.1))
+        weft_col = hsv(
+            h + rng.normal(0, 0.03), rng.uniform(0.0, 0.15), rng.choice([0.15, 0.85]) + rng.uniform(0, 0.1)
+        )
     per_thread = rng.standard_normal((2, 512)).astype(F32) * F32(rng.uniform(0.02, 0.1))
     yarn = np.where(warp_up, per_thread[0][ia & 511], per_thread[1][ib & 511])
     img = mix(weft_col, warp_col, warp_up * F32(rng.uniform(0.4, 0.8)))
@@ -274,8 +288,10 @@ def marble(rng: np.random.Generator, f: Frame) -> np.ndarray:
         (hsv(h, rng.uniform(0, 0.06), rng.uniform(0.5, 0.7)), hsv(h, 0.03, rng.uniform(0.85, 0.95))),
         (hsv(h, rng.uniform(0, 0.1), rng.uniform(0.08, 0.2)), hsv(h, 0.03, rng.uniform(0.7, 0.9))),
         (hsv(rng.uniform(0.35, 0.5), rng.uniform(0.2, 0.45), rng.uniform(0.15, 0.35)), hsv(0.4, 0.1, 0.75)),
-        (hsv(rng.uniform(0.07, 0.12), rng.uniform(0.12, 0.3), rng.uniform(0.7, 0.85)),
-         hsv(rng.uniform(0.07, 0.1), rng.uniform(0.25, 0.4), rng.uniform(0.45, 0.6))),
+        (
+            hsv(rng.uniform(0.07, 0.12), rng.uniform(0.12, 0.3), rng.uniform(0.7, 0.85)),
+            hsv(rng.uniform(0.07, 0.1), rng.uniform(0.25, 0.4), rng.uniform(0.45, 0.6)),
+        ),
     )[style]
     a, _ = rotated(f, rng.uniform(0, np.pi))
     veins = None
@@ -285,8 +301,9 @@ def marble(rng: np.random.Generator, f: Frame) -> np.ndarray:
         warped = noise(rng, f, int(rng.integers(3, 6)), octaves=4, gain=0.6)
         presence = noise(rng, f, 3, octaves=2)
         s = np.abs(np.sin(F32(np.pi * scale) * (a + F32(amp) * warped)))
-        line = (np.exp(-F32(width) * s) + F32(0.25) * np.exp(F32(-4) * s)) * (F32(strength) * smoothstep(
-            -1.2, 0.5, presence))
+        line = (np.exp(-F32(width) * s) + F32(0.25) * np.exp(F32(-4) * s)) * (
+            F32(strength) * smoothstep(-1.2, 0.5, presence)
+        )
         veins = line if veins is None else np.maximum(veins, line)
     cloud = noise(rng, f, 3, octaves=4)
     tone = veins * F32(rng.uniform(0.6, 1.0)) + F32(0.1) + F32(0.12 * rng.uniform(0.5, 1.5)) * cloud
@@ -331,7 +348,8 @@ def wall(rng: np.random.Generator, f: Frame) -> np.ndarray:
         y0 = rng.uniform(0.65, 0.9)
         img = mix(img, col * F32(1.08), smoothstep(y0 - f.px, y0 + f.px, f.y))
         floor = hsv(rng.uniform(0.05, 0.1), rng.uniform(0.2, 0.6), rng.uniform(0.25, 0.6)) * (
-            1 + F32(0.05) * noise(rng, f, 40, 4))
+            1 + F32(0.05) * noise(rng, f, 40, 4)
+        )
         img = mix(img, floor, smoothstep(y0 + 0.05 - f.px, y0 + 0.05 + f.px, f.y))
     if rng.random() < 0.2:  # light switch or socket plate with a soft shadow
         y0, x0, size = rng.uniform(0.1, 0.7), rng.uniform(0.1, 0.8), rng.uniform(0.06, 0.12)
@@ -347,8 +365,9 @@ def tiles(rng: np.random.Generator, f: Frame) -> np.ndarray:
     style = int(rng.choice(3, p=[0.55, 0.3, 0.15]))
     tw, th = (size, size) if style != 1 else (size, size / 2)
     a, b = rotated(f, rng.uniform(-0.06, 0.06) + (np.pi / 4 if rng.random() < 0.1 else 0), on_plane(rng, f))
-    row, col, fu, fv = _cells(a * F32(1 / tw) + F32(rng.random()), b * F32(1 / th) + F32(rng.random()),
-                              0.5 if style == 1 else 0.0)
+    row, col, fu, fv = _cells(
+        a * F32(1 / tw) + F32(rng.random()), b * F32(1 / th) + F32(rng.random()), 0.5 if style == 1 else 0.0
+    )
     edge = np.minimum(np.minimum(fu, 1 - fu) * F32(tw), np.minimum(fv, 1 - fv) * F32(th))
     grout_w = max(rng.uniform(0.012, 0.05) * size, 0.6 * f.px)
     tile_mask = smoothstep(grout_w - f.px, grout_w + f.px, edge)
@@ -379,8 +398,9 @@ def bricks(rng: np.random.Generator, f: Frame) -> np.ndarray:
     bh = bw / rng.uniform(2.6, 3.6)
     a, b = rotated(f, rng.uniform(-0.03, 0.03))
     rough, grit = f.sample(np.stack([noise_grid(rng, 30, octaves=3), noise_grid(rng, 120)]))
-    row, col, fu, fv = _cells(a * F32(1 / bw) + F32(rng.random()) + F32(0.01) * rough,
-                              b * F32(1 / bh) + F32(rng.random()), 0.5)
+    row, col, fu, fv = _cells(
+        a * F32(1 / bw) + F32(rng.random()) + F32(0.01) * rough, b * F32(1 / bh) + F32(rng.random()), 0.5
+    )
     edge = np.minimum(np.minimum(fu, 1 - fu) * F32(bw), np.minimum(fv, 1 - fv) * F32(bh))
     edge += F32(0.08 * bh) * rough  # chipped edges
     mortar_w = max(rng.uniform(0.06, 0.14) * bh, 0.7 * f.px)
@@ -504,7 +524,7 @@ class _Canvas:
     def ellipse(self, yc: float, xc: float, ry: float, rx: float, colour: np.ndarray, shade: float = 0.0):
         """Paint an ellipse (unit coordinates) lit from above into the current layer."""
         sy, sx = self._span(yc - ry, yc + ry + 0.02), self._span(xc - rx, xc + rx + 0.02)
-        m = (((self.y[sy] - F32(yc)) * F32(1 / ry)) ** 2 + ((self.x[:, sx] - F32(xc)) * F32(1 / rx)) ** 2 < 1)
+        m = ((self.y[sy] - F32(yc)) * F32(1 / ry)) ** 2 + ((self.x[:, sx] - F32(xc)) * F32(1 / rx)) ** 2 < 1
         self.add(m.astype(F32), colour * (1 - F32(shade / ry) * (self.y[sy] - F32(yc))), (sy, sx))
 
     def flush(self, sigma_px: float):

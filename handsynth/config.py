@@ -102,7 +102,6 @@ class SceneConfig:
     camera: CameraConfig = field(default_factory=CameraConfig)
     lights: LightConfig = field(default_factory=LightConfig)
     background: BackgroundConfig = field(default_factory=BackgroundConfig)
-    render: RenderConfig = field(default_factory=RenderConfig)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -116,6 +115,9 @@ class RunConfig:
     shard_size: int = 100
     """Samples per shard directory."""
     scene: SceneConfig = field(default_factory=SceneConfig)
+    """What the samples look like."""
+    render: RenderConfig = field(default_factory=RenderConfig)
+    """How they are rendered."""
 
 
 def to_dict(config) -> dict:
@@ -188,7 +190,9 @@ def _replace(config, data: dict, prefix: str = ""):
     changes = {}
     for key, value in data.items():
         if key not in names:
-            raise UserError(f"unknown config key '{prefix}{key}'; valid: {', '.join(prefix + n for n in names)}")
+            raise UserError(
+                f"unknown config key '{prefix}{key}'; valid: {', '.join(prefix + n for n in names)}"
+            )
         current = getattr(config, key)
         if dataclasses.is_dataclass(current):
             changes[key] = _replace(current, value, f"{prefix}{key}.")
@@ -262,28 +266,43 @@ def check(config: RunConfig) -> None:
         raise UserError(f"scene.renders_per_grasp must be at least 1, got {scene.renders_per_grasp}")
     cam = scene.camera
     if not cam.presets or any(p not in CAMERA_PRESETS for p in cam.presets):
-        raise UserError(f"scene.camera.presets must name {', '.join(CAMERA_PRESETS)}, got {list(cam.presets)}")
-    if len(cam.preset_weights) != len(cam.presets) or min(cam.preset_weights) < 0 or sum(cam.preset_weights) <= 0:
-        raise UserError(f"scene.camera.preset_weights needs one non-negative weight per preset "
-                        f"({', '.join(cam.presets)}), got {list(cam.preset_weights)}")
-    ranges = {"scene.camera.fov_deg": (cam.fov_deg, 5.0, 150.0), "scene.camera.hand_fill": (cam.hand_fill, 0.02, 3.0),
-              "scene.camera.elevation_deg": (cam.elevation_deg, -90.0, 90.0),
-              "scene.lights.distance_m": (scene.lights.distance_m, 0.05, 100.0),
-              "scene.lights.exposure": (scene.lights.exposure, 0.0, 100.0),
-              "scene.lights.temperature_k": (scene.lights.temperature_k, 1000.0, 40000.0),
-              "scene.lights.ambient": (scene.lights.ambient, 0.0, 10.0)}  # fmt: skip
+        raise UserError(
+            f"scene.camera.presets must name {', '.join(CAMERA_PRESETS)}, got {list(cam.presets)}"
+        )
+    if (
+        len(cam.preset_weights) != len(cam.presets)
+        or min(cam.preset_weights) < 0
+        or sum(cam.preset_weights) <= 0
+    ):
+        raise UserError(
+            f"scene.camera.preset_weights needs one non-negative weight per preset "
+            f"({', '.join(cam.presets)}), got {list(cam.preset_weights)}"
+        )
+    ranges = {
+        "scene.camera.fov_deg": (cam.fov_deg, 5.0, 150.0),
+        "scene.camera.hand_fill": (cam.hand_fill, 0.02, 3.0),
+        "scene.camera.elevation_deg": (cam.elevation_deg, -90.0, 90.0),
+        "scene.lights.distance_m": (scene.lights.distance_m, 0.05, 100.0),
+        "scene.lights.exposure": (scene.lights.exposure, 0.0, 100.0),
+        "scene.lights.temperature_k": (scene.lights.temperature_k, 1000.0, 40000.0),
+        "scene.lights.ambient": (scene.lights.ambient, 0.0, 10.0),
+    }
     for key, ((lo, hi), low, high) in ranges.items():
         if not low <= lo <= hi <= high:
-            raise UserError(f"{key} must be an increasing range within [{low:g}, {high:g}], got [{lo:g}, {hi:g}]")
-    for key, value, low, high in (("scene.camera.max_roll_deg", cam.max_roll_deg, 0.0, 180.0),
-                                  ("scene.camera.center_jitter", cam.center_jitter, 0.0, 0.5),
-                                  ("scene.camera.min_clearance_m", cam.min_clearance_m, 0.01, 10.0),
-                                  ("scene.skin_jitter", scene.skin_jitter, 0.0, 0.5)):  # fmt: skip
+            raise UserError(
+                f"{key} must be an increasing range within [{low:g}, {high:g}], got [{lo:g}, {hi:g}]"
+            )
+    for key, value, low, high in (
+        ("scene.camera.max_roll_deg", cam.max_roll_deg, 0.0, 180.0),
+        ("scene.camera.center_jitter", cam.center_jitter, 0.0, 0.5),
+        ("scene.camera.min_clearance_m", cam.min_clearance_m, 0.01, 10.0),
+        ("scene.skin_jitter", scene.skin_jitter, 0.0, 0.5),
+    ):
         if not low <= value <= high:  # also refuses NaN
             raise UserError(f"{key} must be within [{low:g}, {high:g}], got {value}")
     if scene.lights.count < 0 or scene.lights.count > 8:
         raise UserError(f"scene.lights.count must be 0..8, got {scene.lights.count}")
-    if scene.render.backend not in BACKENDS:
-        raise UserError(f"unknown backend '{scene.render.backend}'; valid: {', '.join(BACKENDS)}")
-    if scene.render.samples < 1:
-        raise UserError(f"scene.render.samples must be at least 1, got {scene.render.samples}")
+    if config.render.backend not in BACKENDS:
+        raise UserError(f"unknown backend '{config.render.backend}'; valid: {', '.join(BACKENDS)}")
+    if config.render.samples < 1:
+        raise UserError(f"render.samples must be at least 1, got {config.render.samples}")
