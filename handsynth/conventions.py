@@ -19,6 +19,10 @@ Joint order (21, FreiHAND / OpenPose / MMPose)
     0 wrist; thumb 1 CMC, 2 MCP, 3 IP, 4 tip; index 5 MCP, 6 PIP, 7 DIP, 8 tip; middle 9-12;
     ring 13-16; little 17-20. Other orders (RHD, STB, MANO, InterHand) are index maps in
     ``JOINT_ORDERS``: ``joints_std = joints_X[..., JOINT_ORDERS[X], :]``.
+
+Colour
+    Albedos and lighting are linear RGB; images, PNG textures and palettes are sRGB-encoded. Convert only
+    with ``srgb_to_linear``, ``linear_to_srgb`` and ``linear_to_srgb8`` (IEC 61966-2-1 piecewise curve).
 """
 
 import numpy as np
@@ -225,3 +229,21 @@ def cam_blender_to_opencv(T_world_cam_blender: np.ndarray) -> np.ndarray:
 def cam_opencv_to_blender(T_world_cam_opencv: np.ndarray) -> np.ndarray:
     """Camera pose (4, 4) with an OpenCV camera frame -> (4, 4) float64 ``T_world_cam_blender``."""
     return np.asarray(T_world_cam_opencv, dtype=np.float64) @ T_OPENCV_FROM_BLENDER_CAM
+
+
+# --- colour: sRGB <-> linear RGB (IEC 61966-2-1) -------------------------------------------------
+def srgb_to_linear(c) -> np.ndarray:
+    """sRGB-encoded values (...,) in [0, 1] -> linear RGB (...,) float64, same shape; not clipped."""
+    c = np.asarray(c, dtype=np.float64)
+    return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+
+
+def linear_to_srgb(c) -> np.ndarray:
+    """Linear RGB (...,) -> sRGB-encoded (...,) float64 in [0, 1], same shape; clipped to [0, 1] first."""
+    c = np.clip(np.asarray(c, dtype=np.float64), 0.0, 1.0)
+    return np.where(c <= 0.0031308, 12.92 * c, 1.055 * c ** (1.0 / 2.4) - 0.055)
+
+
+def linear_to_srgb8(c) -> np.ndarray:
+    """Linear RGB (...,) -> (...,) uint8 sRGB (what a PNG or glTF texture holds), rounded to nearest."""
+    return np.round(linear_to_srgb(c) * 255.0).astype(np.uint8)

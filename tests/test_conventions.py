@@ -147,3 +147,47 @@ def test_pixel_of_and_inside_image_follow_the_pixel_centre_convention():
     uv = np.array([[0.0, 0.0], [-0.5, -0.5], [-0.51, 0.0], [319.49, 319.49], [319.5, 0.0], [2.5, 7.49]])
     assert pixel_of(uv).tolist() == [[0, 0], [0, 0], [-1, 0], [319, 319], [320, 0], [3, 7]]
     assert inside_image(uv, 320, 320).tolist() == [True, True, False, True, False, True]
+
+
+# --- colour ---------------------------------------------------------------------------------------
+
+
+def test_srgb8_encoding():
+    tex = np.array([[[0.0, 1.0, 0.5], [0.0031308, 0.2158605, 2.0]]])  # sRGB 128 / 255 is linear 0.21586
+    out = cv.linear_to_srgb8(tex)
+    assert out.dtype == np.uint8 and out.shape == (1, 2, 3)
+    np.testing.assert_array_equal(out, [[[0, 255, 188], [10, 128, 255]]])
+
+
+def test_srgb_curve_worked_values_and_round_trip():
+    # Both pieces: the linear toe (0.04045 -> 0.04045 / 12.92) and the power law (sRGB 0.5 -> 0.2140).
+    np.testing.assert_allclose(
+        cv.srgb_to_linear([0.0, 0.04045, 0.5, 1.0]), [0, 0.04045 / 12.92, 0.21404, 1], atol=5e-6
+    )
+    c = np.linspace(0.0, 1.0, 1001)
+    np.testing.assert_allclose(cv.linear_to_srgb(cv.srgb_to_linear(c)), c, atol=1e-12)
+    np.testing.assert_allclose(cv.srgb_to_linear(cv.linear_to_srgb(c)), c, atol=1e-12)
+    assert np.all(np.diff(cv.srgb_to_linear(c)) > 0)  # monotonic across the joint of the two pieces
+    # Every 8-bit code survives decode -> encode.
+    codes = np.arange(256, dtype=np.uint8)
+    np.testing.assert_array_equal(cv.linear_to_srgb8(cv.srgb_to_linear(codes / 255.0)), codes)
+
+
+def test_srgb_dtypes_shapes_and_clipping():
+    assert cv.srgb_to_linear(np.zeros((2, 3), np.float32)).dtype == np.float64
+    assert cv.linear_to_srgb(np.zeros((4, 1, 3), np.float32)).shape == (4, 1, 3)
+    np.testing.assert_allclose(cv.linear_to_srgb([-0.5, 1.5]), [0.0, 1.0], atol=1e-15)  # encoding clips
+    assert cv.srgb_to_linear(1.2) > 1.0  # decoding does not (callers clip where they must)
+
+
+def test_srgb_is_defined_once():
+    """The curve's constants appear in the package only in conventions.py (and the GLSL shader)."""
+    from pathlib import Path
+
+    root = Path(cv.__file__).parent
+    holders = sorted(
+        str(p.relative_to(root))
+        for p in root.rglob("*.py")
+        if "0.04045" in p.read_text() or "0.0031308" in p.read_text()
+    )
+    assert holders == ["conventions.py"]

@@ -4,10 +4,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from handsynth.conventions import linear_to_srgb8
 from handsynth.objects import FAMILIES, pattern_texture
 from handsynth.objects import patterns as patterns_module
 from handsynth.objects.model import PATTERNS, Material
-from handsynth.objects.patterns import sample_texture, texture_to_srgb8
+from handsynth.objects.patterns import sample_texture
 
 SIZE = 128
 RED, BLUE = (0.6, 0.08, 0.05), (0.05, 0.2, 0.6)
@@ -91,13 +92,6 @@ def test_bad_size_is_refused(size):
         pattern_texture(_material("wood"), size)
 
 
-def test_srgb8_encoding():
-    tex = np.array([[[0.0, 1.0, 0.5], [0.0031308, 0.2158605, 2.0]]])  # sRGB 128 / 255 is linear 0.21586
-    out = texture_to_srgb8(tex)
-    assert out.dtype == np.uint8 and out.shape == (1, 2, 3)
-    np.testing.assert_array_equal(out, [[[0, 255, 188], [10, 128, 255]]])
-
-
 # --- the UV convention --------------------------------------------------------------------------------
 
 
@@ -116,7 +110,7 @@ def test_convention_matches_trimesh_sampling():
     from trimesh.visual.color import uv_to_color
 
     tex = pattern_texture(_material("screen"), SIZE)
-    image = texture_to_srgb8(tex)
+    image = linear_to_srgb8(tex)
     uv = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [0.5, 0.25]])
     got = uv_to_color(uv, Image.fromarray(image))[:, :3]
     rows = [SIZE - 1, SIZE - 1, 0, 0, round(0.75 * (SIZE - 1))]

@@ -10,11 +10,12 @@ from pathlib import Path
 
 import numpy as np
 
+from handsynth.conventions import linear_to_srgb
 from handsynth.files import write_bytes_atomic
 from handsynth.grasp.synthesis import Grasp, SynthesisStats
-from handsynth.hand.export import linear_to_srgb, vertex_albedo_linear
 from handsynth.hand.rig import HandRig
 from handsynth.hand.shape import BONE_INDEX
+from handsynth.hand.skin import vertex_albedo_linear
 
 RECORDS_NAME = "grasps.jsonl"
 SHEET_NAME = "contact_sheet.png"

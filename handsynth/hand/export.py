@@ -9,33 +9,13 @@ from pathlib import Path
 
 import numpy as np
 
-from handsynth.conventions import JOINT_NAMES, NUM_JOINTS
+from handsynth.conventions import JOINT_NAMES, NUM_JOINTS, linear_to_srgb
 from handsynth.files import write_bytes_atomic
 from handsynth.hand.pose import HandPose
 from handsynth.hand.rig import HandRig, PosedHand
-from handsynth.hand.shape import BONE_INDEX, BONE_NAMES
+from handsynth.hand.shape import BONE_NAMES
+from handsynth.hand.skin import vertex_albedo_linear
 from handsynth.hand.subjects import Subject, hand_dimensions
-from handsynth.hand.template import LABEL_NAIL, HandTemplate
-
-
-def vertex_albedo_linear(subject: Subject, template: HandTemplate) -> np.ndarray:
-    """(V, 3) float64 linear-RGB skin albedo of the template's vertices for the subject's skin tone.
-
-    Back and palm colours blend smoothly by ``template.palmar``; nails take the nail colour.
-    """
-    albedo = {k: np.asarray(v) for k, v in subject.skin.albedo_linear().items()}
-    forearm = template.weights[:, BONE_INDEX["lowerarm02"], None]
-    back = albedo["back"] * (1.0 - forearm) + albedo["forearm"] * forearm
-    palmar = template.palmar[:, None] * (1.0 - 0.6 * forearm)  # the inner forearm is only a little lighter
-    colour = back * (1.0 - palmar) + albedo["palm"] * palmar
-    colour[template.labels == LABEL_NAIL] = albedo["nail"]
-    return colour
-
-
-def linear_to_srgb(c: np.ndarray) -> np.ndarray:
-    """Linear RGB in [0, 1] -> sRGB in [0, 1] (same shape)."""
-    c = np.clip(np.asarray(c, dtype=np.float64), 0.0, 1.0)
-    return np.where(c <= 0.0031308, c * 12.92, 1.055 * c ** (1.0 / 2.4) - 0.055)
 
 
 def obj_text(vertices: np.ndarray, faces: np.ndarray, uvs: np.ndarray) -> str:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from handsynth.conventions import srgb_to_linear
 from handsynth.errors import UserError
 from handsynth.hand.shape import (
     BONE_INDEX,
@@ -33,12 +34,6 @@ _MONK_SRGB = (
     )
     / 255.0
 )
-
-
-def srgb_to_linear(c: np.ndarray) -> np.ndarray:
-    """sRGB in [0, 1] -> linear RGB (same shape)."""
-    c = np.asarray(c, dtype=np.float64)
-    return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from handsynth.conventions import srgb_to_linear
 from handsynth.errors import UserError
 from handsynth.objects.model import GraspGeometry, Material, ObjectModel
 from handsynth.objects.shapes import PartMesh
@@ -655,7 +656,7 @@ def _prepared_mesh(asset_id: str, path: str, sha256: str, scale: float, category
 def _surface_colour(rng: np.random.Generator) -> tuple[float, float, float]:
     """A plausible everyday surface colour as linear RGB."""
     srgb = np.array(colorsys.hsv_to_rgb(rng.random(), rng.uniform(0.15, 0.8), rng.uniform(0.3, 0.9)))
-    return tuple(float(c) for c in np.where(srgb <= 0.04045, srgb / 12.92, ((srgb + 0.055) / 1.055) ** 2.4))
+    return tuple(float(c) for c in srgb_to_linear(srgb))
 
 
 def load_external_object(entry: AssetEntry, path: pathlib.Path, rng: np.random.Generator) -> ObjectModel:

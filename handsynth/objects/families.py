@@ -14,13 +14,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from handsynth.conventions import srgb_to_linear
 from handsynth.objects.model import GraspGeometry, Material, ObjectModel
 from handsynth.objects.shapes import Lathe, RoundedBox, TorusArc, fillet_polyline
 
 
 def _lin(srgb) -> tuple[float, float, float]:
     c = np.clip(np.asarray(srgb, dtype=np.float64), 0.0, 1.0)
-    return tuple(float(x) for x in np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4))
+    return tuple(float(x) for x in srgb_to_linear(c))
 
 
 def _pick(rng: np.random.Generator, palette, jitter: float = 0.04) -> tuple[float, float, float]:

@@ -55,7 +55,7 @@ import numpy as np
 
 from handsynth.objects.model import PATTERNS, Material
 
-__all__ = ["pattern_texture", "sample_texture", "texture_to_srgb8"]
+__all__ = ["pattern_texture", "sample_texture"]
 
 # Second seed word per pattern, so two patterns with one seed draw unrelated noise. Fixed numbers, not
 # positions in PATTERNS, so adding a pattern never changes the others' textures.
@@ -96,13 +96,6 @@ def _texture(material: Material, size: int) -> np.ndarray:
     out = np.clip(image, 0.0, 1.0).astype(np.float32)
     out.setflags(write=False)
     return out
-
-
-def texture_to_srgb8(texture: np.ndarray) -> np.ndarray:
-    """(H, W, 3) linear RGB in [0, 1] -> (H, W, 3) uint8 sRGB-encoded (what a PNG or glTF texture holds)."""
-    c = np.clip(np.asarray(texture, dtype=np.float64), 0.0, 1.0)
-    srgb = np.where(c <= 0.0031308, 12.92 * c, 1.055 * c ** (1.0 / 2.4) - 0.055)
-    return np.round(srgb * 255.0).astype(np.uint8)
 
 
 def sample_texture(texture: np.ndarray, uv: np.ndarray) -> np.ndarray:

@@ -82,7 +82,8 @@ def _shader_cache(pyrender, fallback):
 
 def _object_primitives(pyrender, grasp: GraspScene) -> list:
     """One pyrender primitive per material slot of the grasped object, textured with its pattern."""
-    from handsynth.objects.patterns import pattern_texture, texture_to_srgb8
+    from handsynth.conventions import linear_to_srgb8 as texture_to_srgb8
+    from handsynth.objects.patterns import pattern_texture
 
     obj = grasp.grasp.object
     corners = obj.vertices[obj.faces]  # (F, 3, 3) unwelded, so UV seams stay sharp

@@ -15,9 +15,9 @@ import numpy as np
 from handsynth.conventions import PART_FOREARM, PART_PALM, PART_THUMB
 from handsynth.grasp.quality import FOREARM, PALM, bone_groups
 from handsynth.grasp.synthesis import Grasp, sample_grasp
-from handsynth.hand.export import vertex_albedo_linear
 from handsynth.hand.rig import HandRig
 from handsynth.hand.shape import BONE_INDEX
+from handsynth.hand.skin import vertex_albedo_linear
 from handsynth.hand.template import LABEL_FOREARM
 
 FOREARM_EXTENSION_M = 0.6  # leaves the picture at every framing the camera sampler allows

@@ -9,6 +9,8 @@ from collections.abc import Sequence
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from handsynth.conventions import linear_to_srgb, srgb_to_linear
+
 # Joint colours for the 21-joint layout (wrist, then 4 joints per finger thumb..pinky), RGB uint8.
 _FINGER_RGB = ((228, 26, 28), (77, 175, 74), (55, 126, 184), (255, 127, 0), (152, 78, 163))
 _WRIST_RGB = (40, 40, 40)
@@ -113,15 +115,6 @@ def rasterize(
     )
 
 
-def _srgb_to_linear(c):
-    return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
-
-
-def _linear_to_srgb(c):
-    c = np.clip(c, 0.0, 1.0)
-    return np.where(c <= 0.0031308, 12.92 * c, 1.055 * c ** (1 / 2.4) - 0.055)
-
-
 def _concat_meshes(meshes):
     """List of (vertices (N_i, 3), faces (F_i, 3), colors (N_i, 3) | (3,) | None) -> one mesh."""
     verts, faces, colors, offset = [], [], [], 0
@@ -160,8 +153,8 @@ def _shade(meshes, T_cam_world, K, width, height, light_dirs_world, background):
     lights /= np.linalg.norm(lights, axis=1, keepdims=True)
     strength = np.r_[0.85, np.full(len(lights) - 1, 0.3)]
     irradiance = 0.12 + np.clip(n @ lights.T, 0, None) @ strength  # (M,)
-    albedo = _srgb_to_linear((b * colors[fi]).sum(1))
-    image[mask] = _linear_to_srgb(albedo * irradiance[:, None])
+    albedo = srgb_to_linear((b * colors[fi]).sum(1))
+    image[mask] = linear_to_srgb(albedo * irradiance[:, None])
     return (image * 255).round().astype(np.uint8), depth
 
 
