@@ -54,6 +54,8 @@ import functools
 import numpy as np
 
 from handsynth.objects.model import PATTERNS, Material
+from handsynth.texture.color import adjust_hsv, luma, smoothstep
+from handsynth.texture.noise import periodic_noise
 
 __all__ = ["pattern_texture", "sample_texture"]
 
@@ -127,49 +129,9 @@ def _uv_grid(size: int) -> tuple[np.ndarray, np.ndarray]:
     return c[None, :], (1.0 - c)[:, None]
 
 
-def _noise(rng: np.random.Generator, size: int, sigma_u: float, sigma_v: float, grid: int = 128):
-    """(size, size) smooth periodic noise, mean 0 and std 1, correlation lengths ``sigma_u``, ``sigma_v``
-    (UV units). White noise on a fixed ``grid`` is low-passed in Fourier space and resampled to ``size``
-    band-limited, so the field is the same at every texture size and tiles seamlessly."""
-    spectrum = np.fft.rfft2(rng.standard_normal((grid, grid)))
-    kv = np.fft.fftfreq(grid, 1.0 / grid)[:, None]  # cycles per UV unit
-    ku = np.fft.rfftfreq(grid, 1.0 / grid)[None, :]
-    spectrum *= np.exp(-2.0 * np.pi**2 * ((ku * sigma_u) ** 2 + (kv * sigma_v) ** 2))
-    spectrum[grid // 2, :] = 0.0  # drop the Nyquist row and column: they have no unique resampling
-    spectrum[:, -1] = 0.0
-    small = np.fft.irfft2(spectrum, s=(grid, grid))
-    mean, std = small.mean(), max(small.std(), 1e-12)
-    k = min(grid, size) // 2
-    out = np.zeros((size, size // 2 + 1), dtype=complex)
-    out[:k, :k] = spectrum[:k, :k]
-    out[size - k + 1 :, :k] = spectrum[grid - k + 1 :, :k]
-    # Sample at texel centres, (i + 0.5) / size, so every size samples one field at the same places.
-    kv_out = np.fft.fftfreq(size, 1.0 / size)[:, None]
-    ku_out = np.fft.rfftfreq(size, 1.0 / size)[None, :]
-    out *= np.exp(1j * np.pi * (kv_out + ku_out) / size) * (size / grid) ** 2
-    return (np.fft.irfft2(out, s=(size, size)) - mean) / std
-
-
-def _smoothstep(e0: float, e1: float, x: np.ndarray) -> np.ndarray:
-    t = np.clip((x - e0) / (e1 - e0), 0.0, 1.0)
-    return t * t * (3.0 - 2.0 * t)
-
-
-def _luma(color) -> float:
-    c = np.asarray(color, dtype=np.float64)
-    return float(c @ (0.2126, 0.7152, 0.0722))
-
-
-def _hsv(color, hue_shift: float = 0.0, sat: float | None = None, value: float | None = None) -> np.ndarray:
-    """A linear-RGB colour with its hue turned by ``hue_shift`` turns and saturation/value replaced."""
-    h, s, v = colorsys.rgb_to_hsv(*np.clip(np.asarray(color, dtype=np.float64), 0, 1))
-    s, v = s if sat is None else sat, v if value is None else value
-    return np.array(colorsys.hsv_to_rgb((h + hue_shift) % 1.0, s, v))
-
-
 def _ink(field) -> np.ndarray:
     """Text colour that reads on ``field``: near-black on light colours, off-white on dark ones."""
-    return np.array([0.012, 0.012, 0.014]) if _luma(field) > 0.12 else np.array([0.85, 0.84, 0.80])
+    return np.array([0.012, 0.012, 0.014]) if luma(field) > 0.12 else np.array([0.85, 0.84, 0.80])
 
 
 class _Stamp:
@@ -290,8 +252,8 @@ def _label(m: Material, size: int, rng: np.random.Generator) -> np.ndarray:
     cv = _Canvas(size, max(1, round(m.pattern_scale)), 1, base)
     ink = _ink(base)
     # Paper and print: a faint vertical gradient and mottling.
-    cv.img *= (1.0 + 0.04 * _noise(rng, size, 0.02, 0.02, 64) + 0.06 * (cv.t - 0.45))[..., None]
-    deep = _hsv(accent, value=0.35 * max(colorsys.rgb_to_hsv(*accent)[2], 0.2))
+    cv.img *= (1.0 + 0.04 * periodic_noise(rng, size, 0.02, 0.02, 64) + 0.06 * (cv.t - 0.45))[..., None]
+    deep = adjust_hsv(accent, value=0.35 * max(colorsys.rgb_to_hsv(*accent)[2], 0.2))
     # The brand on the front half (s ~ 0.25), at t ~ 0.46 where every bottle and jar label shows it.
     front, mid = rng.uniform(0.2, 0.3), 0.46
     shape = rng.integers(3)
@@ -305,7 +267,7 @@ def _label(m: Material, size: int, rng: np.random.Generator) -> np.ndarray:
         cv.paint(cv.rect(front - w, mid - 0.035, front + w, mid + 0.035, 0.01), accent)
         cv.paint(cv.ellipse(front, mid, h * 1.15, h * 1.15), deep)
         cv.paint(cv.ellipse(front, mid, h * 1.0, h * 1.0), accent)
-    name_ink = base if abs(_luma(base) - _luma(accent)) > 0.08 else ink
+    name_ink = base if abs(luma(base) - luma(accent)) > 0.08 else ink
     name = cv.dashes(rng, front - w * 0.65, front + w * 0.65, [mid], 0.034, (0.04, 0.1), 0.02, False)
     cv.paint(name, name_ink)
     cv.paint(
@@ -356,11 +318,11 @@ def _print(m: Material, size: int, rng: np.random.Generator) -> np.ndarray:
     base, accent = np.asarray(m.base_color), np.asarray(m.pattern_color)
     k = max(1, int(m.pattern_scale))
     cv = _Canvas(size, 3 * k, 2 * k, base)
-    cv.img *= (1.0 + 0.08 * (cv.t - 0.5) + 0.03 * _noise(rng, size, 0.03, 0.03, 64))[..., None]
+    cv.img *= (1.0 + 0.08 * (cv.t - 0.5) + 0.03 * periodic_noise(rng, size, 0.03, 0.03, 64))[..., None]
     ink = _ink(base)
     shift = rng.choice([-0.1, 0.1, 0.5])
-    second = _hsv(accent, hue_shift=shift, sat=0.8, value=float(np.clip(max(accent), 0.3, 0.8)))
-    title_ink = base if abs(_luma(base) - _luma(accent)) > 0.08 else ink
+    second = adjust_hsv(accent, hue_shift=shift, sat=0.8, value=float(np.clip(max(accent), 0.3, 0.8)))
+    title_ink = base if abs(luma(base) - luma(accent)) > 0.08 else ink
     layout = rng.integers(3)
     if layout == 0:  # a big disc with a ring, the title under it
         cs, r = rng.uniform(0.42, 0.58), rng.uniform(0.24, 0.3)
@@ -397,26 +359,26 @@ def _wood(m: Material, size: int, rng: np.random.Generator) -> np.ndarray:
     # Growth lines: the phase grows n per unit of u; a warp slow along v (the grain) bends and
     # spaces them unevenly. n is an integer so the texture wraps round a lathe's seam.
     # Warp slopes across u stay well under n, so lines never close into loops (no contour-map look).
-    warp = 1.2 * _noise(rng, size, 0.2, 0.25, 64) + 0.45 * _noise(rng, size, 1.5 / n, 0.08)
+    warp = 1.2 * periodic_noise(rng, size, 0.2, 0.25, 64) + 0.45 * periodic_noise(rng, size, 1.5 / n, 0.08)
     phase = n * u + warp
     g = phase % 1.0
     # Latewood: darkening gradually through the ring to the full grain colour, then a sharp edge.
     ring = np.where(g < 0.88, (g / 0.88) ** 6, (1.0 - g) / 0.12)
-    fibre = _noise(rng, size, 0.0025, 0.06, 256)
-    tone = _noise(rng, size, 0.3, 0.3, 32)
+    fibre = periodic_noise(rng, size, 0.0025, 0.06, 256)
+    tone = periodic_noise(rng, size, 0.3, 0.3, 32)
     t = np.clip(0.85 * ring + 0.12 * fibre + 0.08 * tone + 0.08, 0.0, 1.0)
     image = base + (grain - base) * t[..., None]
     # Two near-equal wood colours would hide the grain: darken the latewood as well then.
-    weak = float(np.clip(1.0 - abs(_luma(grain) - _luma(base)) / (0.3 * max(_luma(base), 1e-3)), 0.0, 1.0))
+    weak = float(np.clip(1.0 - abs(luma(grain) - luma(base)) / (0.3 * max(luma(base), 1e-3)), 0.0, 1.0))
     return image * (1.0 - 0.35 * weak * ring - 0.06 * weak * fibre)[..., None]
 
 
 def _speckle(m: Material, size: int, rng: np.random.Generator) -> np.ndarray:
     base, dot = np.asarray(m.base_color), np.asarray(m.pattern_color)
     u, v = _uv_grid(size)
-    mottle = _noise(rng, size, 0.025, 0.05, 64)
+    mottle = periodic_noise(rng, size, 0.025, 0.05, 64)
     img = base + (dot - base) * np.clip(0.18 + 0.12 * mottle, 0.0, 0.5)[..., None]
-    img *= (1.0 + 0.035 * _noise(rng, size, 0.004, 0.008, 256))[..., None]
+    img *= (1.0 + 0.035 * periodic_noise(rng, size, 0.004, 0.008, 256))[..., None]
     # Dots in rows of v; a row has columns in proportion to the sphere's circumference there.
     n_rows = max(1, round(m.pattern_scale))
     row_v = (np.arange(n_rows) + 0.5) / n_rows
@@ -453,8 +415,8 @@ def _pages(m: Material, size: int, rng: np.random.Generator) -> np.ndarray:
     weight, sigma = weight * sigma / blurred, blurred
     d = (v - centres[None, :] + 0.5) % 1.0 - 0.5  # (H, L), periodic in v
     profile = np.clip((weight * np.exp(-0.5 * (d / sigma) ** 2)).sum(axis=1), 0.0, 1.0)  # (H, 1)
-    along = 1.0 + 0.3 * _noise(rng, size, 0.08, 0.3 / n, 128)
-    t = np.clip(profile[:, None] * along + 0.04 * _noise(rng, size, 0.05, 0.5 / n), 0.0, 1.0)
+    along = 1.0 + 0.3 * periodic_noise(rng, size, 0.08, 0.3 / n, 128)
+    t = np.clip(profile[:, None] * along + 0.04 * periodic_noise(rng, size, 0.05, 0.5 / n), 0.0, 1.0)
     return base + (line - base) * t[..., None]
 
 
@@ -462,31 +424,33 @@ def _screen(m: Material, size: int, rng: np.random.Generator) -> np.ndarray:
     glass, hue = np.asarray(m.base_color), np.asarray(m.pattern_color)
     cv = _Canvas(size, _BOX_TILES[0], _BOX_TILES[1], glass, margin=_BOX_MARGIN)
     mm_s, mm_t = 1 / 150.0, 1 / 72.0  # a typical phone face: 150 mm along u (s), 72 mm along v (t)
-    c1 = _hsv(hue, sat=0.75, value=0.55)
-    c2 = _hsv(hue, hue_shift=rng.uniform(0.12, 0.35) * rng.choice([-1, 1]), sat=0.8, value=0.35)
-    c3 = _hsv(hue, hue_shift=0.5, sat=0.5, value=0.08)
+    c1 = adjust_hsv(hue, sat=0.75, value=0.55)
+    c2 = adjust_hsv(hue, hue_shift=rng.uniform(0.12, 0.35) * rng.choice([-1, 1]), sat=0.8, value=0.35)
+    c3 = adjust_hsv(hue, hue_shift=0.5, sat=0.5, value=0.08)
     s, t = cv.s, cv.t
-    blob = _noise(rng, size, 0.03, 0.04, 64)
+    blob = periodic_noise(rng, size, 0.03, 0.04, 64)
     home = rng.random() < 0.7
     if home:  # wallpaper: a soft diagonal gradient with blurred blobs
         g = np.clip(0.55 * s + 0.45 * t + 0.15 * blob, 0, 1)[..., None]
         wall = c3 + (c1 - c3) * g + (c2 - c1) * np.clip(0.5 + 0.4 * blob, 0, 1)[..., None] * g
     else:  # a photo: sky towards +s, hills on the horizon, a sun, darker ground below
-        hills = _noise(rng, size, 0.5, 0.025, 64)  # constant along s: a profile across the screen
+        hills = periodic_noise(rng, size, 0.5, 0.025, 64)  # constant along s: a profile across the screen
         horizon = rng.uniform(0.35, 0.5) + 0.02 * hills
-        ridge = horizon + 0.06 + 0.045 * _noise(rng, size, 0.5, 0.04, 64)
-        sky_top = _hsv(hue, sat=0.65, value=0.4)
-        sky_low = _hsv(hue, hue_shift=0.08, sat=0.3, value=0.8)
+        ridge = horizon + 0.06 + 0.045 * periodic_noise(rng, size, 0.5, 0.04, 64)
+        sky_top = adjust_hsv(hue, sat=0.65, value=0.4)
+        sky_low = adjust_hsv(hue, hue_shift=0.08, sat=0.3, value=0.8)
         up = np.clip((s - horizon) / 0.5, 0, 1)[..., None]
         wall = sky_low + (sky_top - sky_low) * up
         sun_s, sun_t = rng.uniform(0.65, 0.85), rng.uniform(0.25, 0.75)
         cv.img = wall  # paint the sun and the land over the sky
         cv.paint(0.8 * cv.ellipse(sun_s, sun_t, 5 * mm_s, 5 * mm_t), np.array([1.0, 0.95, 0.8]))
-        hill_colour = _hsv(hue, hue_shift=0.45, sat=0.5, value=0.14)
-        cv.paint(_smoothstep(0.004, -0.004, s - ridge), hill_colour)
-        shade = (0.6 + 0.4 * np.clip(s / 0.45, 0, 1)) * (1 + 0.15 * _noise(rng, size, 0.01, 0.03, 128))
-        ground = _hsv(hue, hue_shift=0.3, sat=0.55, value=0.28) * shade[..., None]
-        below = _smoothstep(0.003, -0.003, s - horizon)[..., None]
+        hill_colour = adjust_hsv(hue, hue_shift=0.45, sat=0.5, value=0.14)
+        cv.paint(smoothstep(0.004, -0.004, s - ridge), hill_colour)
+        shade = (0.6 + 0.4 * np.clip(s / 0.45, 0, 1)) * (
+            1 + 0.15 * periodic_noise(rng, size, 0.01, 0.03, 128)
+        )
+        ground = adjust_hsv(hue, hue_shift=0.3, sat=0.55, value=0.28) * shade[..., None]
+        below = smoothstep(0.003, -0.003, s - horizon)[..., None]
         wall = cv.img * (1 - below) + ground * below
         cv.img = np.empty_like(wall)
         cv.img[:] = glass
@@ -527,7 +491,7 @@ def _screen(m: Material, size: int, rng: np.random.Generator) -> np.ndarray:
         cv.paint(0.5 * cv.ellipse(30 * mm_s, 39 * mm_t, 0.8 * mm_s, 0.8 * mm_t), white)
     cv.paint(box(8, 26, 9, 46, 0.01), white)  # the home indicator
     # A faint reflection across the glass.
-    gloss = 0.03 * _smoothstep(0.3, 0.0, np.abs(s - 0.7 * t - 0.2))
+    gloss = 0.03 * smoothstep(0.3, 0.0, np.abs(s - 0.7 * t - 0.2))
     return cv.img + gloss[..., None]
 
 

@@ -15,7 +15,8 @@ import numpy as np
 from scipy import ndimage
 
 from handsynth.errors import UserError
-from handsynth.scene import textures
+from handsynth.scene import defocused, textures
+from handsynth.texture.grid import PixelGrid
 
 NUM_PROCEDURAL_BACKGROUNDS = 1000
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
@@ -33,9 +34,9 @@ GENERATORS = {
     "carpet": (textures.carpet, 0.6, True),
     "paper": (textures.paper, 0.6, True),
     "concrete": (textures.concrete, 0.7, True),
-    "indoor": (textures.indoor, 1.4, False),
-    "shelves": (textures.shelves, 0.9, False),
-    "foliage": (textures.foliage, 0.8, False),
+    "indoor": (defocused.indoor, 1.4, False),
+    "shelves": (defocused.shelves, 0.9, False),
+    "foliage": (defocused.foliage, 0.8, False),
 }
 BACKGROUND_KINDS = tuple(GENERATORS)
 _KIND_P = np.array([g[1] for g in GENERATORS.values()]) / sum(g[1] for g in GENERATORS.values())
@@ -71,7 +72,7 @@ def procedural_background(background_id: int, width: int, height: int) -> np.nda
     rng = np.random.default_rng([background_id, _SALT])
     kind = BACKGROUND_KINDS[int(rng.choice(len(BACKGROUND_KINDS), p=_KIND_P))]
     generator, _, may_defocus = GENERATORS[kind]
-    frame = textures.Frame(height, width)
+    frame = PixelGrid(height, width)
     img = generator(rng, frame)  # (3, H, W) float32
     return _photograph(rng, np.random.default_rng([background_id, _SALT, 1]), frame, img, may_defocus)
 
@@ -79,7 +80,7 @@ def procedural_background(background_id: int, width: int, height: int) -> np.nda
 def _photograph(
     rng: np.random.Generator,
     pixel_rng: np.random.Generator,
-    f: textures.Frame,
+    f: PixelGrid,
     img: np.ndarray,
     may_defocus: bool,
 ) -> np.ndarray:
