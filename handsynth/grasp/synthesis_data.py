@@ -1,0 +1,91 @@
+"""What grasp synthesis works on: per-rig hand data (vertex groups, cores, levers) and the object's signed
+distance in the synthesis frame; numpy only (never scene, render, bpy, pyrender, ray or torch)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from handsynth.grasp.quality import PALM, bone_groups, core_radii, vertex_groups
+from handsynth.grasp.taxonomy import FINGERS
+from handsynth.hand.pose import DOF_KEYS, HandPose
+from handsynth.hand.rig import HandRig
+from handsynth.hand.shape import BONE_INDEX, FINGER_BONES
+from handsynth.hand.template import LABEL_PALM
+from handsynth.objects.model import ObjectModel
+
+_DOF = {k: i for i, k in enumerate(DOF_KEYS)}
+_CHAINS = np.array([[_DOF[f"{b}.flex"] for b in FINGER_BONES[f]] for f in FINGERS])  # (5, 3) flex DOFs
+_ABDUCT = np.array([_DOF[f"{FINGER_BONES[f][0]}.abduct"] for f in FINGERS])
+
+
+class _Hand:
+    """Per-rig data the synthesis loop needs (a right-hand rig)."""
+
+    def __init__(self, rig: HandRig, stride: int = 3) -> None:
+        self.rig = rig
+        template = rig.template
+        self.finger, self.segment = vertex_groups(template.weights)
+        group = np.where(
+            self.finger < 5, self.finger * 3 + self.segment, np.where(self.finger == PALM, 15, 16)
+        )
+        sub = np.union1d(np.arange(0, len(template.vertices), stride), template.tip_vertices)
+        order = np.argsort(group[sub], kind="stable")
+        self.sub = sub[order]
+        self.sub_group = group[self.sub]
+        self.group_starts = np.searchsorted(self.sub_group, np.arange(17))
+        self.present = np.diff(np.append(self.group_starts, len(self.sub))) > 0
+        sk = rig.skeleton
+        lengths = np.array([[sk.lengths[BONE_INDEX[b]] for b in FINGER_BONES[f]] for f in FINGERS])
+        self.lever = np.cumsum(lengths[:, ::-1], axis=1)[:, ::-1]  # joint k of finger f -> tip
+        rest = rig.rest_vertices
+        palmar = (self.finger == PALM) & (template.labels == LABEL_PALM)
+        self.palm_points = rest[palmar]
+        self.bone_finger, self.bone_segment = bone_groups()
+        # Distal bones run to the skin of the tip: their core stops a tip radius short of it.
+        self.core_lengths = sk.lengths.copy()
+        distal = [BONE_INDEX[FINGER_BONES[f][2]] for f in FINGERS]
+        self.core_lengths[distal] -= sk.radii[distal, 1]
+        self.core_radii = core_radii(rest, template.weights, sk.rest_transforms, self.core_lengths)
+        # Palm centre: middle of the palmar skin of the palm.
+        self.palm_centre = np.median(self.palm_points, axis=0)
+        mcp = sk.heads[[BONE_INDEX[f"finger{k}-1"] for k in range(2, 6)]]
+        self.mcp_x = float(mcp[:, 0].mean())
+
+    def skin_subset(self, angles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        bones = self.rig.bone_transforms(HandPose(angles))
+        return self.rig.skin(bones, self.sub), bones
+
+    def group_min(self, distances: np.ndarray) -> np.ndarray:
+        out = np.full(17, np.inf)
+        out[self.present] = np.minimum.reduceat(distances, self.group_starts[self.present])
+        return out
+
+
+class _Field:
+    """The object's signed distance in the synthesis frame, with a cheap far-field bound."""
+
+    def __init__(self, obj: ObjectModel, mirror: bool) -> None:
+        self.obj = obj
+        self.flip = np.array([1.0, -1.0, 1.0]) if mirror else np.ones(3)
+        b = obj.bounds() * self.flip
+        self.lo, self.hi = b.min(axis=0), b.max(axis=0)
+
+    def sdf(self, points: np.ndarray, far: float = 0.02, exact: bool = False) -> np.ndarray:
+        """Signed distance where it is below ``far``, a lower bound of it elsewhere (enough for
+        conservative steps and contact tests); tabulated unless ``exact``."""
+        points = np.asarray(points, dtype=np.float64)
+        # The distance to the bounding box is a lower bound of the distance to the solid.
+        bound = np.linalg.norm(np.maximum(np.maximum(self.lo - points, points - self.hi), 0.0), axis=1)
+        near = bound < far
+        out = bound
+        if near.any():
+            out = bound.copy()
+            query = self.obj.sdf if exact else self.obj.sdf_fast
+            out[near] = query(points[near] * self.flip)
+        return out
+
+    def exact(self, points: np.ndarray) -> np.ndarray:
+        return self.obj.sdf(np.asarray(points, dtype=np.float64) * self.flip)
+
+    def normals(self, points: np.ndarray) -> np.ndarray:
+        return self.obj.normals(np.asarray(points) * self.flip) * self.flip
