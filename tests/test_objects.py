@@ -430,18 +430,18 @@ def test_manifest_copy_of_a_procedural_solid_gets_its_frame_and_distance_back(tm
 # --- the exact distance to a triangle mesh ---------------------------------------------------------------
 def _brute_distance(vertices: np.ndarray, faces: np.ndarray, points: np.ndarray) -> np.ndarray:
     """(N,) unsigned distance to the mesh: the closest point on every triangle, the least."""
-    from handsynth.objects.external import _closest_points
+    from handsynth.geometry.mesh_distance import closest_points
 
     triangles = vertices[faces]
     out = np.empty(len(points))
     for i, point in enumerate(points):
-        closest, _ = _closest_points(point, triangles[:, 0], triangles[:, 1], triangles[:, 2])
+        closest, _ = closest_points(point, triangles[:, 0], triangles[:, 1], triangles[:, 2])
         out[i] = np.linalg.norm(closest - point, axis=1).min()
     return out
 
 
 def test_closest_point_on_triangle_matches_dense_sampling_also_when_degenerate():
-    from handsynth.objects.external import _closest_points
+    from handsynth.geometry.mesh_distance import closest_points
 
     rng = np.random.default_rng(7)
     triangles = rng.normal(size=(40, 3, 3))
@@ -454,7 +454,7 @@ def test_closest_point_on_triangle_matches_dense_sampling_also_when_degenerate()
     bary = np.column_stack([1 - u[keep] - v[keep], u[keep], v[keep]])
     for triangle in triangles:
         points = rng.normal(size=(25, 3)) * 2
-        closest, feature = _closest_points(points, *(np.broadcast_to(c, (25, 3)) for c in triangle))
+        closest, feature = closest_points(points, *(np.broadcast_to(c, (25, 3)) for c in triangle))
         samples = cKDTree(bary @ triangle)
         dense = samples.query(points)[0]
         found = np.linalg.norm(points - closest, axis=1)

@@ -10,8 +10,9 @@ a manifest; ``resolve_objects`` turns a command-line list of categories and name
 """
 
 from handsynth.objects.catalog import CATEGORY_ALIASES, resolve_objects
-from handsynth.objects.external import MeshPart, object_catalog
+from handsynth.objects.external import object_catalog
 from handsynth.objects.families import FAMILIES, Family
+from handsynth.objects.mesh_part import MeshPart
 from handsynth.objects.model import GraspGeometry, Material, ObjectModel
 from handsynth.objects.patterns import pattern_texture
 
