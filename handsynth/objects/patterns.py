@@ -54,6 +54,7 @@ import functools
 import numpy as np
 
 from handsynth.objects.model import PATTERNS, Material
+from handsynth.objects.pattern_canvas import PanelCanvas, Stamp, ink_for, uv_grid
 from handsynth.texture.color import adjust_hsv, luma, smoothstep
 from handsynth.texture.noise import periodic_noise
 
@@ -120,137 +121,13 @@ def sample_texture(texture: np.ndarray, uv: np.ndarray) -> np.ndarray:
     return top * (1 - fy) + bottom * fy
 
 
-# --- helpers -------------------------------------------------------------------------------------------
-
-
-def _uv_grid(size: int) -> tuple[np.ndarray, np.ndarray]:
-    """Texel-centre coordinates: u (1, W) and v (H, 1), v = 1 at row 0."""
-    c = (np.arange(size) + 0.5) / size
-    return c[None, :], (1.0 - c)[:, None]
-
-
-def _ink(field) -> np.ndarray:
-    """Text colour that reads on ``field``: near-black on light colours, off-white on dark ones."""
-    return np.array([0.012, 0.012, 0.014]) if luma(field) > 0.12 else np.array([0.85, 0.84, 0.80])
-
-
-class _Stamp:
-    """Coverage in [0, 1] on a window of the texture (the rows x cols it touches); zero elsewhere."""
-
-    __slots__ = ("rows", "cols", "a")
-
-    def __init__(self, rows: np.ndarray, cols: np.ndarray, a: np.ndarray):
-        self.rows, self.cols, self.a = rows, cols, a
-
-    def __mul__(self, k: float) -> _Stamp:
-        return _Stamp(self.rows, self.cols, self.a * k)
-
-    __rmul__ = __mul__
-
-
-class _Canvas:
-    """An (H, W, 3) image painted in panel coordinates (s, t) in [0, 1]², repeated n_u x n_v times over
-    UV space (t up); a ``margin`` fraction of each panel lies outside [0, 1]² (the box atlas's 2 %).
-
-    Shapes are measured in texels, so their edges are antialiased over one texel whatever the panel's
-    aspect, and evaluated only on the texels of their bounding box (in every panel at once)."""
-
-    def __init__(self, size: int, n_u: int, n_v: int, base, margin: float = 0.0):
-        u, v = _uv_grid(size)
-        self.sx = size / n_u * (1 - 2 * margin)  # texels per unit of s
-        self.sy = size / n_v * (1 - 2 * margin)
-        self.x = ((u[0] * n_u) % 1.0 - margin) / (1 - 2 * margin) * self.sx  # (W,) texels from s = 0
-        self.y = ((v[:, 0] * n_v) % 1.0 - margin) / (1 - 2 * margin) * self.sy  # (H,) texels from t = 0
-        self.img = np.empty((size, size, 3))
-        self.img[:] = base
-
-    @property
-    def s(self) -> np.ndarray:
-        """(1, W) panel coordinate s of every texel column."""
-        return (self.x / self.sx)[None, :]
-
-    @property
-    def t(self) -> np.ndarray:
-        """(H, 1) panel coordinate t of every texel row."""
-        return (self.y / self.sy)[:, None]
-
-    def paint(self, coverage, color) -> None:
-        """Blend ``color`` ((3,) or (H, W, 3)) over the image by ``coverage``: (H, W) or a ``_Stamp``."""
-        color = np.asarray(color, dtype=np.float64)
-        if isinstance(coverage, _Stamp):
-            if coverage.rows.size == 0 or coverage.cols.size == 0:
-                return
-            window = np.ix_(coverage.rows, coverage.cols)
-            sub = self.img[window]
-            color = color[window] if color.ndim == 3 else color
-            self.img[window] = sub + (color - sub) * coverage.a[..., None]
-        else:
-            self.img += (color - self.img) * np.asarray(coverage)[..., None]
-
-    def _window(self, s0: float, t0: float, s1: float, t1: float):
-        """Texel columns and rows within a texel of the box [s0, s1] x [t0, t1], and their coordinates."""
-        cols = np.flatnonzero((self.x >= s0 * self.sx - 1.0) & (self.x <= s1 * self.sx + 1.0))
-        rows = np.flatnonzero((self.y >= t0 * self.sy - 1.0) & (self.y <= t1 * self.sy + 1.0))
-        return rows, cols, self.x[cols][None, :], self.y[rows][:, None]
-
-    def rect(self, s0: float, t0: float, s1: float, t1: float, radius: float = 0.0) -> _Stamp:
-        """A rectangle, corners rounded by ``radius`` in units of the panel's shorter side."""
-        rows, cols, x, y = self._window(s0, t0, s1, t1)
-        r = radius * min(self.sx, self.sy)
-        cx, cy = (s0 + s1) / 2 * self.sx, (t0 + t1) / 2 * self.sy
-        hx, hy = (s1 - s0) / 2 * self.sx - r, (t1 - t0) / 2 * self.sy - r
-        qx, qy = np.abs(x - cx) - hx, np.abs(y - cy) - hy
-        sdf = np.hypot(np.maximum(qx, 0), np.maximum(qy, 0)) + np.minimum(np.maximum(qx, qy), 0) - r
-        return _Stamp(rows, cols, np.clip(0.5 - sdf, 0.0, 1.0))
-
-    def ellipse(self, cs: float, ct: float, rs: float, rt: float) -> _Stamp:
-        """An ellipse centred on (cs, ct) with radii (rs, rt), panel units."""
-        rows, cols, x, y = self._window(cs - rs, ct - rt, cs + rs, ct + rt)
-        ax, ay = rs * self.sx, rt * self.sy
-        dx, dy = x - cs * self.sx, y - ct * self.sy
-        k = np.sqrt((dx / ax) ** 2 + (dy / ay) ** 2)
-        grad = np.sqrt((dx / ax**2) ** 2 + (dy / ay**2) ** 2) / np.maximum(k, 1e-9)
-        return _Stamp(rows, cols, np.clip(0.5 - (k - 1.0) / np.maximum(grad, 1e-9), 0.0, 1.0))
-
-    def dashes(self, rng, s0, s1, rows_t, height, word=(0.05, 0.16), gap=0.03, ragged=True) -> _Stamp:
-        """Text-like rows: at each t in ``rows_t`` a line ``height`` tall of dashes (words) whose lengths
-        are drawn from ``word`` (panel units) separated by about ``gap``, filling [s0, s1]; with
-        ``ragged`` a row may stop short, like the end of a paragraph."""
-        rows_t = np.atleast_1d(np.asarray(rows_t, dtype=np.float64))
-        if rows_t.size == 0:
-            return _Stamp(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros((0, 0)))
-        rows, cols, x, y = self._window(s0, rows_t.min() - height / 2, s1, rows_t.max() + height / 2)
-        x = x[0]
-        table = np.zeros((len(rows_t) + 1, len(x)))  # the last row: no text
-        for r in range(len(rows_t)):
-            end = s1 - (rng.uniform(0.0, 0.6) * (s1 - s0) if ragged and rng.random() < 0.3 else 0.0)
-            bounds, s = [], s0
-            while s < end - word[0] / 2:
-                length = min(rng.uniform(*word), end - s)
-                bounds += [s, s + length]
-                s += length + gap * rng.uniform(0.7, 1.3)
-            if not bounds:
-                continue
-            b = np.asarray(bounds) * self.sx
-            idx = np.searchsorted(b, x)
-            left = b[np.clip(idx - 1, 0, len(b) - 1)]
-            right = b[np.clip(idx, 0, len(b) - 1)]
-            dist = np.minimum(np.abs(x - left), np.abs(right - x))
-            table[r] = np.clip(0.5 + np.where(idx % 2 == 1, dist, -dist), 0.0, 1.0)
-        d = np.abs(y - rows_t[None, :] * self.sy)  # (h, R)
-        nearest = d.argmin(axis=1)
-        cov_y = np.clip(height * self.sy / 2 + 0.5 - d[np.arange(len(d)), nearest], 0.0, 1.0)
-        nearest[cov_y <= 0] = len(rows_t)
-        return _Stamp(rows, cols, cov_y[:, None] * table[nearest])
-
-
 # --- patterns ------------------------------------------------------------------------------------------
 
 
 def _label(m: Material, size: int, rng: np.random.Generator) -> np.ndarray:
     base, accent = np.asarray(m.base_color), np.asarray(m.pattern_color)
-    cv = _Canvas(size, max(1, round(m.pattern_scale)), 1, base)
-    ink = _ink(base)
+    cv = PanelCanvas(size, max(1, round(m.pattern_scale)), 1, base)
+    ink = ink_for(base)
     # Paper and print: a faint vertical gradient and mottling.
     cv.img *= (1.0 + 0.04 * periodic_noise(rng, size, 0.02, 0.02, 64) + 0.06 * (cv.t - 0.45))[..., None]
     deep = adjust_hsv(accent, value=0.35 * max(colorsys.rgb_to_hsv(*accent)[2], 0.2))
@@ -289,8 +166,8 @@ def _label(m: Material, size: int, rng: np.random.Generator) -> np.ndarray:
     centre = (wave_t + 0.012 * np.sin(2 * np.pi * cv.s + phase)) * cv.sy  # (1, W)
     dist = np.abs(cv.y[rows, None] - centre)
     cols = np.arange(size)
-    cv.paint(_Stamp(rows, cols, np.clip(0.012 * cv.sy + 0.5 - dist, 0, 1)), accent)
-    cv.paint(_Stamp(rows, cols, np.clip(0.003 * cv.sy + 0.5 - np.abs(dist - 0.017 * cv.sy), 0, 1)), deep)
+    cv.paint(Stamp(rows, cols, np.clip(0.012 * cv.sy + 0.5 - dist, 0, 1)), accent)
+    cv.paint(Stamp(rows, cols, np.clip(0.003 * cv.sy + 0.5 - np.abs(dist - 0.017 * cv.sy), 0, 1)), deep)
     # The back: ingredient lines, and a barcode on a white plate.
     text_rows = np.arange(0.64, 0.12, -0.017)
     bx, by = rng.uniform(0.72, 0.8), 0.4 if wave_t > 0.5 else 0.5
@@ -317,9 +194,9 @@ def _label(m: Material, size: int, rng: np.random.Generator) -> np.ndarray:
 def _print(m: Material, size: int, rng: np.random.Generator) -> np.ndarray:
     base, accent = np.asarray(m.base_color), np.asarray(m.pattern_color)
     k = max(1, int(m.pattern_scale))
-    cv = _Canvas(size, 3 * k, 2 * k, base)
+    cv = PanelCanvas(size, 3 * k, 2 * k, base)
     cv.img *= (1.0 + 0.08 * (cv.t - 0.5) + 0.03 * periodic_noise(rng, size, 0.03, 0.03, 64))[..., None]
-    ink = _ink(base)
+    ink = ink_for(base)
     shift = rng.choice([-0.1, 0.1, 0.5])
     second = adjust_hsv(accent, hue_shift=shift, sat=0.8, value=float(np.clip(max(accent), 0.3, 0.8)))
     title_ink = base if abs(luma(base) - luma(accent)) > 0.08 else ink
@@ -355,7 +232,7 @@ def _print(m: Material, size: int, rng: np.random.Generator) -> np.ndarray:
 def _wood(m: Material, size: int, rng: np.random.Generator) -> np.ndarray:
     base, grain = np.asarray(m.base_color), np.asarray(m.pattern_color)
     n = 3 * max(1, round(m.pattern_scale))  # growth lines per UV unit across u
-    u = _uv_grid(size)[0]
+    u = uv_grid(size)[0]
     # Growth lines: the phase grows n per unit of u; a warp slow along v (the grain) bends and
     # spaces them unevenly. n is an integer so the texture wraps round a lathe's seam.
     # Warp slopes across u stay well under n, so lines never close into loops (no contour-map look).
@@ -375,7 +252,7 @@ def _wood(m: Material, size: int, rng: np.random.Generator) -> np.ndarray:
 
 def _speckle(m: Material, size: int, rng: np.random.Generator) -> np.ndarray:
     base, dot = np.asarray(m.base_color), np.asarray(m.pattern_color)
-    u, v = _uv_grid(size)
+    u, v = uv_grid(size)
     mottle = periodic_noise(rng, size, 0.025, 0.05, 64)
     img = base + (dot - base) * np.clip(0.18 + 0.12 * mottle, 0.0, 0.5)[..., None]
     img *= (1.0 + 0.035 * periodic_noise(rng, size, 0.004, 0.008, 256))[..., None]
@@ -403,7 +280,7 @@ def _speckle(m: Material, size: int, rng: np.random.Generator) -> np.ndarray:
 def _pages(m: Material, size: int, rng: np.random.Generator) -> np.ndarray:
     base, line = np.asarray(m.base_color), np.asarray(m.pattern_color)
     n = max(1, round(m.pattern_scale))
-    v = _uv_grid(size)[1]
+    v = uv_grid(size)[1]
     main = (np.arange(n) + 0.5 + rng.uniform(-0.2, 0.2, n)) / n
     faint = rng.random(3 * n)
     centres = np.concatenate([main, faint])
@@ -422,7 +299,7 @@ def _pages(m: Material, size: int, rng: np.random.Generator) -> np.ndarray:
 
 def _screen(m: Material, size: int, rng: np.random.Generator) -> np.ndarray:
     glass, hue = np.asarray(m.base_color), np.asarray(m.pattern_color)
-    cv = _Canvas(size, _BOX_TILES[0], _BOX_TILES[1], glass, margin=_BOX_MARGIN)
+    cv = PanelCanvas(size, _BOX_TILES[0], _BOX_TILES[1], glass, margin=_BOX_MARGIN)
     mm_s, mm_t = 1 / 150.0, 1 / 72.0  # a typical phone face: 150 mm along u (s), 72 mm along v (t)
     c1 = adjust_hsv(hue, sat=0.75, value=0.55)
     c2 = adjust_hsv(hue, hue_shift=rng.uniform(0.12, 0.35) * rng.choice([-1, 1]), sat=0.8, value=0.35)
@@ -458,7 +335,7 @@ def _screen(m: Material, size: int, rng: np.random.Generator) -> np.ndarray:
     cv.paint(display, np.broadcast_to(wall, cv.img.shape))  # the lit display inside the bezel
     white = np.array([0.85, 0.85, 0.85])
 
-    def box(x0: float, y0: float, x1: float, y1: float, radius: float = 0.0) -> _Stamp:
+    def box(x0: float, y0: float, x1: float, y1: float, radius: float = 0.0) -> Stamp:
         """A rectangle in millimetres along s (x) and t (y)."""
         return cv.rect(x0 * mm_s, y0 * mm_t, x1 * mm_s, y1 * mm_t, radius)
 
@@ -499,7 +376,7 @@ def _stripes(m: Material, size: int, rng: np.random.Generator) -> np.ndarray:
     base, band = np.asarray(m.base_color), np.asarray(m.pattern_color)
     n = max(1, round(m.pattern_scale))
     duty = rng.uniform(0.3, 0.5)
-    u = _uv_grid(size)[0]
+    u = uv_grid(size)[0]
     d = np.abs((u * n) % 1.0 - 0.5) / n  # UV distance from the middle of the period
     coverage = np.clip((duty / (2 * n) - d) * size + 0.5, 0.0, 1.0)
     return base + (band - base) * np.broadcast_to(coverage, (size, size))[..., None]
