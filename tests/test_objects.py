@@ -1,6 +1,7 @@
 """Tests of the object layer: every procedural family's solids, sizes, materials and grasp geometry;
 resolving object names; meshes from the asset manifest and their exact distance field."""
 
+import colorsys
 import functools
 import hashlib
 import pathlib
@@ -11,6 +12,7 @@ import trimesh
 import yaml
 from scipy.spatial import cKDTree
 
+from handsynth.conventions import linear_to_srgb
 from handsynth.errors import UserError
 from handsynth.geometry.mesh import winding_numbers
 from handsynth.objects import (
@@ -327,7 +329,13 @@ def test_manifest_family_draws_among_its_meshes_and_loads_each_once(tmp_path, me
     assert heights == pytest.approx({"tin_a": 0.1, "tin_b": 0.14}, abs=2e-4)
     again = family.build(np.random.default_rng(5))
     assert again.source == objects[5].source and again.materials == objects[5].materials
-    assert len({o.materials[0].base_color for o in objects}) > 1
+    # One colour per object drawn: a plausible surface colour (HSV saturation 0.15-0.8, value 0.3-0.9 in
+    # sRGB), stored as linear RGB.
+    colours = [o.materials[0].base_color for o in objects]
+    assert len(set(colours)) == len(objects)
+    for colour in colours:
+        _, saturation, value = colorsys.rgb_to_hsv(*linear_to_srgb(colour))
+        assert 0.15 - 1e-9 <= saturation <= 0.8 + 1e-9 and 0.3 - 1e-9 <= value <= 0.9 + 1e-9
 
 
 def test_manifest_mesh_split_at_uv_seams_is_welded_and_keeps_its_uvs(tmp_path):
