@@ -280,3 +280,12 @@ def test_only_the_raster_backend_imports_pyrender_or_opengl():
         if _imported_roots(p) & {"pyrender", "OpenGL"}
     )
     assert users == ["handsynth/render/raster.py"]
+
+
+@pytest.mark.parametrize(
+    ("package", "allowed"),
+    [("pybullet", "handsynth/grasp/stability.py"), ("bpy", "handsynth/render/cycles/")],
+)
+def test_pybullet_and_bpy_stay_in_their_one_home(package, allowed):
+    users = sorted(str(p.relative_to(ROOT)) for p in HANDSYNTH_FILES if package in _imported_roots(p))
+    assert all(u.startswith(allowed) for u in users), f"{package} imported outside {allowed}: {users}"
