@@ -104,7 +104,7 @@ def test_family_object_sizes_materials_and_grasp(name, seed):
     extent = hi - lo
     assert np.allclose([obj.vertices.min(axis=0), obj.vertices.max(axis=0)], [lo, hi], atol=1e-3)
     assert extent.max() <= 0.40 and extent.min() >= 0.005
-    # Object frames of families.py: standing along +z from 0; centred boxes x >= y >= z; centred rounds.
+    # Object frames of families/: standing along +z from 0; centred boxes x >= y >= z; centred rounds.
     if obj.category in ("cylindrical", "slender"):  # x may reach further: a mug's handle
         assert (
             abs(lo[2]) < 5e-4 and np.all(lo[:2] < 0.0) and np.all(hi[:2] > 0.0) and abs(lo[1] + hi[1]) < 0.005

@@ -4,7 +4,7 @@ Imports numpy at import time and trimesh and the manifest module inside function
 ray or torch.
 
 A manifest mesh becomes an ``ObjectModel`` with one part, a ``MeshPart`` (``mesh_part.py``): the closed
-triangle mesh in the object frame of its category (the frames of ``families.py``, fitted by
+triangle mesh in the object frame of its category (the frames of ``families/``, fitted by
 ``mesh_frame.py``), with an exact signed distance (``handsynth.geometry.mesh_distance``).
 """
 
