@@ -24,7 +24,8 @@ class Frame:
         parts: (H, W) uint8 part id of the first surface at each pixel centre
             (``handsynth.conventions.PART_NAMES``; 0 background).
         depth_m: (H, W) float32 camera-z depth of that surface (m); 0 where ``parts`` is 0.
-        hand_amodal: (H, W) bool, the hand (without the forearm) as if nothing else were there.
+        hand_amodal: (H, W) bool, the whole hand's silhouette (its parts without the forearm, every
+            triangle drawn whichever way it faces) as if nothing else were there.
         object_amodal: (H, W) bool, the object as if the hand were not there.
     """
 

@@ -7,7 +7,16 @@ Passes per sample (one OpenGL context per process, kept for its life):
 1. colour: our own shader (``shaders/``; Lambert + GGX for point lamps, 4x multisampling), RGBA;
 2. parts: flat part ids without multisampling, and the depth of the same fragments, so labels and depth
    agree pixel for pixel;
-3. hand alone and 4. object alone, flat: the amodal masks.
+3. hand alone and 4. object alone, flat: the amodal masks. The hand pass draws the hand's parts (not the
+   forearm) and their back faces too: without its forearm stub the hand mesh is open at the wrist, and
+   with back faces culled a ray entering that opening drew nothing, leaving holes where the stub had
+   covered the palm. pyrender culls back faces in every flat pass whatever the flags, so the back faces
+   are a second mesh of the same triangles with reversed winding, shown in this pass only. The mask is
+   then the union of the projected hand triangles: the whole hand's silhouette, however the mesh is
+   closed, with no change to the geometry the other passes draw.
+
+Caches are keyed on content, never on an index: the meshes of a grasp are rebuilt whenever the spec
+holds another ``GraspScene`` object (see ``RasterRenderer._set_grasp``).
 """
 
 from __future__ import annotations
@@ -152,7 +161,7 @@ class _GraspNodes:
     """The pyrender meshes of one grasp (built once, posed per sample)."""
 
     def __init__(self, pyrender, grasp: GraspScene) -> None:
-        self.index = grasp.index
+        self.scene = grasp  # held, so its identity cannot be reused by another object while cached
         positions = grasp.hand_vertices.astype(np.float32)
         normals = grasp.hand_normals.astype(np.float32)
         colors = np.concatenate([grasp.hand_albedo, np.ones((len(positions), 1))], axis=1).astype(np.float32)
@@ -190,15 +199,30 @@ class _GraspNodes:
                 )
             self.meshes[part] = pyrender.Mesh(prims)
         self.meshes[PART_OBJECT] = pyrender.Mesh(_object_primitives(pyrender, grasp))
+        hand = np.isin(grasp.hand_face_parts, HAND_PARTS)
+        used, faces = np.unique(grasp.hand_faces[hand][:, ::-1], return_inverse=True)
+        self.hand_backs = pyrender.Mesh(
+            [
+                pyrender.Primitive(
+                    positions=positions[used],
+                    indices=faces.reshape(-1, 3).astype(np.uint32),
+                    material=self.skin,
+                    mode=4,
+                )
+            ]
+        )
+        self.hand_backs.is_visible = False  # drawn in the amodal hand pass only
         self.nodes: dict[int, object] = {}
+        self.backs_node = None
 
     def add_to(self, scene) -> None:
         self.nodes = {part: scene.add(mesh, name=f"part-{part:02d}") for part, mesh in self.meshes.items()}
+        self.backs_node = scene.add(self.hand_backs, name="hand-backs")
 
     def remove_from(self, scene) -> None:
-        for node in self.nodes.values():
+        for node in (*self.nodes.values(), self.backs_node):
             scene.remove_node(node)
-        self.nodes = {}
+        self.nodes, self.backs_node = {}, None
 
 
 class RasterRenderer:
@@ -238,7 +262,12 @@ class RasterRenderer:
         return GL.glGetString(GL.GL_RENDERER).decode()
 
     def _set_grasp(self, grasp: GraspScene) -> _GraspNodes:
-        if self._grasp is None or self._grasp.index != grasp.index:
+        # Keyed on the GraspScene object itself, never on its number: grasp 0 of one run and grasp 0 of
+        # another are different hands. A GraspScene is immutable once built, and the cache holds a
+        # reference to it, so the same object means the same content (no id reuse), at the cost of one
+        # identity test per sample; a digest of its arrays would cost milliseconds per grasp and only
+        # save a rebuild when two runs happen to build equal grasps.
+        if self._grasp is None or self._grasp.scene is not grasp:
             if self._grasp is not None:
                 self._grasp.remove_from(self._scene)
             self._grasp = _GraspNodes(self._pyrender, grasp)
@@ -277,7 +306,7 @@ class RasterRenderer:
                 f"renderer is {self.width}x{self.height}, spec wants {spec.camera.width}x{spec.camera.height}"
             )
         nodes = self._set_grasp(spec.grasp)
-        for node in nodes.nodes.values():
+        for node in (*nodes.nodes.values(), nodes.backs_node):
             self._scene.set_pose(node, spec.T_world_object)
         tint = [*spec.skin_tint, 1.0]
         nodes.skin.baseColorFactor = tint
@@ -289,7 +318,12 @@ class RasterRenderer:
         part_colors = {node: (part, 0, 0) for part, node in nodes.nodes.items()}
         parts_rgb, depth = self._renderer.render(self._scene, flags=flags.SEG, seg_node_map=part_colors)
         hand_only = {nodes.nodes[p]: (255, 0, 0) for p in HAND_PARTS}
-        hand_rgb, _ = self._renderer.render(self._scene, flags=flags.SEG, seg_node_map=hand_only)
+        hand_only[nodes.backs_node] = (255, 0, 0)
+        nodes.hand_backs.is_visible = True
+        try:
+            hand_rgb, _ = self._renderer.render(self._scene, flags=flags.SEG, seg_node_map=hand_only)
+        finally:
+            nodes.hand_backs.is_visible = False
         object_only = {nodes.nodes[PART_OBJECT]: (255, 0, 0)}
         object_rgb, _ = self._renderer.render(self._scene, flags=flags.SEG, seg_node_map=object_only)
         parts = np.ascontiguousarray(parts_rgb[..., 0])
