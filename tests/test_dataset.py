@@ -89,8 +89,11 @@ def _fake_joints(rng, sample_id: int) -> np.ndarray:
     return np.array(joints)
 
 
-def fake_sample(sample_id: int, num_samples: int, root_seed: int = 7) -> tuple[dict, dict]:
-    """(annotation, images) of a consistent fake sample: WIDTH x HEIGHT, every field of the format."""
+def fake_sample(
+    sample_id: int, num_samples: int, root_seed: int = 7, version: str = "1.1"
+) -> tuple[dict, dict]:
+    """(annotation, images) of a consistent fake sample: WIDTH x HEIGHT, every field of the format; the
+    fingertips labelled by format ``version``'s rule ("1": the 25 mm bound of inner joints)."""
     rng = np.random.default_rng([root_seed, sample_id])
     K = make_intrinsics(FOCAL_PX, WIDTH, HEIGHT)
     joints = _fake_joints(rng, sample_id)
@@ -123,7 +126,9 @@ def fake_sample(sample_id: int, num_samples: int, root_seed: int = 7) -> tuple[d
     depth_m = depth * DEPTH_UNIT_M
     for j in np.flatnonzero(inside):
         col, row = pixel_of(uv[j])
-        if j in FINGERTIP_INDICES:  # format 1.1's tip rule, with label hand standing for the tip's finger
+        if (
+            j in FINGERTIP_INDICES and version == "1.1"
+        ):  # format 1.1's tip rule, with label hand standing for the tip's finger
             floor = joints[j, 2] - 0.003
             near_hand = (seg == SEG_HAND) & (depth_m >= floor)
             behind = seg[row, col] == 0 or depth_m[row, col] >= joints[j, 2]
@@ -198,18 +203,25 @@ def fake_sample(sample_id: int, num_samples: int, root_seed: int = 7) -> tuple[d
 
 
 def make_dataset(
-    root: Path, num_samples: int = 12, shard_size: int = 5, root_seed: int = 7, **writer_args
+    root: Path,
+    num_samples: int = 12,
+    shard_size: int = 5,
+    root_seed: int = 7,
+    version: str = "1.1",
+    **writer_args,
 ) -> Path:
-    """Write a complete fake dataset (config.yaml, shards, dataset.json) through ShardWriter."""
+    """Write a complete fake dataset (config.yaml, shards, dataset.json) through ShardWriter, labelled and
+    marked as format ``handsynth/<version>``."""
     root.mkdir(parents=True, exist_ok=True)
     write_text_atomic(root / "config.yaml", f"seed: {root_seed}\nnum_samples: {num_samples}\n")
     shards = []
     for index, start, stop in shard_ranges(num_samples, shard_size):
         with ShardWriter(root, index, num_samples, **writer_args) as writer:
             for sample_id in range(start, stop):
-                writer.add(*fake_sample(sample_id, num_samples, root_seed))
+                writer.add(*fake_sample(sample_id, num_samples, root_seed, version))
         shards.append(writer.result)
-    write_json_atomic(root / "dataset.json", dataset_info(root_seed, shards, created=CREATED))
+    info = dataset_info(root_seed, shards, created=CREATED)
+    write_json_atomic(root / "dataset.json", {**info, "format": f"handsynth/{version}"})
     return root
 
 
