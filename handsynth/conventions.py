@@ -80,8 +80,7 @@ VISIBLE_DEPTH_TOLERANCE_M = 0.025
 # is visible when its own finger is the first surface and lies at most this far in front of the tip's z.
 FINGERTIP_DEPTH_TOLERANCE_M = 0.003
 # A tip on the silhouette's edge may fall in a pixel whose centre just misses its finger: the finger may
-# then be found at a pixel at most this many pixels away (rows and columns; a 3 x 3 block for 1). The same
-# neighbourhood holds a tip inside ``hand_amodal``.
+# then be found at a pixel at most this many pixels away (rows and columns; a 3 x 3 block for 1).
 FINGERTIP_NEIGHBOURHOOD_PX = 1
 
 

@@ -422,22 +422,20 @@ def test_format_1_is_read_and_checked_by_its_own_rules(tmp_path):
     assert validate_dataset(old).failed_checks() == ["fingertip visibility"]
 
 
-def test_a_tip_on_the_silhouette_edge_is_inside_hand_amodal_within_1_px(copy):
-    """A fingertip's own pixel may fall outside the mask (the tip is on the skin's edge); one within 1 px
-    must not."""
+def test_hand_amodal_joints_by_version(copy):
+    """Format 1.1: every joint's own pixel, fingertips' included, is in hand_amodal. Format 1 datasets
+    (whose masks lack the tips' pixels) are held to it at their inner joints only."""
     sample_id, tip, col, row, _ = _visible_tip_on_hand(copy)
     edit_image(copy, sample_id, "hand_amodal", lambda m: m.__setitem__((row, col), 0))
     report = validate_dataset(copy)
-    assert report["hand amodal joints"].failed == 0 and report.failed_checks() == ["hand amodal"]
-    edit_image(
-        copy,
-        sample_id,
-        "hand_amodal",
-        lambda m: m.__setitem__((slice(row - 1, row + 2), slice(col - 1, col + 2)), 0),
+    assert set(report.failed_checks()) == {"hand amodal", "hand amodal joints"}
+    assert (
+        f"joint {tip} ({JOINT_NAMES[tip]}) at pixel ({col}, {row})"
+        in report["hand amodal joints"].examples[0]
     )
+    edit_json(copy / "dataset.json", lambda info: info.__setitem__("format", "handsynth/1"))
     report = validate_dataset(copy)
-    assert "hand amodal joints" in report.failed_checks()
-    assert f"joint {tip} ({JOINT_NAMES[tip]})" in report["hand amodal joints"].examples[0]
+    assert report["hand amodal joints"].failed == 0 and "hand amodal" in report.failed_checks()
 
 
 def test_leftover_temp_dir_is_a_warning_only(copy):

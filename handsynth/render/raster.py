@@ -7,13 +7,14 @@ Passes per sample (one OpenGL context per process, kept for its life):
 1. colour: our own shader (``shaders/``; Lambert + GGX for point lamps, 4x multisampling), RGBA;
 2. parts: flat part ids without multisampling, and the depth of the same fragments, so labels and depth
    agree pixel for pixel;
-3. hand alone and 4. object alone, flat: the amodal masks. The hand pass draws the hand's parts (not the
-   forearm) and their back faces too: without its forearm stub the hand mesh is open at the wrist, and
-   with back faces culled a ray entering that opening drew nothing, leaving holes where the stub had
-   covered the palm. pyrender culls back faces in every flat pass whatever the flags, so the back faces
-   are a second mesh of the same triangles with reversed winding, shown in this pass only. The mask is
-   then the union of the projected hand triangles: the whole hand's silhouette, however the mesh is
-   closed, with no change to the geometry the other passes draw.
+3. hand alone and 4. object alone, flat: the amodal masks. The hand pass draws the hand's skin
+   (``render.base.amodal_hand_faces``: its parts and a 1 cm band of the forearm stub past the wrist)
+   from both sides: without the rest of the stub the mesh is open, and with back faces culled a ray
+   entering that opening drew nothing, leaving holes where the stub had covered the palm. pyrender culls
+   back faces in every flat pass whatever the flags, so this pass draws its own mesh holding each of
+   those triangles in both windings, shown in this pass only. The mask is then the union of the
+   projected triangles: the whole hand's silhouette, with no change to what the other passes draw; the
+   pixel of each fingertip (a vertex on the silhouette's edge) is added (``render.base.with_fingertips``).
 
 Caches are keyed on content, never on an index: the meshes of a grasp are rebuilt whenever the spec
 holds another ``GraspScene`` object (see ``RasterRenderer._set_grasp``).
@@ -30,7 +31,7 @@ import numpy as np
 
 from handsynth.conventions import HAND_PARTS, PART_FOREARM, PART_OBJECT, invert_transform
 from handsynth.errors import UserError
-from handsynth.render.base import Frame
+from handsynth.render.base import Frame, amodal_hand_faces, with_fingertips
 from handsynth.scene.grasps import GraspScene
 
 _GL_FROM_CV = np.diag([1.0, -1.0, -1.0, 1.0])  # OpenCV camera axes -> OpenGL camera axes
@@ -199,9 +200,9 @@ class _GraspNodes:
                 )
             self.meshes[part] = pyrender.Mesh(prims)
         self.meshes[PART_OBJECT] = pyrender.Mesh(_object_primitives(pyrender, grasp))
-        hand = np.isin(grasp.hand_face_parts, HAND_PARTS)
-        used, faces = np.unique(grasp.hand_faces[hand][:, ::-1], return_inverse=True)
-        self.hand_backs = pyrender.Mesh(
+        skin = grasp.hand_faces[amodal_hand_faces(grasp)]
+        used, faces = np.unique(np.concatenate([skin, skin[:, ::-1]]), return_inverse=True)
+        self.amodal_hand = pyrender.Mesh(
             [
                 pyrender.Primitive(
                     positions=positions[used],
@@ -211,18 +212,18 @@ class _GraspNodes:
                 )
             ]
         )
-        self.hand_backs.is_visible = False  # drawn in the amodal hand pass only
+        self.amodal_hand.is_visible = False  # drawn in the amodal hand pass only
         self.nodes: dict[int, object] = {}
-        self.backs_node = None
+        self.amodal_node = None
 
     def add_to(self, scene) -> None:
         self.nodes = {part: scene.add(mesh, name=f"part-{part:02d}") for part, mesh in self.meshes.items()}
-        self.backs_node = scene.add(self.hand_backs, name="hand-backs")
+        self.amodal_node = scene.add(self.amodal_hand, name="hand-amodal")
 
     def remove_from(self, scene) -> None:
-        for node in (*self.nodes.values(), self.backs_node):
+        for node in (*self.nodes.values(), self.amodal_node):
             scene.remove_node(node)
-        self.nodes, self.backs_node = {}, None
+        self.nodes, self.amodal_node = {}, None
 
 
 class RasterRenderer:
@@ -306,7 +307,7 @@ class RasterRenderer:
                 f"renderer is {self.width}x{self.height}, spec wants {spec.camera.width}x{spec.camera.height}"
             )
         nodes = self._set_grasp(spec.grasp)
-        for node in (*nodes.nodes.values(), nodes.backs_node):
+        for node in (*nodes.nodes.values(), nodes.amodal_node):
             self._scene.set_pose(node, spec.T_world_object)
         tint = [*spec.skin_tint, 1.0]
         nodes.skin.baseColorFactor = tint
@@ -317,13 +318,12 @@ class RasterRenderer:
         rgba, _ = self._renderer.render(self._scene, flags=flags.RGBA)
         part_colors = {node: (part, 0, 0) for part, node in nodes.nodes.items()}
         parts_rgb, depth = self._renderer.render(self._scene, flags=flags.SEG, seg_node_map=part_colors)
-        hand_only = {nodes.nodes[p]: (255, 0, 0) for p in HAND_PARTS}
-        hand_only[nodes.backs_node] = (255, 0, 0)
-        nodes.hand_backs.is_visible = True
+        nodes.amodal_hand.is_visible = True
         try:
+            hand_only = {nodes.amodal_node: (255, 0, 0)}
             hand_rgb, _ = self._renderer.render(self._scene, flags=flags.SEG, seg_node_map=hand_only)
         finally:
-            nodes.hand_backs.is_visible = False
+            nodes.amodal_hand.is_visible = False
         object_only = {nodes.nodes[PART_OBJECT]: (255, 0, 0)}
         object_rgb, _ = self._renderer.render(self._scene, flags=flags.SEG, seg_node_map=object_only)
         parts = np.ascontiguousarray(parts_rgb[..., 0])
@@ -332,7 +332,7 @@ class RasterRenderer:
             rgba=np.ascontiguousarray(rgba),
             parts=parts,
             depth_m=depth,
-            hand_amodal=hand_rgb[..., 0] > 0,
+            hand_amodal=with_fingertips(hand_rgb[..., 0] > 0, spec.joints_cam, spec.camera.K),
             object_amodal=object_rgb[..., 0] > 0,
         )
 

@@ -50,7 +50,7 @@ CHECKS = (
     ("hand amodal", "seg == 1 inside hand_amodal", False),
     (
         "hand amodal joints",
-        "the pixel of every joint inside the image is in hand_amodal (a fingertip's, or one within 1 px)",
+        "the pixel of every joint inside the image is in hand_amodal (format 1: of every inner joint)",
         False,
     ),
     ("object amodal", "seg == 2 inside object_amodal", False),

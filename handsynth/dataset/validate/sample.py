@@ -105,7 +105,7 @@ def _check_sample(
         )
         depth_m = depth_raw.astype(np.float64) * depth_unit_m
         _check_visible(sid, uv, cam[:, 2], vis, inside, seg, depth_m, depth_unit_m, dataset_format, report)
-        _check_amodal_joints(sid, uv, inside, hand_amodal, report)
+        _check_amodal_joints(sid, uv, inside, hand_amodal, dataset_format, report)
 
     for name, label, amodal in (
         ("hand amodal", SEG_HAND, hand_amodal),
@@ -178,18 +178,18 @@ def _check_visible(sid, uv, joints_z, vis, inside, seg, depth_m, depth_unit_m, d
         report.expect("fingertip visibility", not tip_problems, f"id {sid}: {'; '.join(tip_problems[:3])}")
 
 
-def _check_amodal_joints(sid, uv, inside, hand_amodal, report) -> None:
-    """Every joint inside the image projects into ``hand_amodal``, the whole hand's silhouette. A fingertip
-    is a vertex of the skin, on the silhouette's edge when the finger is seen from the side, so its pixel
-    centre may fall just outside: for a tip, a pixel within 1 px counts (the tip rule's neighbourhood)."""
+def _check_amodal_joints(sid, uv, inside, hand_amodal, dataset_format, report) -> None:
+    """Every joint inside the image projects into ``hand_amodal`` (the whole hand's silhouette) at its own
+    pixel. Format 1.1 adds each fingertip's pixel to the mask (a tip is a vertex on the silhouette's edge);
+    a format 1 dataset is checked at its inner joints only."""
+    joints = np.flatnonzero(inside)
+    if dataset_format != FORMAT:
+        joints = [j for j in joints if j not in FINGERTIP_INDICES]
     outside = []
-    for j in np.flatnonzero(inside):
+    for j in joints:
         col, row = (int(x) for x in pixel_of(uv[j]))
-        if hand_amodal[row, col]:
-            continue
-        if j in FINGERTIP_INDICES and hand_amodal[_neighbourhood(col, row, hand_amodal.shape)].any():
-            continue
-        outside.append(f"joint {j} ({JOINT_NAMES[j]}) at pixel ({col}, {row})")
+        if not hand_amodal[row, col]:
+            outside.append(f"joint {j} ({JOINT_NAMES[j]}) at pixel ({col}, {row})")
     report.expect(
         "hand amodal joints", not outside, f"id {sid}: outside hand_amodal: {'; '.join(outside[:4])}"
     )
