@@ -327,7 +327,8 @@ def test_exception_inside_writer_leaves_nothing(tmp_path):
             writer.add(*fake_sample(0, 10))
             tmp_dirs = list((tmp_path / "shards").iterdir())
             assert [p.name.startswith(".tmp-shard-") for p in tmp_dirs] == [True]
-            assert len(list(tmp_dirs[0].iterdir())) > 0
+            written = sorted(p.name for p in tmp_dirs[0].iterdir())
+            assert written == sorted(sample_files(0, 10).values())  # the five PNGs of sample 0
             raise RuntimeError("renderer crashed")
     assert list((tmp_path / "shards").iterdir()) == []
 
