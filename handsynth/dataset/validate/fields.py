@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 RIGID_TOLERANCE = 1e-6
-_NUMBER = "number"
+NUMBER = "number"
 # Required annotation fields and their JSON types (dict: nested fields). Extra fields are allowed.
 _FIELDS = {
     "id": int,
@@ -27,22 +27,23 @@ _FIELDS = {
         "pose": dict,
     },
     "object": {"category": str, "family": str, "dims_m": dict, "T_cam_object": list, "bbox": list},
-    "grasp": {"type": str, "penetration_mm": _NUMBER, "intersection_cm3": _NUMBER, "contact_fingers": list},
+    "grasp": {"type": str, "penetration_mm": NUMBER, "intersection_cm3": NUMBER, "contact_fingers": list},
     "lights": list,
     "background": {"source": str, "id": int},
     "render": {"backend": str},
 }
 
 
-def _type_ok(value, expected) -> bool:
-    if expected is _NUMBER:
+def type_ok(value, expected) -> bool:
+    """Whether a JSON value has the expected type (``NUMBER``: int or float; bools are neither)."""
+    if expected is NUMBER:
         return isinstance(value, int | float) and not isinstance(value, bool)
     if expected is int:
         return isinstance(value, int) and not isinstance(value, bool)
     return isinstance(value, expected)
 
 
-def _field_problems(annotation, spec=_FIELDS, prefix="") -> list[str]:
+def field_problems(annotation, spec=_FIELDS, prefix="") -> list[str]:
     """Missing or mistyped required fields of an annotation, as ``"hand.bbox: ..."`` messages."""
     if not isinstance(annotation, dict):
         return [f"{prefix or 'line'} is a {type(annotation).__name__}, not an object"]
@@ -52,8 +53,8 @@ def _field_problems(annotation, spec=_FIELDS, prefix="") -> list[str]:
         if key not in annotation:
             problems.append(f"{name} missing")
         elif isinstance(expected, dict):
-            problems += _field_problems(annotation[key], expected, name + ".")
-        elif not _type_ok(annotation[key], expected):
+            problems += field_problems(annotation[key], expected, name + ".")
+        elif not type_ok(annotation[key], expected):
             problems.append(
                 f"{name} is {type(annotation[key]).__name__}, not {getattr(expected, '__name__', expected)}"
             )
@@ -64,25 +65,25 @@ def _field_problems(annotation, spec=_FIELDS, prefix="") -> list[str]:
             problems.append(f"hand.side {annotation['hand']['side']!r} is not left or right")
         for part in ("hand", "object"):
             box = annotation[part]["bbox"]
-            if len(box) != 4 or not all(_type_ok(v, int) and v >= 0 for v in box):
+            if len(box) != 4 or not all(type_ok(v, int) and v >= 0 for v in box):
                 problems.append(f"{part}.bbox {box} is not 4 non-negative ints")
         for i, light in enumerate(annotation["lights"]):
             ok = isinstance(light, dict) and isinstance(light.get("type"), str)
-            ok = ok and _type_ok(light.get("power_w"), _NUMBER)
+            ok = ok and type_ok(light.get("power_w"), NUMBER)
             for key in ("position_world", "color"):
                 value = light.get(key) if isinstance(light, dict) else None
                 ok = (
                     ok
                     and isinstance(value, list)
                     and len(value) == 3
-                    and all(_type_ok(v, _NUMBER) for v in value)
+                    and all(type_ok(v, NUMBER) for v in value)
                 )
             if not ok:
                 problems.append(f"lights[{i}] needs type, position_world (3), power_w and color (3)")
     return problems
 
 
-def _as_array(value, shape) -> np.ndarray | None:
+def as_array(value, shape) -> np.ndarray | None:
     """``value`` as a finite float64 array of ``shape``, or None."""
     try:
         array = np.asarray(value, dtype=np.float64)
@@ -91,8 +92,9 @@ def _as_array(value, shape) -> np.ndarray | None:
     return array if array.shape == shape and np.isfinite(array).all() else None
 
 
-def _rigid_problem(T) -> str | None:
-    T = _as_array(T, (4, 4))
+def rigid_problem(T) -> str | None:
+    """Why ``T`` is not a rigid 4x4 transform (to ``RIGID_TOLERANCE``), or None when it is."""
+    T = as_array(T, (4, 4))
     if T is None:
         return "is not a finite 4x4 matrix"
     if not np.array_equal(T[3], [0.0, 0.0, 0.0, 1.0]):
@@ -103,7 +105,8 @@ def _rigid_problem(T) -> str | None:
     return None
 
 
-def _pixel_list(mask: np.ndarray, limit: int = 3) -> str:
+def pixel_list(mask: np.ndarray, limit: int = 3) -> str:
+    """The set pixels of an (H, W) bool mask as a message: their count and the first ``limit``."""
     rows, cols = np.nonzero(mask)
     shown = ", ".join(f"({c}, {r})" for r, c in zip(rows[:limit], cols[:limit], strict=True))
     return f"{rows.size} px, e.g. (col, row) {shown}"

@@ -23,13 +23,13 @@ from handsynth.conventions import (
 )
 from handsynth.dataset.layout import FORMAT, bbox_of_mask
 from handsynth.dataset.reader import decode_images
-from handsynth.dataset.validate.fields import _as_array, _pixel_list, _rigid_problem, _type_ok
+from handsynth.dataset.validate.fields import as_array, pixel_list, rigid_problem, type_ok
 from handsynth.dataset.validate.report import ValidationReport
 
 PROJECTION_TOLERANCE_PX = 1e-3
 
 
-def _check_sample(
+def check_sample(
     annotation: dict, raw: dict | None, depth_unit_m: float, dataset_format: str, report: ValidationReport
 ) -> None:
     """Every per-sample invariant of an annotation whose fields are well-typed (``raw``: its PNG arrays),
@@ -42,10 +42,10 @@ def _check_sample(
         f"id {sid}: category {obj['category']!r} not in {OBJECT_CATEGORIES}",
     )
 
-    cam = _as_array(hand["joints_cam"], (NUM_JOINTS, 3))
-    uv = _as_array(hand["joints_uv"], (NUM_JOINTS, 2))
+    cam = as_array(hand["joints_cam"], (NUM_JOINTS, 3))
+    uv = as_array(hand["joints_uv"], (NUM_JOINTS, 2))
     vis = np.asarray(hand["joints_vis"], dtype=object)
-    vis_ok = vis.shape == (NUM_JOINTS,) and all(_type_ok(v, int) and v in (0, 1, 2) for v in vis)
+    vis_ok = vis.shape == (NUM_JOINTS,) and all(type_ok(v, int) and v in (0, 1, 2) for v in vis)
     shapes = (
         ("joints_cam is not (21, 3)", cam is not None),
         ("joints_uv is not (21, 2)", uv is not None),
@@ -56,12 +56,12 @@ def _check_sample(
         joint_problems.append("a joint has z <= 0")
     joints_ok = report.expect("joints", not joint_problems, f"id {sid}: {'; '.join(joint_problems)}")
 
-    K = _as_array(annotation["K"], (3, 3))
+    K = as_array(annotation["K"], (3, 3))
     K_ok = K is not None and np.array_equal(K[2], [0.0, 0.0, 1.0]) and K[0, 1] == 0 and K[1, 0] == 0
     K_ok = K_ok and K[0, 0] > 0 and K[1, 1] > 0
     matrix_problems = [] if K_ok else [f"K {annotation['K']} is not [[fx, 0, cx], [0, fy, cy], [0, 0, 1]]"]
     for name, T in (("T_cam_world", annotation["T_cam_world"]), ("object.T_cam_object", obj["T_cam_object"])):
-        if problem := _rigid_problem(T):
+        if problem := rigid_problem(T):
             matrix_problems.append(f"{name} {problem}")
     report.expect("camera matrices", not matrix_problems, f"id {sid}: {'; '.join(matrix_problems)}")
 
@@ -113,13 +113,13 @@ def _check_sample(
     ):
         outside = (seg == label) & ~amodal
         report.expect(
-            name, not outside.any(), f"id {sid}: seg == {label} outside the mask: {_pixel_list(outside)}"
+            name, not outside.any(), f"id {sid}: seg == {label} outside the mask: {pixel_list(outside)}"
         )
     mismatch = (depth_raw != 0) != (seg != 0)
     report.expect(
         "depth support",
         not mismatch.any(),
-        f"id {sid}: depth != 0 differs from seg != 0 at {_pixel_list(mismatch)}",
+        f"id {sid}: depth != 0 differs from seg != 0 at {pixel_list(mismatch)}",
     )
     for name, part, label in (("hand bbox", hand, SEG_HAND), ("object bbox", obj, SEG_OBJECT)):
         box = bbox_of_mask(seg == label)

@@ -26,7 +26,7 @@ from handsynth.dataset.layout import (
     TMP_PREFIX,
     sample_files,
 )
-from handsynth.dataset.validate.fields import _NUMBER, _type_ok
+from handsynth.dataset.validate.fields import NUMBER, type_ok
 from handsynth.dataset.validate.report import ValidationReport
 from handsynth.errors import UserError
 
@@ -43,7 +43,7 @@ _IMAGE_MODES = {
 _DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, zlib.error)
 
 
-class _ShardFiles:
+class ShardFiles:
     """Reads each file of a shard once, remembering its sha256."""
 
     def __init__(self, shard_dir: Path):
@@ -51,12 +51,13 @@ class _ShardFiles:
         self.hashes: dict[str, str] = {}
 
     def read(self, name: str) -> bytes:
+        """The bytes of file ``name`` of the shard (OSError when unreadable); its sha256 is kept."""
         data = (self.dir / name).read_bytes()
         self.hashes[name] = hashlib.sha256(data).hexdigest()
         return data
 
 
-def _read_json(path: Path):
+def read_json(path: Path):
     """Parsed JSON of ``path``, or a string saying why it could not be read."""
     try:
         return json.loads(path.read_text(encoding="utf-8"))
@@ -68,9 +69,9 @@ def _read_json(path: Path):
         return f"not valid JSON ({error})"
 
 
-def _check_dataset_json(root: Path, report: ValidationReport) -> dict:
+def check_dataset_json(root: Path, report: ValidationReport) -> dict:
     """Check dataset.json; returns it (or {} when unusable). UserError when it names another format."""
-    info = _read_json(root / DATASET_JSON)
+    info = read_json(root / DATASET_JSON)
     if isinstance(info, str) or not isinstance(info, dict):
         report.fail("dataset.json", f"{DATASET_JSON} is {info if isinstance(info, str) else 'not an object'}")
         return {}
@@ -89,7 +90,7 @@ def _check_dataset_json(root: Path, report: ValidationReport) -> dict:
     for key, value in expected.items():
         report.expect("dataset.json", info.get(key) == value, f"{key} is {info.get(key)!r}, not {value!r}")
     unit = info.get("depth_unit_m")
-    report.expect("dataset.json", _type_ok(unit, _NUMBER) and unit > 0, f"depth_unit_m {unit!r} is not > 0")
+    report.expect("dataset.json", type_ok(unit, NUMBER) and unit > 0, f"depth_unit_m {unit!r} is not > 0")
     for key, kind in (
         ("num_samples", int),
         ("root_seed", int),
@@ -98,10 +99,10 @@ def _check_dataset_json(root: Path, report: ValidationReport) -> dict:
         ("categories", dict),
         ("shards", list),
     ):
-        report.expect("dataset.json", _type_ok(info.get(key), kind), f"{key} missing or not {kind.__name__}")
+        report.expect("dataset.json", type_ok(info.get(key), kind), f"{key} missing or not {kind.__name__}")
     shards = info.get("shards")
     good_list = isinstance(shards, list) and all(
-        isinstance(s, dict) and isinstance(s.get("name"), str) and _type_ok(s.get("num_samples"), int)
+        isinstance(s, dict) and isinstance(s.get("name"), str) and type_ok(s.get("num_samples"), int)
         for s in shards
     )
     report.expect(
@@ -112,7 +113,7 @@ def _check_dataset_json(root: Path, report: ValidationReport) -> dict:
     return info
 
 
-def _scan_shards_dir(root: Path, report: ValidationReport) -> list[Path]:
+def scan_shards_dir(root: Path, report: ValidationReport) -> list[Path]:
     """Shard dirs present (sorted); reports temp dirs (warning) and unexpected entries."""
     shards_dir = root / SHARDS_DIR
     if not shards_dir.is_dir():
@@ -131,9 +132,9 @@ def _scan_shards_dir(root: Path, report: ValidationReport) -> list[Path]:
     return shard_dirs
 
 
-def _check_shard_json(shard_dir: Path, report: ValidationReport) -> dict:
+def check_shard_json(shard_dir: Path, report: ValidationReport) -> dict:
     """Check shard.json's structure; returns it (or {} when unusable)."""
-    shard = _read_json(shard_dir / SHARD_JSON)
+    shard = read_json(shard_dir / SHARD_JSON)
     where = f"{shard_dir.name}/{SHARD_JSON}"
     if isinstance(shard, str) or not isinstance(shard, dict):
         report.fail("shard.json", f"{where} is {shard if isinstance(shard, str) else 'not an object'}")
@@ -141,10 +142,10 @@ def _check_shard_json(shard_dir: Path, report: ValidationReport) -> dict:
     problems = []
     if shard.get("name") != shard_dir.name:
         problems.append(f"name {shard.get('name')!r} != directory name")
-    if not _type_ok(shard.get("num_samples"), int):
+    if not type_ok(shard.get("num_samples"), int):
         problems.append("num_samples missing or not an int")
     ids = shard.get("ids")
-    if not (isinstance(ids, list) and len(ids) == 2 and all(_type_ok(i, int) for i in ids)):
+    if not (isinstance(ids, list) and len(ids) == 2 and all(type_ok(i, int) for i in ids)):
         problems.append(f"ids {ids!r} is not [first, last]")
     files = shard.get("files")
     if not (
@@ -156,7 +157,7 @@ def _check_shard_json(shard_dir: Path, report: ValidationReport) -> dict:
     return shard
 
 
-def _read_lines(files: _ShardFiles, report: ValidationReport) -> list:
+def read_lines(files: ShardFiles, report: ValidationReport) -> list:
     """Parsed lines of annotations.jsonl (a str for each line that is not JSON)."""
     try:
         text = files.read(ANNOTATIONS_JSONL).decode("utf-8")
@@ -174,7 +175,7 @@ def _read_lines(files: _ShardFiles, report: ValidationReport) -> list:
     return lines
 
 
-def _load_images(files: _ShardFiles, annotation: dict, num_samples: int, report: ValidationReport):
+def load_images(files: ShardFiles, annotation: dict, num_samples: int, report: ValidationReport):
     """Read, hash and decode the five PNGs of a sample; returns raw arrays or None (reported)."""
     sample_id, width, height = annotation["id"], annotation["width"], annotation["height"]
     names = annotation["files"]

@@ -17,17 +17,17 @@ from handsynth.dataset.layout import (
     SHARD_JSON,
     SHARDS_DIR,
 )
-from handsynth.dataset.validate.fields import _NUMBER, _field_problems, _type_ok
+from handsynth.dataset.validate.fields import NUMBER, field_problems, type_ok
 from handsynth.dataset.validate.report import ValidationReport
-from handsynth.dataset.validate.sample import _check_sample
+from handsynth.dataset.validate.sample import check_sample
 from handsynth.dataset.validate.structure import (
-    _check_dataset_json,
-    _check_shard_json,
-    _load_images,
-    _read_json,
-    _read_lines,
-    _scan_shards_dir,
-    _ShardFiles,
+    ShardFiles,
+    check_dataset_json,
+    check_shard_json,
+    load_images,
+    read_json,
+    read_lines,
+    scan_shards_dir,
 )
 from handsynth.errors import UserError
 
@@ -43,14 +43,14 @@ def _check_shard(
     progress,
 ) -> dict:
     """Check one shard; returns its shard.json dict ({} when unusable)."""
-    shard = _check_shard_json(shard_dir, report)
-    files = _ShardFiles(shard_dir)
-    lines = _read_lines(files, report)
+    shard = check_shard_json(shard_dir, report)
+    files = ShardFiles(shard_dir)
+    lines = read_lines(files, report)
     ids_here = []
     for line in lines:
         progress.update(1)
-        problems = [line] if isinstance(line, str) else _field_problems(line)
-        has_id = isinstance(line, dict) and _type_ok(line.get("id"), int)
+        problems = [line] if isinstance(line, str) else field_problems(line)
+        has_id = isinstance(line, dict) and type_ok(line.get("id"), int)
         where = f"id {line['id']}" if has_id else shard_dir.name
         # Ids and categories count even when other fields are bad, so one bad field fails one check.
         if has_id:
@@ -61,8 +61,8 @@ def _check_shard(
         message = line if isinstance(line, str) else f"{where}: {'; '.join(problems[:3])}"
         if not report.expect("annotation fields", not problems, message):
             continue
-        raw = _load_images(files, line, num_samples, report)
-        _check_sample(line, raw, depth_unit_m, dataset_format, report)
+        raw = load_images(files, line, num_samples, report)
+        check_sample(line, raw, depth_unit_m, dataset_format, report)
     seen_ids += ids_here
     report.expect(
         "ids", ids_here == sorted(ids_here), f"{shard_dir.name}: ids not ascending in {ANNOTATIONS_JSONL}"
@@ -123,16 +123,16 @@ def validate_dataset(path: str | Path, max_examples: int = 5) -> ValidationRepor
     if not (root / DATASET_JSON).exists() and not (root / SHARDS_DIR).is_dir():
         raise UserError(f"{root} is not a handsynth dataset: it has no {DATASET_JSON} and no {SHARDS_DIR}/")
     report = ValidationReport(root, max_examples)
-    info = _check_dataset_json(root, report)
+    info = check_dataset_json(root, report)
     unit = info.get("depth_unit_m")
-    depth_unit_m = float(unit) if _type_ok(unit, _NUMBER) and unit > 0 else DEPTH_UNIT_M
+    depth_unit_m = float(unit) if type_ok(unit, NUMBER) and unit > 0 else DEPTH_UNIT_M
     # A handsynth/1 dataset is checked by its own rules (fingertips by the 25 mm bound); anything else,
     # an unreadable dataset.json included, by the current format's.
     dataset_format = FORMAT_1 if info.get("format") == FORMAT_1 else FORMAT
-    shard_dirs = _scan_shards_dir(root, report)
-    num_samples = info.get("num_samples") if _type_ok(info.get("num_samples"), int) else None
+    shard_dirs = scan_shards_dir(root, report)
+    num_samples = info.get("num_samples") if type_ok(info.get("num_samples"), int) else None
     if num_samples is None:  # fall back on the shard.json counts so file names can still be checked
-        counts = [_read_json(d / SHARD_JSON) for d in shard_dirs]
+        counts = [read_json(d / SHARD_JSON) for d in shard_dirs]
         num_samples = sum(c.get("num_samples", 0) for c in counts if isinstance(c, dict))
 
     seen_ids: list[int] = []
