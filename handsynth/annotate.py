@@ -8,6 +8,10 @@ from __future__ import annotations
 import numpy as np
 
 from handsynth.conventions import (
+    FINGERTIP_DEPTH_TOLERANCE_M,
+    FINGERTIP_INDICES,
+    FINGERTIP_NEIGHBOURHOOD_PX,
+    PART_THUMB,
     VISIBLE_DEPTH_TOLERANCE_M,
     bbox_of_mask,
     inside_image,
@@ -23,15 +27,22 @@ for _j, _parts in enumerate(_JOINT_PARTS):
     _ALLOWED[_j, list(_parts)] = True
 
 
+_TIP_FINGER_PART = {tip: PART_THUMB + f for f, tip in enumerate(FINGERTIP_INDICES)}
+
+
 def joint_visibility(
     joints_uv: np.ndarray, joints_z: np.ndarray, parts: np.ndarray, depth_m: np.ndarray
 ) -> np.ndarray:
-    """Per-joint visibility: 0 outside the image, 1 occluded, 2 visible.
+    """Per-joint visibility (dataset format 1.1): 0 outside the image, 1 occluded, 2 visible.
 
-    A joint is visible when the first surface at its pixel belongs to its own finger (or, at the knuckles,
-    thumb base and wrist, to the palm or forearm; ``handsynth.conventions.joint_parts``) and lies within
-    25 mm in front of or behind the joint. Anything else in front of it (the object, another finger, the
-    far side of its own finger bent over it) makes it occluded.
+    An inner joint (wrist, CMC, MCP, PIP, DIP, IP) is visible when the first surface at its pixel belongs
+    to its own finger (or, at the knuckles, thumb base and wrist, to the palm or forearm;
+    ``handsynth.conventions.joint_parts``) and lies within 25 mm in front of or behind the joint. Anything
+    else in front of it (the object, another finger, the far side of its own finger bent over it) makes
+    it occluded.
+
+    A fingertip lies on the skin, so it follows ``fingertip_visible`` (3 mm in front, its own finger only,
+    a 1-px neighbourhood on the silhouette's edge).
 
     Args:
         joints_uv: (21, 2) float64 pixel coordinates.
@@ -50,7 +61,50 @@ def joint_visibility(
     own = _ALLOWED[np.flatnonzero(inside), part]
     near = np.abs(surface - joints_z[inside]) <= VISIBLE_DEPTH_TOLERANCE_M
     vis[inside] = np.where(own & near, 2, 1)
+    for tip in FINGERTIP_INDICES:
+        if inside[tip]:
+            column, row = pixel_of(joints_uv[tip])
+            seen = fingertip_visible(
+                int(column), int(row), joints_z[tip], _TIP_FINGER_PART[tip], parts, depth_m
+            )
+            vis[tip] = 2 if seen else 1
     return vis
+
+
+def fingertip_visible(
+    column: int, row: int, tip_z: float, finger_part: int, parts: np.ndarray, depth_m: np.ndarray
+) -> bool:
+    """Whether a fingertip in pixel (``column``, ``row``) at depth ``tip_z`` is visible (format 1.1).
+
+    Let a surface be *near* when its depth is at least ``tip_z - FINGERTIP_DEPTH_TOLERANCE_M`` (3 mm in
+    front of the tip, or anywhere behind it). The tip is visible when
+
+    1. its own pixel shows its own finger (``finger_part``) near the tip; or
+    2. its own pixel shows background or a surface behind the tip (depth >= ``tip_z``: the pixel centre's
+       ray passed beside the tip, which is on the silhouette's edge), and a pixel at most
+       ``FINGERTIP_NEIGHBOURHOOD_PX`` away in rows and columns (the 3 x 3 block, clipped to the image)
+       shows its own finger near the tip.
+
+    Otherwise it is occluded: anything more than 3 mm in front at its pixel (its own finger too: the tip
+    is then seen through the finger), or another part between 3 mm in front and the tip itself. The
+    neighbourhood never overrides a surface in front of the tip at the tip's own pixel.
+
+    Args:
+        column, row: the tip's pixel (``handsynth.conventions.pixel_of``), inside the image.
+        tip_z: camera-frame depth of the tip (m).
+        finger_part: the part id of the tip's finger.
+        parts: (H, W) uint8 part map; depth_m: (H, W) float depth of its surfaces (m).
+    """
+    floor = tip_z - FINGERTIP_DEPTH_TOLERANCE_M
+    part, depth = int(parts[row, column]), float(depth_m[row, column])
+    if part == finger_part and depth >= floor:
+        return True
+    if part != 0 and depth < tip_z:
+        return False
+    r = FINGERTIP_NEIGHBOURHOOD_PX
+    block = np.s_[max(row - r, 0) : row + r + 1, max(column - r, 0) : column + r + 1]
+    near_own = (parts[block] == finger_part) & (depth_m[block].astype(np.float64) >= floor)
+    return bool(near_own.any())
 
 
 def _matrix(T: np.ndarray) -> list:

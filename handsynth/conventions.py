@@ -80,6 +80,12 @@ PART_TO_SEG.flags.writeable = False
 # An inner joint (not a fingertip) is visible when the first surface at its pixel lies at most this far
 # from the joint's own depth (the dataset format's bound).
 VISIBLE_DEPTH_TOLERANCE_M = 0.025
+# A fingertip lies on the skin (it is a vertex of the hand mesh), so format 1.1 gives it a tight bound: it
+# is visible when its own finger is the first surface and lies at most this far in front of the tip's z.
+FINGERTIP_DEPTH_TOLERANCE_M = 0.003
+# A tip on the silhouette's edge may fall in a pixel whose centre just misses its finger: the finger may
+# then be found at a pixel at most this many pixels away (rows and columns; a 3 x 3 block for 1).
+FINGERTIP_NEIGHBOURHOOD_PX = 1
 
 
 def joint_parts() -> tuple[frozenset[int], ...]:

@@ -8,11 +8,14 @@ import json
 import numpy as np
 import pytest
 
-from handsynth.annotate import annotate, joint_visibility
+from handsynth.annotate import annotate, fingertip_visible, joint_visibility
 from handsynth.config import SceneConfig
 from handsynth.conventions import (
     FINGER_JOINTS,
     FINGER_NAMES,
+    FINGERTIP_DEPTH_TOLERANCE_M,
+    FINGERTIP_INDICES,
+    FINGERTIP_NEIGHBOURHOOD_PX,
     HAND_PARTS,
     OBJECT_CATEGORIES,
     PART_FOREARM,
@@ -96,10 +99,79 @@ def test_visibility_named_cases(joint, part, expected):
     "offset_m, expected", [(0.0, 2), (0.024, 2), (-0.024, 2), (0.026, 1), (-0.026, 1), (0.03, 1), (-0.03, 1)]
 )
 def test_visibility_depth_tolerance(offset_m, expected):
-    """Its own finger but 30 mm off (the far side of a finger bent over it) is occluded."""
+    """An inner joint: its own finger but 30 mm off (the far side of a finger bent over it) is occluded."""
     assert VISIBLE_DEPTH_TOLERANCE_M == 0.025
-    assert _visibility_of(8, PART_THUMB + 1, 0.5, 0.5 + offset_m) == expected
+    assert _visibility_of(7, PART_THUMB + 1, 0.5, 0.5 + offset_m) == expected
     assert _visibility_of(0, PART_FOREARM, 0.5, 0.5 + offset_m) == expected
+
+
+@pytest.mark.parametrize(
+    "offset_m, expected",
+    [
+        (0.0, 2),
+        (-0.0029, 2),  # 2.9 mm of its own finger in front: still on the skin it lies on
+        (-0.0031, 1),  # 3.1 mm: seen through its own finger
+        (-0.024, 1),  # visible under format 1's 25 mm bound, occluded under 1.1's
+        (0.004, 2),  # its finger behind the tip: the pixel centre's ray passed beside it
+        (0.03, 2),
+    ],
+)
+@pytest.mark.parametrize("tip", FINGERTIP_INDICES)
+def test_fingertip_depth_tolerance(tip, offset_m, expected):
+    assert FINGERTIP_DEPTH_TOLERANCE_M == 0.003
+    assert _visibility_of(tip, FINGER_OF[tip], 0.5, 0.5 + offset_m) == expected
+    other = FINGER_OF[tip] % 5 + 1  # another finger at the same depth is never the tip's skin
+    assert _visibility_of(tip, other, 0.5, 0.5 + offset_m) == 1
+
+
+# (part at the tip's pixel, its depth offset, part of the neighbour, its offset, neighbour's distance)
+NEIGHBOUR_CASES = [
+    (0, 0.0, "own", 0.0, 1, 2),  # tip on the silhouette's edge: background at its pixel, its finger beside
+    (0, 0.0, "own", 0.0, 2, 1),  # its finger 2 px away: too far
+    (0, 0.0, "own", -0.005, 1, 1),  # the neighbour's skin is 5 mm in front: not the tip's surface
+    (0, 0.0, "own", 0.01, 1, 2),  # ... 10 mm behind: its finger, seen beside the tip
+    (PART_OBJECT, 0.02, "own", 0.0, 1, 2),  # the object behind the tip at its pixel
+    (PART_OBJECT, -0.001, "own", 0.0, 1, 1),  # the object 1 mm in front at its pixel: never overridden
+    (PART_OBJECT, -0.05, "own", 0.0, 1, 1),  # behind the object
+    ("other", 0.0, "own", 0.0, 1, 2),  # another finger at the tip's depth but not in front of it
+    ("own", -0.01, "own", 0.0, 1, 1),  # its own finger 10 mm in front at its pixel: seen through it
+    (0, 0.0, "other", 0.0, 1, 1),  # only another finger beside
+    (0, 0.0, PART_PALM, 0.0, 1, 1),  # only the palm beside
+]
+
+
+@pytest.mark.parametrize("tip", [4, 16])
+@pytest.mark.parametrize("centre_part, centre_dz, side_part, side_dz, distance, expected", NEIGHBOUR_CASES)
+def test_fingertip_neighbourhood(tip, centre_part, centre_dz, side_part, side_dz, distance, expected):
+    """The 1-px neighbourhood applies only when the tip's own pixel shows background or a surface
+    behind the tip, and finds its own finger at most 3 mm in front."""
+    assert FINGERTIP_NEIGHBOURHOOD_PX == 1
+    own, other = FINGER_OF[tip], FINGER_OF[tip] % 5 + 1
+    named = {"own": own, "other": other}
+    z, (u, v) = 0.4, (3, 2)
+    for du, dv in [(distance, 0), (0, -distance), (-distance, distance)]:  # beside, above, diagonal
+        parts, depth = _maps(0, 0.0)
+        part = named.get(centre_part, centre_part)
+        parts[v, u], depth[v, u] = part, (z + centre_dz) if part else 0.0
+        part = named.get(side_part, side_part)
+        parts[v + dv, u + du], depth[v + dv, u + du] = part, z + side_dz
+        joints_uv = np.full((21, 2), -10.0)
+        joints_uv[tip] = (u + 0.3, v - 0.4)
+        joints_z = np.full(21, -1.0)
+        joints_z[tip] = z
+        vis = joint_visibility(joints_uv, joints_z, parts, depth)
+        assert vis[tip] == expected, (du, dv)
+        column, row = pixel_of(joints_uv[tip])
+        assert fingertip_visible(int(column), int(row), z, own, parts, depth) == (expected == 2)
+
+
+def test_fingertip_neighbourhood_is_clipped_at_the_image_border():
+    parts, depth = _maps(0, 0.0)
+    parts[1, 0], depth[1, 0] = PART_THUMB + 1, 0.5  # the index finger below the corner pixel
+    assert fingertip_visible(0, 0, 0.5, PART_THUMB + 1, parts, depth)
+    parts[1, 0] = 0
+    parts[-1, :], depth[-1, :] = PART_THUMB + 1, 0.5  # a finger along the bottom row only (wraps if rolled)
+    assert not fingertip_visible(0, 0, 0.5, PART_THUMB + 1, parts, depth)
 
 
 @pytest.mark.parametrize(

@@ -34,7 +34,7 @@ def run(tmp_path_factory) -> Path:
 
 def test_render_writes_a_valid_dataset(run):
     info = json.loads((run / "dataset.json").read_text())
-    assert info["format"] == "handsynth/1" and info["num_samples"] == 6 and info["root_seed"] == 3
+    assert info["format"] == "handsynth/1.1" and info["num_samples"] == 6 and info["root_seed"] == 3
     assert [s["name"] for s in info["shards"]] == ["shard-000000", "shard-000001"]
     assert sum(info["categories"].values()) == 6 and set(info["categories"]) <= {"cylindrical", "spherical"}
     report = validate_dataset(run)

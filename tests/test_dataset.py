@@ -14,6 +14,7 @@ import pytest
 
 from handsynth.conventions import (
     DEPTH_UNIT_M,
+    FINGERTIP_INDICES,
     JOINT_NAMES,
     OBJECT_CATEGORIES,
     SEG_FOREARM,
@@ -88,8 +89,11 @@ def _fake_joints(rng, sample_id: int) -> np.ndarray:
     return np.array(joints)
 
 
-def fake_sample(sample_id: int, num_samples: int, root_seed: int = 7) -> tuple[dict, dict]:
-    """(annotation, images) of a consistent fake sample: WIDTH x HEIGHT, every field of the format."""
+def fake_sample(
+    sample_id: int, num_samples: int, root_seed: int = 7, version: str = "1.1"
+) -> tuple[dict, dict]:
+    """(annotation, images) of a consistent fake sample: WIDTH x HEIGHT, every field of the format; the
+    fingertips labelled by format ``version``'s rule ("1": the 25 mm bound of inner joints)."""
     rng = np.random.default_rng([root_seed, sample_id])
     K = make_intrinsics(FOCAL_PX, WIDTH, HEIGHT)
     joints = _fake_joints(rng, sample_id)
@@ -119,10 +123,21 @@ def fake_sample(sample_id: int, num_samples: int, root_seed: int = 7) -> tuple[d
     depth = np.round(np.where(seg != 0, zbuf, 0) / DEPTH_UNIT_M).astype(np.uint16)
     inside = inside_image(uv, WIDTH, HEIGHT)
     vis = np.where(inside, 1, 0)
+    depth_m = depth * DEPTH_UNIT_M
     for j in np.flatnonzero(inside):
         col, row = pixel_of(uv[j])
+        if (
+            j in FINGERTIP_INDICES and version == "1.1"
+        ):  # format 1.1's tip rule, with label hand standing for the tip's finger
+            floor = joints[j, 2] - 0.003
+            near_hand = (seg == SEG_HAND) & (depth_m >= floor)
+            behind = seg[row, col] == 0 or depth_m[row, col] >= joints[j, 2]
+            beside = near_hand[max(row - 1, 0) : row + 2, max(col - 1, 0) : col + 2].any()
+            if near_hand[row, col] or (behind and beside):
+                vis[j] = 2
+            continue
         label_ok = seg[row, col] == SEG_HAND or (j == 0 and seg[row, col] == SEG_FOREARM)
-        if label_ok and abs(depth[row, col] * DEPTH_UNIT_M - joints[j, 2]) <= 0.025:
+        if label_ok and abs(depth_m[row, col] - joints[j, 2]) <= 0.025:
             vis[j] = 2
     palette = np.array([(30, 90, 40), (220, 160, 120), (70, 110, 220), (200, 180, 80)], np.float64)
     rgb = np.clip(palette[seg] + rng.normal(0, 8, (HEIGHT, WIDTH, 3)), 0, 255).astype(np.uint8)
@@ -188,18 +203,25 @@ def fake_sample(sample_id: int, num_samples: int, root_seed: int = 7) -> tuple[d
 
 
 def make_dataset(
-    root: Path, num_samples: int = 12, shard_size: int = 5, root_seed: int = 7, **writer_args
+    root: Path,
+    num_samples: int = 12,
+    shard_size: int = 5,
+    root_seed: int = 7,
+    version: str = "1.1",
+    **writer_args,
 ) -> Path:
-    """Write a complete fake dataset (config.yaml, shards, dataset.json) through ShardWriter."""
+    """Write a complete fake dataset (config.yaml, shards, dataset.json) through ShardWriter, labelled and
+    marked as format ``handsynth/<version>``."""
     root.mkdir(parents=True, exist_ok=True)
     write_text_atomic(root / "config.yaml", f"seed: {root_seed}\nnum_samples: {num_samples}\n")
     shards = []
     for index, start, stop in shard_ranges(num_samples, shard_size):
         with ShardWriter(root, index, num_samples, **writer_args) as writer:
             for sample_id in range(start, stop):
-                writer.add(*fake_sample(sample_id, num_samples, root_seed))
+                writer.add(*fake_sample(sample_id, num_samples, root_seed, version))
         shards.append(writer.result)
-    write_json_atomic(root / "dataset.json", dataset_info(root_seed, shards, created=CREATED))
+    info = dataset_info(root_seed, shards, created=CREATED)
+    write_json_atomic(root / "dataset.json", {**info, "format": f"handsynth/{version}"})
     return root
 
 
@@ -301,11 +323,12 @@ def test_shard_json_lists_every_file_with_its_sha256(good_dataset):
 
 def test_exception_inside_writer_leaves_nothing(tmp_path):
     with pytest.raises(RuntimeError, match="renderer crashed"):
-        with ShardWriter(tmp_path, 0, 10) as writer:
+        with ShardWriter(tmp_path, 0, 10, encode_threads=0) as writer:  # written before add returns
             writer.add(*fake_sample(0, 10))
             tmp_dirs = list((tmp_path / "shards").iterdir())
             assert [p.name.startswith(".tmp-shard-") for p in tmp_dirs] == [True]
-            assert len(list(tmp_dirs[0].iterdir())) > 0
+            written = sorted(p.name for p in tmp_dirs[0].iterdir())
+            assert written == sorted(sample_files(0, 10).values())  # the five PNGs of sample 0
             raise RuntimeError("renderer crashed")
     assert list((tmp_path / "shards").iterdir()) == []
 
@@ -341,7 +364,7 @@ def test_writer_refuses_inconsistent_samples(tmp_path):
 
 def test_dataset_info_follows_the_format(good_dataset):
     info = json.loads((good_dataset / "dataset.json").read_text())
-    assert info["format"] == FORMAT == "handsynth/1"
+    assert info["format"] == FORMAT == "handsynth/1.1"
     assert set(info["generator"]) == {"handsynth", "bpy", "git"} and info["generator"]["bpy"] is None
     assert info["created"] == CREATED and info["root_seed"] == 7 and info["num_samples"] == 12
     assert info["joint_names"] == list(JOINT_NAMES)
@@ -372,6 +395,23 @@ def test_reader_indexes_annotations_in_id_order(good_dataset):
     assert sample["hand_amodal"].dtype == np.bool_ and sample["depth_raw"].dtype == np.uint16
     with pytest.raises(KeyError):
         dataset.annotation(12)
+
+
+def test_reader_reads_format_1_and_1_1(good_dataset, tmp_path):
+    import shutil
+
+    old = tmp_path / "old"
+    shutil.copytree(good_dataset, old)
+    info = json.loads((old / "dataset.json").read_text())
+    (old / "dataset.json").write_text(json.dumps({**info, "format": "handsynth/1"}))
+    assert Dataset(good_dataset).format == "handsynth/1.1"
+    dataset = Dataset(old)
+    assert dataset.format == "handsynth/1" and dataset.ids() == list(range(12))
+    np.testing.assert_array_equal(dataset.load(3)["seg"], Dataset(good_dataset).load(3)["seg"])
+    for wrong in ("handsynth/2", "handsynth/1.0", "handsynth/1.2", 1.1, None):
+        (old / "dataset.json").write_text(json.dumps({**info, "format": wrong}))
+        with pytest.raises(UserError, match="handsynth/1, handsynth/1.1"):
+            Dataset(old)
 
 
 def test_reader_refuses_what_is_not_a_dataset(tmp_path):

@@ -11,7 +11,15 @@ import pytest
 from PIL import Image
 from test_dataset import make_dataset
 
-from handsynth.conventions import SEG_FOREARM, SEG_HAND, SEG_OBJECT, pixel_of
+from handsynth.conventions import (
+    DEPTH_UNIT_M,
+    FINGERTIP_INDICES,
+    JOINT_NAMES,
+    SEG_FOREARM,
+    SEG_HAND,
+    SEG_OBJECT,
+    pixel_of,
+)
 from handsynth.dataset import Dataset, encode_png, validate_dataset
 from handsynth.dataset.reader import read_png
 from handsynth.dataset.validate import CHECKS
@@ -80,12 +88,12 @@ def edit_json(path: Path, edit) -> None:
 
 
 def _joint_with_vis(root: Path, vis: int) -> tuple[int, int]:
-    """(sample id, joint) of the first non-wrist joint with ``joints_vis == vis``."""
+    """(sample id, joint) of the first inner joint but the wrist (no fingertip) with ``joints_vis == vis``."""
     dataset = Dataset(root)
     for sample_id in dataset.ids():
         hand = dataset.annotation(sample_id)["hand"]
         for j, v in enumerate(hand["joints_vis"]):
-            if v == vis and j > 0:
+            if v == vis and j > 0 and j not in FINGERTIP_INDICES:
                 return sample_id, j
     raise AssertionError(f"no joint with vis {vis}")
 
@@ -147,6 +155,41 @@ def hand_amodal_hole(root):
     sample_id, sample = _sample_with(root, lambda s: (s["seg"] == SEG_HAND).any())
     row, col = _interior_pixel((sample["seg"] == SEG_HAND) & sample["hand_amodal"])
     edit_image(root, sample_id, "hand_amodal", lambda m: m.__setitem__((row, col), 0))
+
+
+def hand_amodal_hole_at_a_joint(root):
+    """The audit's defect: hand_amodal empty where the forearm covers the wrist (seg says forearm there,
+    so "seg == 1 inside hand_amodal" cannot see it)."""
+    for sample_id in Dataset(root).ids():
+        sample = Dataset(root).load(sample_id)
+        col, row = pixel_of(sample["annotation"]["hand"]["joints_uv"][0])
+        if sample["seg"][row, col] == SEG_FOREARM and sample["hand_amodal"][row, col]:
+            edit_image(root, sample_id, "hand_amodal", lambda m, at=(row, col): m.__setitem__(at, 0))
+            return
+    raise AssertionError("no wrist under the forearm")
+
+
+def _visible_tip_on_hand(root: Path) -> tuple[int, int, int, int, float]:
+    """(sample id, tip, col, row, z) of a tip marked 2 whose own pixel is labelled hand."""
+    dataset = Dataset(root)
+    for sample_id in dataset.ids():
+        sample = dataset.load(sample_id)
+        hand = sample["annotation"]["hand"]
+        for tip in FINGERTIP_INDICES:
+            col, row = pixel_of(hand["joints_uv"][tip])
+            inside = 0 <= col < sample["seg"].shape[1] and 0 <= row < sample["seg"].shape[0]
+            if hand["joints_vis"][tip] == 2 and inside and sample["seg"][row, col] == SEG_HAND:
+                return sample_id, tip, int(col), int(row), hand["joints_cam"][tip][2]
+    raise AssertionError("no visible tip on the hand")
+
+
+def tip_visible_behind_its_own_finger(root):
+    """A tip marked 2 with 10 mm of (its own) finger in front of it: visible by format 1's 25 mm bound,
+    occluded by 1.1's tip rule."""
+    sample_id, _, col, row, z = _visible_tip_on_hand(root)
+    edit_image(
+        root, sample_id, "depth", lambda d: d.__setitem__((row, col), round((z - 0.010) / DEPTH_UNIT_M))
+    )
 
 
 def object_amodal_hole(root):
@@ -298,7 +341,7 @@ def bad_joint_names(root):
 
 
 def dataset_json_garbled(root):
-    (root / "dataset.json").write_text('{"format": "handsynth/1", ')
+    (root / "dataset.json").write_text('{"format": "handsynth/1.1", ')
 
 
 CORRUPTIONS = {
@@ -308,6 +351,8 @@ CORRUPTIONS = {
     vis_two_occluded: {"visibility visible"},
     vis_two_on_forearm_not_wrist: {"visibility visible"},
     hand_amodal_hole: {"hand amodal"},
+    hand_amodal_hole_at_a_joint: {"hand amodal joints"},
+    tip_visible_behind_its_own_finger: {"fingertip visibility"},
     object_amodal_hole: {"object amodal"},
     seg_bad_label: {"label values"},
     amodal_grey_value: {"label values"},
@@ -363,6 +408,34 @@ def test_each_corruption_fails_exactly_its_checks(copy, corrupt):
     for name in CORRUPTIONS[corrupt]:
         assert report[name].examples, name
     assert "INVALID" in report.format()
+
+
+def test_format_1_is_read_and_checked_by_its_own_rules(tmp_path):
+    """A handsynth/1 dataset: tips by the 25 mm bound (no tip check); a 1.1 dataset fails the same edit."""
+    old = make_dataset(tmp_path / "v1", version="1")
+    report = validate_dataset(old)
+    assert report.ok, report.format()
+    assert report["fingertip visibility"].checked == 0 and report["visibility visible"].checked > 0
+    tip_visible_behind_its_own_finger(old)
+    assert validate_dataset(old).ok
+    edit_json(old / "dataset.json", lambda info: info.__setitem__("format", "handsynth/1.1"))
+    assert validate_dataset(old).failed_checks() == ["fingertip visibility"]
+
+
+def test_hand_amodal_joints_by_version(copy):
+    """Format 1.1: every joint's own pixel, fingertips' included, is in hand_amodal. Format 1 datasets
+    (whose masks lack the tips' pixels) are held to it at their inner joints only."""
+    sample_id, tip, col, row, _ = _visible_tip_on_hand(copy)
+    edit_image(copy, sample_id, "hand_amodal", lambda m: m.__setitem__((row, col), 0))
+    report = validate_dataset(copy)
+    assert set(report.failed_checks()) == {"hand amodal", "hand amodal joints"}
+    assert (
+        f"joint {tip} ({JOINT_NAMES[tip]}) at pixel ({col}, {row})"
+        in report["hand amodal joints"].examples[0]
+    )
+    edit_json(copy / "dataset.json", lambda info: info.__setitem__("format", "handsynth/1"))
+    report = validate_dataset(copy)
+    assert report["hand amodal joints"].failed == 0 and "hand amodal" in report.failed_checks()
 
 
 def test_leftover_temp_dir_is_a_warning_only(copy):

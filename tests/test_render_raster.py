@@ -1,8 +1,10 @@
 """The raster backend (pyrender over Mesa's EGL) against an independent numpy z-buffer of the same spec."""
 
 import hashlib
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -57,7 +59,42 @@ def _reference(spec):
 
 
 def test_reports_an_opengl_renderer(renderer):
-    assert renderer.gl_renderer  # "llvmpipe (LLVM ...)" on a CPU machine, the GPU's name elsewhere
+    """Mesa's llvmpipe on a machine without a GPU driver; the GPU's name where NVIDIA's driver is."""
+    name = renderer.gl_renderer
+    if Path("/dev/nvidiactl").exists():
+        assert re.fullmatch(r"NVIDIA .+|llvmpipe \(LLVM \d+\.\d+\.\d+, \d+ bits\)", name), name
+    else:
+        assert re.fullmatch(r"llvmpipe \(LLVM \d+\.\d+\.\d+, \d+ bits\)", name), name
+
+
+def _digest(frame) -> str:
+    arrays = (frame.rgba, frame.parts, frame.depth_m, frame.hand_amodal, frame.object_amodal)
+    return hashlib.sha256(b"".join(np.ascontiguousarray(a).tobytes() for a in arrays)).hexdigest()
+
+
+def test_one_renderer_over_two_runs_draws_each_runs_own_grasp(renderer):
+    """Grasp 0 of run A, then grasp 0 of run B (another seed): B's frame is exactly a fresh renderer's.
+    (A renderer that remembered grasps by their number drew A's hand under B's labels.)"""
+    config = SceneConfig(width=WIDTH, height=HEIGHT, renders_per_grasp=3)
+    run_a, run_b = SceneSampler(5, config, ("can", "orange")), SceneSampler(6, config, ("can", "orange"))
+    spec_a, spec_b = run_a.sample(0), run_b.sample(1)
+    assert spec_a.grasp.index == spec_b.grasp.index == 0
+    frame_a = renderer.render(spec_a)
+    frame_b = renderer.render(spec_b)
+    assert not np.array_equal(frame_a.parts, frame_b.parts)
+    code = (
+        "import hashlib, numpy as np; from handsynth.config import SceneConfig; "
+        "from handsynth.scene.spec import SceneSampler; from handsynth.render.raster import RasterRenderer; "
+        f"s = SceneSampler(6, SceneConfig(width={WIDTH}, height={HEIGHT}, renders_per_grasp=3), "
+        "('can', 'orange')); "
+        f"f = RasterRenderer({WIDTH}, {HEIGHT}).render(s.sample(1)); "
+        "a = (f.rgba, f.parts, f.depth_m, f.hand_amodal, f.object_amodal); "
+        "print(hashlib.sha256(b''.join(np.ascontiguousarray(x).tobytes() for x in a)).hexdigest())"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == _digest(frame_b)
+    # The same GraspScene object again reuses the cached meshes and gives the same frame.
+    assert _digest(renderer.render(spec_b)) == _digest(frame_b)
 
 
 @pytest.mark.parametrize("index", [0, 4, 8])

@@ -1,8 +1,10 @@
-"""Names and shapes of the on-disk dataset (format ``handsynth/1``); numpy only, never bpy, ray or torch."""
+"""Names and shapes of the on-disk dataset (format ``handsynth/1.1``); numpy only, never bpy, ray or torch."""
 
 from handsynth.conventions import bbox_of_mask  # noqa: F401  (the format's box convention, re-exported)
 
-FORMAT = "handsynth/1"
+FORMAT = "handsynth/1.1"  # what the writer writes
+FORMAT_1 = "handsynth/1"  # the first version: fingertips followed the 25 mm rule of inner joints
+READABLE_FORMATS = (FORMAT_1, FORMAT)  # what the reader and validate read (a 1.1 reader reads 1)
 FILE_KINDS = ("rgb", "seg", "hand_amodal", "object_amodal", "depth")
 DATASET_JSON = "dataset.json"
 CONFIG_YAML = "config.yaml"

@@ -14,7 +14,7 @@ from handsynth.conventions import DEPTH_UNIT_M
 from handsynth.dataset.layout import (
     ANNOTATIONS_JSONL,
     DATASET_JSON,
-    FORMAT,
+    READABLE_FORMATS,
     SHARD_JSON,
     SHARD_PREFIX,
     SHARDS_DIR,
@@ -71,7 +71,7 @@ def decode_images(arrays: dict[str, np.ndarray], depth_unit_m: float) -> dict[st
 
 
 class Dataset:
-    """A handsynth dataset on disk (format ``handsynth/1``).
+    """A handsynth dataset on disk (format ``handsynth/1.1`` or ``handsynth/1``; ``format`` says which).
 
     ``Dataset(path)`` reads ``dataset.json`` and indexes every shard's ``annotations.jsonl`` once (byte
     offsets of its lines, parsed on demand), so opening a dataset of many thousands of samples is cheap.
@@ -87,9 +87,13 @@ class Dataset:
             self.info = json.loads(info_path.read_text(encoding="utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as error:
             raise UserError(f"{info_path} is not valid JSON: {error}") from None
-        if not isinstance(self.info, dict) or self.info.get("format") != FORMAT:
+        if not isinstance(self.info, dict) or self.info.get("format") not in READABLE_FORMATS:
             found = self.info.get("format") if isinstance(self.info, dict) else None
-            raise UserError(f"{self.root} is not a {FORMAT} dataset: {DATASET_JSON} has format {found!r}")
+            raise UserError(
+                f"{self.root} is not a handsynth dataset of a format this version reads "
+                f"({', '.join(READABLE_FORMATS)}): {DATASET_JSON} has format {found!r}"
+            )
+        self.format = self.info["format"]
         self.depth_unit_m = float(self.info.get("depth_unit_m", DEPTH_UNIT_M))
         self.shards = [s["name"] for s in self.info.get("shards", [])]
         self._index: dict[int, tuple[int, int, int]] | None = None  # id -> (shard number, offset, length)

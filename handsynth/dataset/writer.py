@@ -227,7 +227,7 @@ class ShardWriter:
     def add(self, annotation: dict, images: dict[str, np.ndarray]) -> None:
         """Add one sample.
 
-        annotation: the sample's annotation (format ``handsynth/1``) with ``id``, ``width``, ``height`` and
+        annotation: the sample's annotation (format ``handsynth/1.1``) with ``id``, ``width``, ``height`` and
         ``files`` equal to ``sample_files(id, num_samples)``. images: rgb (H, W, 3) uint8, seg (H, W) uint8,
         hand_amodal (H, W) bool, object_amodal (H, W) bool, depth (H, W) uint16 in ``depth_unit_m`` steps.
         Ids must be consecutive within a shard.

@@ -11,7 +11,18 @@ from typing import Protocol
 
 import numpy as np
 
-from handsynth.conventions import PART_TO_SEG
+from handsynth.conventions import (
+    FINGERTIP_INDICES,
+    HAND_PARTS,
+    PART_FOREARM,
+    PART_TO_SEG,
+    inside_image,
+    pixel_of,
+    project_points,
+)
+
+# The amodal hand reaches this far past the wrist joint towards the elbow (see ``amodal_hand_faces``).
+AMODAL_WRIST_MARGIN_M = 0.01
 
 
 @dataclass(frozen=True)
@@ -24,7 +35,9 @@ class Frame:
         parts: (H, W) uint8 part id of the first surface at each pixel centre
             (``handsynth.conventions.PART_NAMES``; 0 background).
         depth_m: (H, W) float32 camera-z depth of that surface (m); 0 where ``parts`` is 0.
-        hand_amodal: (H, W) bool, the hand (without the forearm) as if nothing else were there.
+        hand_amodal: (H, W) bool, the whole hand's silhouette as if nothing else were there: the pixels
+            whose centre lies in a projected triangle of ``amodal_hand_faces``, whichever way it faces,
+            and the pixel of each fingertip (``with_fingertips``).
         object_amodal: (H, W) bool, the object as if the hand were not there.
     """
 
@@ -38,6 +51,52 @@ class Frame:
     def seg(self) -> np.ndarray:
         """(H, W) uint8 label map (``handsynth.conventions.SEG_LABELS``)."""
         return PART_TO_SEG[self.parts]
+
+
+def amodal_hand_faces(grasp) -> np.ndarray:
+    """(F,) bool over ``grasp.hand_faces``: the skin every backend draws into ``hand_amodal``.
+
+    The hand's parts (fingers and palm) plus the forearm stub's faces with a vertex less than
+    ``AMODAL_WRIST_MARGIN_M`` (1 cm) on the elbow side of the wrist joint's plane (the plane through the
+    wrist joint across ``grasp.forearm_dir``). The wrist joint lies inside the stub, where faces belong to
+    the forearm by their dominant bone, so the hand's parts alone leave it outside their silhouette in
+    some views. With the band, every line of sight through the wrist meets kept skin on at least one
+    side of it (the skinned mesh is closed, and a line crosses the plane once), so the silhouette of these
+    faces drawn from both sides holds every hand joint.
+
+    Args:
+        grasp: a ``handsynth.scene.grasps.GraspScene`` (hand_vertices, hand_faces, hand_face_parts,
+            joints, forearm_dir in its object frame).
+    """
+    wrist_plane = grasp.joints[0] - AMODAL_WRIST_MARGIN_M * grasp.forearm_dir
+    distal = (grasp.hand_vertices - wrist_plane) @ grasp.forearm_dir > 0  # (V,)
+    band = (grasp.hand_face_parts == PART_FOREARM) & distal[grasp.hand_faces].any(axis=1)
+    return np.isin(grasp.hand_face_parts, HAND_PARTS) | band
+
+
+def with_fingertips(silhouette: np.ndarray, joints_cam: np.ndarray, K: np.ndarray) -> np.ndarray:
+    """The amodal hand: ``silhouette`` plus the pixel of each fingertip in front of the camera.
+
+    A fingertip is a vertex of the skin at the very end of its finger (the mesh ends in a short point
+    there: the ring of vertices around it lies about 2 mm behind it), so it is on the silhouette's edge
+    whenever the finger is seen from the side, and at a few millimetres per pixel the pixel centres
+    around it can all miss the finger (1.7 px away in one of 48 samples at 160 x 120). The tip belongs to the
+    hand, so its pixel does too: every hand joint inside the image then lies in ``hand_amodal`` at its
+    own pixel (inner joints lie inside the skin, hence inside the silhouette).
+
+    Args:
+        silhouette: (H, W) bool, pixels whose centre lies in a projected skin triangle.
+        joints_cam: (21, 3) camera-frame joints; K: (3, 3) intrinsics.
+    Returns:
+        (H, W) bool, a new array.
+    """
+    height, width = silhouette.shape
+    tips = np.asarray(joints_cam, dtype=np.float64)[list(FINGERTIP_INDICES)]
+    uv = project_points(tips, K)
+    px = pixel_of(uv[inside_image(uv, width, height) & (tips[:, 2] > 0)])
+    mask = silhouette.copy()
+    mask[px[:, 1], px[:, 0]] = True
+    return mask
 
 
 class Renderer(Protocol):

@@ -7,7 +7,17 @@ Passes per sample (one OpenGL context per process, kept for its life):
 1. colour: our own shader (``shaders/``; Lambert + GGX for point lamps, 4x multisampling), RGBA;
 2. parts: flat part ids without multisampling, and the depth of the same fragments, so labels and depth
    agree pixel for pixel;
-3. hand alone and 4. object alone, flat: the amodal masks.
+3. hand alone and 4. object alone, flat: the amodal masks. The hand pass draws the hand's skin
+   (``render.base.amodal_hand_faces``: its parts and a 1 cm band of the forearm stub past the wrist)
+   from both sides: without the rest of the stub the mesh is open, and with back faces culled a ray
+   entering that opening drew nothing, leaving holes where the stub had covered the palm. pyrender culls
+   back faces in every flat pass whatever the flags, so this pass draws its own mesh holding each of
+   those triangles in both windings, shown in this pass only. The mask is then the union of the
+   projected triangles: the whole hand's silhouette, with no change to what the other passes draw; the
+   pixel of each fingertip (a vertex on the silhouette's edge) is added (``render.base.with_fingertips``).
+
+Caches are keyed on content, never on an index: the meshes of a grasp are rebuilt whenever the spec
+holds another ``GraspScene`` object (see ``RasterRenderer._set_grasp``).
 """
 
 from __future__ import annotations
@@ -21,7 +31,7 @@ import numpy as np
 
 from handsynth.conventions import HAND_PARTS, PART_FOREARM, PART_OBJECT, invert_transform
 from handsynth.errors import UserError
-from handsynth.render.base import Frame
+from handsynth.render.base import Frame, amodal_hand_faces, with_fingertips
 from handsynth.scene.grasps import GraspScene
 
 _GL_FROM_CV = np.diag([1.0, -1.0, -1.0, 1.0])  # OpenCV camera axes -> OpenGL camera axes
@@ -153,7 +163,7 @@ class _GraspNodes:
     """The pyrender meshes of one grasp (built once, posed per sample)."""
 
     def __init__(self, pyrender, grasp: GraspScene) -> None:
-        self.index = grasp.index
+        self.scene = grasp  # held, so its identity cannot be reused by another object while cached
         positions = grasp.hand_vertices.astype(np.float32)
         normals = grasp.hand_normals.astype(np.float32)
         colors = np.concatenate([grasp.hand_albedo, np.ones((len(positions), 1))], axis=1).astype(np.float32)
@@ -191,15 +201,30 @@ class _GraspNodes:
                 )
             self.meshes[part] = pyrender.Mesh(prims)
         self.meshes[PART_OBJECT] = pyrender.Mesh(_object_primitives(pyrender, grasp))
+        skin = grasp.hand_faces[amodal_hand_faces(grasp)]
+        used, faces = np.unique(np.concatenate([skin, skin[:, ::-1]]), return_inverse=True)
+        self.amodal_hand = pyrender.Mesh(
+            [
+                pyrender.Primitive(
+                    positions=positions[used],
+                    indices=faces.reshape(-1, 3).astype(np.uint32),
+                    material=self.skin,
+                    mode=4,
+                )
+            ]
+        )
+        self.amodal_hand.is_visible = False  # drawn in the amodal hand pass only
         self.nodes: dict[int, object] = {}
+        self.amodal_node = None
 
     def add_to(self, scene) -> None:
         self.nodes = {part: scene.add(mesh, name=f"part-{part:02d}") for part, mesh in self.meshes.items()}
+        self.amodal_node = scene.add(self.amodal_hand, name="hand-amodal")
 
     def remove_from(self, scene) -> None:
-        for node in self.nodes.values():
+        for node in (*self.nodes.values(), self.amodal_node):
             scene.remove_node(node)
-        self.nodes = {}
+        self.nodes, self.amodal_node = {}, None
 
 
 class RasterRenderer:
@@ -239,7 +264,12 @@ class RasterRenderer:
         return GL.glGetString(GL.GL_RENDERER).decode()
 
     def _set_grasp(self, grasp: GraspScene) -> _GraspNodes:
-        if self._grasp is None or self._grasp.index != grasp.index:
+        # Keyed on the GraspScene object itself, never on its number: grasp 0 of one run and grasp 0 of
+        # another are different hands. A GraspScene is immutable once built, and the cache holds a
+        # reference to it, so the same object means the same content (no id reuse), at the cost of one
+        # identity test per sample; a digest of its arrays would cost milliseconds per grasp and only
+        # save a rebuild when two runs happen to build equal grasps.
+        if self._grasp is None or self._grasp.scene is not grasp:
             if self._grasp is not None:
                 self._grasp.remove_from(self._scene)
             self._grasp = _GraspNodes(self._pyrender, grasp)
@@ -278,7 +308,7 @@ class RasterRenderer:
                 f"renderer is {self.width}x{self.height}, spec wants {spec.camera.width}x{spec.camera.height}"
             )
         nodes = self._set_grasp(spec.grasp)
-        for node in nodes.nodes.values():
+        for node in (*nodes.nodes.values(), nodes.amodal_node):
             self._scene.set_pose(node, spec.T_world_object)
         tint = [*spec.skin_tint, 1.0]
         nodes.skin.baseColorFactor = tint
@@ -289,8 +319,12 @@ class RasterRenderer:
         rgba, _ = self._renderer.render(self._scene, flags=flags.RGBA)
         part_colors = {node: (part, 0, 0) for part, node in nodes.nodes.items()}
         parts_rgb, depth = self._renderer.render(self._scene, flags=flags.SEG, seg_node_map=part_colors)
-        hand_only = {nodes.nodes[p]: (255, 0, 0) for p in HAND_PARTS}
-        hand_rgb, _ = self._renderer.render(self._scene, flags=flags.SEG, seg_node_map=hand_only)
+        nodes.amodal_hand.is_visible = True
+        try:
+            hand_only = {nodes.amodal_node: (255, 0, 0)}
+            hand_rgb, _ = self._renderer.render(self._scene, flags=flags.SEG, seg_node_map=hand_only)
+        finally:
+            nodes.amodal_hand.is_visible = False
         object_only = {nodes.nodes[PART_OBJECT]: (255, 0, 0)}
         object_rgb, _ = self._renderer.render(self._scene, flags=flags.SEG, seg_node_map=object_only)
         parts = np.ascontiguousarray(parts_rgb[..., 0])
@@ -299,7 +333,7 @@ class RasterRenderer:
             rgba=np.ascontiguousarray(rgba),
             parts=parts,
             depth_m=depth,
-            hand_amodal=hand_rgb[..., 0] > 0,
+            hand_amodal=with_fingertips(hand_rgb[..., 0] > 0, spec.joints_cam, spec.camera.K),
             object_amodal=object_rgb[..., 0] > 0,
         )
 
