@@ -18,6 +18,9 @@ from handsynth.errors import UserError
 from handsynth.scene import textures
 
 NUM_PROCEDURAL_BACKGROUNDS = 1000
+# Photos with more pixels are refused (a decompression bomb, or a scan far larger than any crop needs):
+# 100 megapixels decode to 300 MB of RGB. Pillow's own guard errs only at twice its 89 MP warning.
+MAX_IMAGE_PIXELS = 100_000_000
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
 _SALT = 0x6B67_B9A1  # separates these streams from every other use of the id as a seed
 
@@ -172,18 +175,35 @@ class FolderBackgrounds:
         path = self._path(i)
         try:
             with Image.open(path) as im:
+                if im.width * im.height > MAX_IMAGE_PIXELS:
+                    raise UserError(
+                        f"background image {str(path)!r} has {im.width}x{im.height} pixels, more than "
+                        f"{MAX_IMAGE_PIXELS // 1_000_000} megapixels; reduce it"
+                    )
                 im.draft("RGB", (self.max_side_px, self.max_side_px))  # JPEG: decode at a reduced scale
                 im = ImageOps.exif_transpose(im).convert("RGB")  # phone photos: apply the EXIF rotation
                 if max(im.size) > self.max_side_px:
                     im.thumbnail((self.max_side_px, self.max_side_px), Image.Resampling.BOX)
                 pixels = np.asarray(im)
-        except (OSError, ValueError, Image.DecompressionBombError) as err:
+        except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as err:
             reason = " ".join(str(err).split())
             raise UserError(f"cannot read background image {str(path)!r}: {reason}") from None
         self._cache[i] = pixels
         if len(self._cache) > self.cache_size:
             self._cache.popitem(last=False)
         return pixels
+
+    def check_images(self) -> None:
+        """Open and fully decode every image once (as ``image`` would, at the reduced size), so a
+        corrupt, truncated or oversized photo is a UserError naming it before a run writes anything.
+
+        Costs one decode per image: about 5 ms for a 1920x1080 JPEG (decoded at half scale), 0.5 s
+        per 100 such photos. The decoded pixels are dropped, not cached.
+        """
+        for i in range(len(self._files)):
+            if i not in self._cache:
+                self._decoded(i)
+                self._cache.pop(i, None)
 
     def image(self, i: int, width: int, height: int, rng: np.random.Generator) -> np.ndarray:
         """Image ``i`` as a random crop of aspect width/height -> (height, width, 3) uint8 RGB.
