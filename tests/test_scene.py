@@ -657,6 +657,30 @@ def test_synthetic_camera_backs_away_to_clearance():
     assert backed >= 50
 
 
+@pytest.mark.parametrize("preset", ["third_person", "egocentric"])
+def test_camera_rejection_loop_is_bounded(preset):
+    """A clearance no direction can keep off the arm (the camera stands ~0.5 m from the hand) used to
+    loop forever; now it fails after MAX_DRAWS draws, naming the setting, and every draw was tried."""
+    from handsynth.errors import SamplingError
+    from handsynth.scene.camera import MAX_DRAWS
+
+    config = CameraConfig(presets=(preset,), preset_weights=(1.0,), min_clearance_m=10.0)
+    center = SPHERE_JOINTS.mean(axis=0)
+    arm = (center - 0.15 * HORIZONTAL_FOREARM, center - 0.45 * HORIZONTAL_FOREARM, 0.04)
+    rng = np.random.default_rng(0)
+    with pytest.raises(SamplingError, match=f"no {preset} camera direction in {MAX_DRAWS} draws") as info:
+        sample_camera(rng, config, 320, 240, SPHERE_JOINTS, center, HORIZONTAL_FOREARM, SPHERE_JOINTS, arm)
+    assert "min_clearance_m 10" in str(info.value) and isinstance(info.value, ValueError)
+    assert not isinstance(info.value, UserError)
+    # The same inputs with a reachable clearance give a camera off the arm by at least the clearance.
+    ok = dataclasses.replace(config, min_clearance_m=0.06)
+    camera = sample_camera(rng, ok, 320, 240, SPHERE_JOINTS, center, HORIZONTAL_FOREARM, SPHERE_JOINTS, arm)
+    p = _camera_position(camera) - arm[0]
+    axis = arm[1] - arm[0]
+    t = np.clip(p @ axis / (axis @ axis), 0.0, 1.0)
+    assert np.linalg.norm(p - t * axis) >= arm[2] + ok.min_clearance_m
+
+
 def test_synthetic_third_person_elevation_and_roll():
     config = CameraConfig(
         presets=("third_person",), preset_weights=(1.0,), elevation_deg=(10.0, 40.0), max_roll_deg=20.0
