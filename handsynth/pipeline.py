@@ -215,9 +215,9 @@ def render_dataset(
     config = resolved.config
     config_text = to_yaml(config)
     resuming = check_output_dir(out, config_text)
-    context = RunContext(config, resolved.catalog)  # decodes every background photo once
+    context = RunContext(config, resolved.catalog)
     try:
-        check_samples(context, resolved.external)  # first specs; one grasp per external family
+        check_samples(context, resolved.external)  # photos decoded, first specs, external grasps
         context.open_renderer()  # fails here (EGL, pyrender) before anything is written
     except BaseException:
         context.close()

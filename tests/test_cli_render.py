@@ -190,10 +190,14 @@ def test_empty_backgrounds_folder_and_foreign_or_different_output_are_refused(ru
     assert sorted(p.name for p in foreign.iterdir()) == ["notes.txt"]
     before = _files(run)
     other_seed = [a if a != "3" else "4" for a in ARGS]
+    capsys.readouterr()
     assert main(["render", *other_seed, "--out", str(run)]) == 2
     assert _files(run) == before
-    err = capsys.readouterr().err
-    assert "different configuration" in err
+    err = capsys.readouterr().err.strip()
+    assert err == (
+        f"handsynth render: error: --out {run} holds a handsynth run with a different configuration "
+        "(seed: 3 -> 4); give a new folder or the same options to resume"
+    )
 
 
 def test_console_script_exit_status(tmp_path):
