@@ -120,7 +120,10 @@ def _cmd_grasp(args: argparse.Namespace) -> int:
             total.add(stats)
             yield grasp, stats
 
-    write_grasps(out, grasps(), seed=args.seed, n_digits=max(4, len(str(args.n - 1))))
+    try:
+        write_grasps(out, grasps(), seed=args.seed, n_digits=max(4, len(str(args.n - 1))))
+    except UngraspableError as err:  # rare after the pre-flight: one line, not a traceback
+        raise UserError(ungraspable_message(err)) from None
     elapsed = time.perf_counter() - start
     rejected = ", ".join(f"{reason} {count}" for reason, count in sorted(total.rejected.items())) or "none"
     rate = total.accepted / max(total.candidates, 1)
@@ -167,12 +170,18 @@ def _cmd_render(args: argparse.Namespace) -> int:
     """Render a dataset (format handsynth/1) of hands grasping objects."""
     import time
 
+    from handsynth.errors import UngraspableError
     from handsynth.pipeline import StageTimes, render_dataset
+    from handsynth.preflight import ungraspable_message
 
     config = _run_config(args)
     times = StageTimes()
     start = time.perf_counter()
-    info = render_dataset(config, args.out, progress=not args.quiet, times=times, cache_dir=args.cache_dir)
+    try:
+        progress = not args.quiet
+        info = render_dataset(config, args.out, progress=progress, times=times, cache_dir=args.cache_dir)
+    except UngraspableError as err:  # a grasp after the pre-flight's; complete shards stay resumable
+        raise UserError(ungraspable_message(err)) from None
     elapsed = time.perf_counter() - start
     categories = ", ".join(f"{k} {v}" for k, v in info["categories"].items())
     rate = f"{times.samples / elapsed:.1f} images/s" if times.samples else "nothing left to render"

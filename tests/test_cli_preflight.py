@@ -272,3 +272,41 @@ def test_hand_and_grasp_refuse_before_writing(tmp_path, capsys, command, args, w
     refused(capsys, command, args, out, *words)
     fixed = [a for a in args if a not in ("-1", "zz", "--seed", "--subject", "--pose", "--subjects")]
     succeeds(capsys, command, fixed, out)
+
+
+@pytest.mark.parametrize("command", ["render", "grasp"])
+def test_an_ungraspable_object_after_the_pre_flight_is_still_one_line(tmp_path, capsys, monkeypatch, command):
+    """Grasp 1 fails (as an unlucky user mesh could): exit 2 and one line naming the family, no traceback."""
+    import handsynth.grasp
+    import handsynth.scene.grasps
+    from handsynth.errors import UngraspableError
+
+    real = handsynth.grasp.sample_grasp
+
+    def failing(seed, index, families, *args, **kwargs):
+        if index >= 1:
+            raise UngraspableError("test", families)
+        return real(seed, index, families, *args, **kwargs)
+
+    monkeypatch.setattr(handsynth.grasp, "sample_grasp", failing)
+    monkeypatch.setattr(handsynth.scene.grasps, "sample_grasp", failing)
+    args = ["--n", "4", "--resolution", "64", "--set", "scene.renders_per_grasp=2", "--quiet"]
+    capsys.readouterr()
+    assert (
+        main(
+            [
+                command,
+                *(args if command == "render" else ["--n", "2"]),
+                "--objects",
+                "orange",
+                "--out",
+                str(tmp_path / "out"),
+            ]
+        )
+        == 2
+    )
+    lines = capsys.readouterr().err.splitlines()
+    if command == "grasp":  # grasp draws a progress bar (no --quiet); the error is its last line
+        lines = [line for line in lines if "grasps:" not in line and line.strip()]
+    assert len(lines) == 1 and lines[0].startswith(f"handsynth {command}: error: no grasp could be"), lines
+    assert "'orange'" in lines[0] and "Traceback" not in lines[0]
