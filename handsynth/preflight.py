@@ -6,8 +6,9 @@ Orchestration layer (numpy, the core layers, lazily); never bpy, pyrender, ray o
 sets. What needs the numpy layers is resolved here, in two steps the pipeline runs before it writes:
 
 1. ``resolve_run`` (cheap): the manifest (path made absolute, its content sha256 filled in or compared
-   with the one the configuration pins, every object mesh fetched and checked against its sha256), the
-   object catalogue, ``scene.objects``, ``scene.subjects`` and ``render.backend``. It returns the
+   with the one the configuration pins; every object mesh fetched, checked against its sha256 and loaded
+   as a closed solid of a sane size, selected or not), the object catalogue, ``scene.objects``,
+   ``scene.subjects`` and ``render.backend``. It returns the
    configuration that is written to ``config.yaml``, so a resume compares manifests by content.
 2. ``check_samples`` (seconds): the first specs of the run are sampled (a camera or grasp that cannot
    be drawn fails here, not after ``config.yaml`` exists) and one grasp is synthesized per external
@@ -85,12 +86,16 @@ def _catalog(config: RunConfig, cache_dir: str | os.PathLike[str] | None) -> tup
 
     if config.manifest.path is None:
         return object_catalog(None), ()
+    import numpy as np
+
     from handsynth.assets.manifest import fetch_asset, load_manifest
+    from handsynth.objects.external import load_external_object
 
     manifest = load_manifest(config.manifest.path)
     catalog = object_catalog(manifest, cache_dir)
-    for entry in manifest.objects():  # sha256 of every mesh, before anything is written
-        fetch_asset(entry, cache_dir if cache_dir is not None else Path())
+    for entry in manifest.objects():  # every mesh: its sha256, then a closed solid of a sane size
+        path = fetch_asset(entry, cache_dir if cache_dir is not None else Path())
+        load_external_object(entry, path, np.random.default_rng(0))  # kept in its cache (last 8 meshes)
     return catalog, tuple(name for name in catalog if name not in FAMILIES)
 
 

@@ -310,3 +310,21 @@ def test_an_ungraspable_object_after_the_pre_flight_is_still_one_line(tmp_path, 
         lines = [line for line in lines if "grasps:" not in line and line.strip()]
     assert len(lines) == 1 and lines[0].startswith(f"handsynth {command}: error: no grasp could be"), lines
     assert "'orange'" in lines[0] and "Traceback" not in lines[0]
+
+
+def test_an_open_mesh_in_the_manifest_is_refused_before_writing(tmp_path, capsys):
+    """Every mesh is loaded as a closed solid up front, even of a family the run does not select."""
+    manifest = _manifest(tmp_path)
+    mesh = trimesh.creation.cylinder(radius=0.035, height=0.12, sections=48)
+    mesh.update_faces(np.arange(len(mesh.faces)) != 0)  # one triangle missing: not watertight
+    mesh.export(tmp_path / "tin.obj")
+    data = json.loads(manifest.read_text())
+    good = data["assets"][0]["sha256"]
+    data["assets"][0]["sha256"] = hashlib.sha256((tmp_path / "tin.obj").read_bytes()).hexdigest()
+    manifest.write_text(json.dumps(data))
+    out = tmp_path / "out"
+    args = [*TINY, "--objects", "orange", "--manifest", str(manifest)]
+    refused(capsys, "render", args, out, "'tin'", "not watertight")
+    _manifest(tmp_path)  # the closed mesh again
+    assert json.loads(manifest.read_text())["assets"][0]["sha256"] == good
+    succeeds(capsys, "render", args, out)
