@@ -28,7 +28,7 @@ from pathlib import Path
 from handsynth.config import RunConfig
 from handsynth.errors import SamplingError, UngraspableError, UserError
 
-PREFLIGHT_SPECS = 4  # specs sampled before writing (from the first grasp: no extra synthesis)
+PREFLIGHT_SPECS = 4  # specs sampled before writing (their grasps stay in the bank for the run)
 CAMERA_KEYS = "scene.camera.min_clearance_m, hand_fill, fov_deg, elevation_deg and presets"
 
 
@@ -165,7 +165,7 @@ def check_samples(context, external: tuple[str, ...] = ()) -> None:
     try:
         for name in external:
             sample_grasp(config.seed, 0, (name,), context.sampler.bank.catalog, scene.subjects or None)
-        for index in range(min(config.n, scene.renders_per_grasp, PREFLIGHT_SPECS)):
+        for index in range(min(config.n, PREFLIGHT_SPECS)):
             context.sampler.sample(index)
     except UngraspableError as err:
         raise UserError(ungraspable_message(err)) from None
