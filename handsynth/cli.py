@@ -16,23 +16,39 @@ def _cmd_hand(args: argparse.Namespace) -> int:
     """Write a posed hand (mesh, joints, picture) so a user can inspect a rig."""
     import numpy as np
 
-    from handsynth.hand import HandRig, get_subject, named_pose, sample_pose, subject_from_seed
+    from handsynth.hand import (
+        NAMED_POSES,
+        SIDES,
+        SUBJECTS,
+        HandRig,
+        named_pose,
+        sample_pose,
+        subject_from_seed,
+    )
     from handsynth.hand.export import write_hand
     from handsynth.viz import hand_picture
 
-    # Resolve every name before anything touches the disk.
-    if args.subject.startswith("random-") and args.subject[7:].isdigit():
-        subject = subject_from_seed(args.seed, int(args.subject[7:]))
-    else:
-        subject = get_subject(args.subject)
+    # Check every name before the core sees it (it raises ValueError/KeyError) and before the disk.
+    if args.seed < 0:
+        raise UserError(f"--seed must be a non-negative integer, got {args.seed}")
+    random_subject = args.subject.startswith("random-") and args.subject[7:].isdigit()
+    if not random_subject and args.subject not in SUBJECTS:
+        raise UserError(f"unknown subject '{args.subject}'; valid: {', '.join(SUBJECTS)} (or random-<n>)")
+    if args.pose != "random" and args.pose not in NAMED_POSES:
+        raise UserError(f"unknown pose '{args.pose}'; valid: {', '.join(NAMED_POSES)} (or random)")
+    if args.side not in SIDES:
+        raise UserError(f"unknown side '{args.side}'; valid: {', '.join(SIDES)}")
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise UserError(f"--out {out} exists and is not a directory")
+    subject = (
+        subject_from_seed(args.seed, int(args.subject[7:])) if random_subject else SUBJECTS[args.subject]
+    )
     if args.pose == "random":
         pose = sample_pose(np.random.default_rng([args.seed, 1]))
     else:
         pose = named_pose(args.pose)
     rig = HandRig(subject.shape, side=args.side)
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise UserError(f"--out {out} exists and is not a directory")
     title = f"subject {subject.id}  pose {args.pose}  {args.side} hand"
 
     def picture(posed, srgb):
@@ -49,15 +65,18 @@ def _cmd_grasp(args: argparse.Namespace) -> int:
 
     from tqdm import tqdm
 
+    from handsynth.config import ManifestConfig, RunConfig, SceneConfig
+    from handsynth.errors import UngraspableError
     from handsynth.grasp import SynthesisStats, sample_grasp
     from handsynth.grasp.export import RECORDS_NAME, write_grasps
     from handsynth.hand import SIDES, SUBJECTS
-    from handsynth.objects.catalog import resolve_objects
-    from handsynth.objects.external import object_catalog
+    from handsynth.preflight import resolve_run, ungraspable_message
 
     # Validate everything before anything touches the disk.
     if args.n < 1:
         raise UserError(f"--n must be at least 1, got {args.n}")
+    if args.seed < 0:
+        raise UserError(f"--seed must be a non-negative integer, got {args.seed}")
     if args.side not in SIDES:
         raise UserError(f"unknown side '{args.side}'; valid: {', '.join(SIDES)}")
     subjects = None
@@ -68,8 +87,12 @@ def _cmd_grasp(args: argparse.Namespace) -> int:
         if unknown := [s for s in names if s not in SUBJECTS]:
             raise UserError(f"unknown subject '{unknown[0]}'; valid: {', '.join(SUBJECTS)}")
         subjects = tuple(dict.fromkeys(names))
-    catalog = object_catalog(args.manifest, args.cache_dir)
-    families = resolve_objects(args.objects, catalog)
+    # The render pre-flight's resolver: manifest read, every mesh verified by sha256, objects resolved.
+    run = RunConfig(
+        scene=SceneConfig(objects=args.objects or ""), manifest=ManifestConfig(path=args.manifest)
+    )
+    resolved = resolve_run(run, cache_dir=args.cache_dir)
+    catalog, families = resolved.catalog, resolved.families
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise UserError(f"--out {out} exists and is not a directory")
@@ -79,16 +102,28 @@ def _cmd_grasp(args: argparse.Namespace) -> int:
             "give a new or empty folder"
         )
 
+    try:  # an ungraspable user mesh fails here, before anything is written
+        for name in resolved.external:
+            sample_grasp(args.seed, 0, (name,), catalog, subjects, args.side)
+        first = sample_grasp(args.seed, 0, families, catalog, subjects, args.side)
+    except UngraspableError as err:
+        raise UserError(ungraspable_message(err)) from None
+
     total = SynthesisStats()
     start = time.perf_counter()
 
     def grasps():
         for k in tqdm(range(args.n), desc="grasps", unit="grasps", file=sys.stderr, dynamic_ncols=True):
-            grasp, stats = sample_grasp(args.seed, k, families, catalog, subjects, args.side)
+            grasp, stats = (
+                first if k == 0 else sample_grasp(args.seed, k, families, catalog, subjects, args.side)
+            )
             total.add(stats)
             yield grasp, stats
 
-    write_grasps(out, grasps(), seed=args.seed, n_digits=max(4, len(str(args.n - 1))))
+    try:
+        write_grasps(out, grasps(), seed=args.seed, n_digits=max(4, len(str(args.n - 1))))
+    except UngraspableError as err:  # rare after the pre-flight: one line, not a traceback
+        raise UserError(ungraspable_message(err)) from None
     elapsed = time.perf_counter() - start
     rejected = ", ".join(f"{reason} {count}" for reason, count in sorted(total.rejected.items())) or "none"
     rate = total.accepted / max(total.candidates, 1)
@@ -125,6 +160,8 @@ def _run_config(args: argparse.Namespace):
         flags["scene"]["background"] = {"folder": args.backgrounds}
     if args.backend is not None:
         flags["render"] = {"backend": args.backend}
+    if args.manifest is not None:  # its sha256 is filled in by the pre-flight (handsynth.preflight)
+        flags["manifest"] = {"path": args.manifest, "sha256": None}
     config = cfg.from_dict(flags, config)
     return cfg.apply_overrides(config, args.set or [])
 
@@ -133,14 +170,18 @@ def _cmd_render(args: argparse.Namespace) -> int:
     """Render a dataset (format handsynth/1) of hands grasping objects."""
     import time
 
-    from handsynth.objects.external import object_catalog
+    from handsynth.errors import UngraspableError
     from handsynth.pipeline import StageTimes, render_dataset
+    from handsynth.preflight import ungraspable_message
 
     config = _run_config(args)
-    catalog = object_catalog(args.manifest, args.cache_dir)
     times = StageTimes()
     start = time.perf_counter()
-    info = render_dataset(config, args.out, catalog=catalog, progress=not args.quiet, times=times)
+    try:
+        progress = not args.quiet
+        info = render_dataset(config, args.out, progress=progress, times=times, cache_dir=args.cache_dir)
+    except UngraspableError as err:  # a grasp after the pre-flight's; complete shards stay resumable
+        raise UserError(ungraspable_message(err)) from None
     elapsed = time.perf_counter() - start
     categories = ", ".join(f"{k} {v}" for k, v in info["categories"].items())
     rate = f"{times.samples / elapsed:.1f} images/s" if times.samples else "nothing left to render"
@@ -244,8 +285,18 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="KEY=VALUE",
         help="override one configuration value, e.g. --set scene.camera.fov_deg=[40,50]",
     )
-    render.add_argument("--manifest", default=None, metavar="PATH", help="manifest of more object meshes")
-    render.add_argument("--cache-dir", default=None, metavar="DIR", help="download folder of its meshes")
+    render.add_argument(
+        "--manifest",
+        default=None,
+        metavar="PATH",
+        help="manifest of more object meshes (its path and sha256 become manifest.* of the configuration)",
+    )
+    render.add_argument(
+        "--cache-dir",
+        default=None,
+        metavar="DIR",
+        help="download folder of its meshes (not part of the configuration: meshes are verified by sha256)",
+    )
     render.add_argument("--quiet", action="store_true", help="no progress bar")
     render.set_defaults(func=_cmd_render)
     validate = sub.add_parser(

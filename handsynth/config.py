@@ -1,12 +1,22 @@
 """The resolved configuration of a run: frozen dataclasses, their YAML form and ``--set`` overrides.
 
-numpy-free and light; never imports bpy, pyrender, ray or torch. YAML is only the serialized form: a file
-or an override naming a key that does not exist is a ``UserError`` listing the valid keys.
+Standard library only (PyYAML inside functions); never numpy, bpy, pyrender, ray or torch. YAML is only
+the serialized form: a file or an override naming a key that does not exist is a ``UserError`` listing the
+valid keys.
+
+Checking happens in two steps, both before anything is written:
+
+- ``check`` (here, on every ``from_dict``/``apply_overrides``): types, ranges and every name whose valid
+  set is a constant (sides, camera presets), plus the depth bound, which needs only arithmetic.
+- ``handsynth.preflight.resolve_run`` (called by the pipeline and the CLI): names whose valid set lives in
+  numpy modules (subjects, objects of the catalogue, backends of ``handsynth.render``), the manifest's
+  content hash, the backgrounds folder and the first scene specs.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 import types
 import typing
 from dataclasses import dataclass, field
@@ -15,8 +25,21 @@ from pathlib import Path
 from handsynth.errors import UserError
 
 CAMERA_PRESETS = ("third_person", "egocentric")
-BACKENDS = ("raster",)  # cycles (Blender) comes next, behind the same interface
+SIDES = ("right", "left")  # == handsynth.hand.rig.SIDES (a test holds them equal)
 ALL_OBJECTS = "cylindrical,slender,cubical,spherical"
+LIGHT_COUNT_RANGE = (2, 8)  # a HOP scene has two or more lamps; the raster backend draws at most 8
+
+# Depth PNGs hold 16-bit steps of 0.1 mm (== conventions.DEPTH_UNIT_M * 65535, a test holds them equal).
+MAX_STORED_DEPTH_M = 65535 * 1e-4
+# Largest extent the camera frames (longest joint-to-joint distance plus a finger's width, 2 cm) of any
+# hand handsynth draws: the largest adult hand is 21 cm long (hand.shape.HAND_LENGTH_RANGE_M); a test
+# holds every named and many random subjects, flat and spread, below it.
+MAX_HAND_EXTENT_M = 0.25
+# Every surface the camera must see lies within this distance of the point it looks at: the hand, the
+# forearm up to 15 cm from the wrist and objects up to 60 cm long (objects.external.MAX_EXTENT_M).
+MAX_SCENE_RADIUS_M = 0.8
+# A camera that backs away to this clearance still sees every surface within the stored depth range.
+MAX_MIN_CLEARANCE_M = round(MAX_STORED_DEPTH_M - 2 * MAX_SCENE_RADIUS_M, 4)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -48,7 +71,7 @@ class LightConfig:
     """Point lamps (two by default, as in HOP) and an optional ambient term."""
 
     count: int = 2
-    """Number of point lamps."""
+    """Number of point lamps, 2..8 (a HOP scene has two or more; the raster backend draws at most 8)."""
     distance_m: tuple[float, float] = (0.5, 2.0)
     """Range of each lamp's distance from the hand-object centre."""
     exposure: tuple[float, float] = (0.5, 1.3)
@@ -105,6 +128,22 @@ class SceneConfig:
 
 
 @dataclass(frozen=True, kw_only=True)
+class ManifestConfig:
+    """The asset manifest whose object meshes join the families (``--manifest``), pinned by content.
+
+    Its download folder (``--cache-dir``) is not part of the configuration: every mesh is verified
+    against the manifest's sha256 wherever it is cached, so the folder never changes what is rendered,
+    and a run can be resumed or reproduced on another machine with another cache.
+    """
+
+    path: str | None = None
+    """Absolute path of the manifest file; ``None`` means the procedural families only."""
+    sha256: str | None = None
+    """sha256 of the manifest's bytes when the run started; filled in from ``path`` when left empty, and
+    a run whose manifest no longer has this hash is refused."""
+
+
+@dataclass(frozen=True, kw_only=True)
 class RunConfig:
     """One ``handsynth render`` run: how many samples, from which root seed, how they are stored."""
 
@@ -118,6 +157,8 @@ class RunConfig:
     """What the samples look like."""
     render: RenderConfig = field(default_factory=RenderConfig)
     """How they are rendered."""
+    manifest: ManifestConfig = field(default_factory=ManifestConfig)
+    """External object meshes (``--manifest``)."""
 
 
 def to_dict(config) -> dict:
@@ -214,9 +255,13 @@ def load_yaml(path: str | Path, base: RunConfig | None = None) -> RunConfig:
 
     path = Path(path)
     try:
-        text = path.read_text()
+        text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise UserError(f"cannot read config file {path}: {error.strerror}") from None
+    except UnicodeDecodeError as error:
+        raise UserError(
+            f"config file {path} is not UTF-8 text (byte {error.start}); give a YAML file"
+        ) from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
@@ -247,10 +292,30 @@ def apply_overrides(config: RunConfig, overrides: list[str]) -> RunConfig:
     return config
 
 
-def check(config: RunConfig) -> None:
-    """Raise a UserError naming the first value out of its valid range."""
-    from handsynth.hand.rig import SIDES
+def max_depth_m(camera: CameraConfig) -> float:
+    """Upper bound (m) of the depth of any surface a camera drawn from ``camera`` sees.
 
+    The camera stands ``d = extent / (2 fill tan(fov / 2))`` from the point it looks at (the hand of
+    ``extent`` then spans ``fill`` of the image width); it is farthest at the smallest fill and field of
+    view. If it backs away to keep ``min_clearance_m``, the nearest surface ends at that clearance. Every
+    surface lies within ``MAX_SCENE_RADIUS_M`` of the point looked at, so the depth is at most
+    ``max(d, min_clearance_m + R) + R`` with ``extent = MAX_HAND_EXTENT_M`` and ``R = MAX_SCENE_RADIUS_M``.
+    """
+    half_fov = math.radians(camera.fov_deg[0]) / 2.0
+    distance = MAX_HAND_EXTENT_M / (2.0 * camera.hand_fill[0] * math.tan(half_fov))
+    return max(distance, camera.min_clearance_m + MAX_SCENE_RADIUS_M) + MAX_SCENE_RADIUS_M
+
+
+def min_hand_fill(fov_deg: float) -> float:
+    """The smallest ``hand_fill`` whose depths fit the 16-bit depth PNGs at horizontal field of view
+    ``fov_deg`` (the inverse of ``max_depth_m`` for the distance term)."""
+    half_fov = math.radians(fov_deg) / 2.0
+    return MAX_HAND_EXTENT_M / (2.0 * math.tan(half_fov) * (MAX_STORED_DEPTH_M - MAX_SCENE_RADIUS_M))
+
+
+def check(config: RunConfig) -> None:
+    """Raise a UserError naming the first value out of its valid range (names of finite constant sets
+    included; names whose valid set lives in numpy modules are ``handsynth.preflight``'s)."""
     scene = config.scene
     if config.seed < 0:
         raise UserError(f"seed must be a non-negative integer, got {config.seed}")
@@ -261,22 +326,25 @@ def check(config: RunConfig) -> None:
     if not 8 <= scene.width <= 8192 or not 8 <= scene.height <= 8192:
         raise UserError(f"resolution must be 8..8192 pixels, got {scene.width}x{scene.height}")
     if not scene.sides or any(s not in SIDES for s in scene.sides):
-        raise UserError(f"sides must name {' or '.join(SIDES)}, got {','.join(scene.sides) or 'nothing'}")
+        bad = next((s for s in scene.sides if s not in SIDES), "nothing")
+        raise UserError(f"unknown side '{bad}' in scene.sides; valid: {', '.join(SIDES)}")
     if scene.renders_per_grasp < 1:
         raise UserError(f"scene.renders_per_grasp must be at least 1, got {scene.renders_per_grasp}")
     cam = scene.camera
     if not cam.presets or any(p not in CAMERA_PRESETS for p in cam.presets):
+        bad = next((p for p in cam.presets if p not in CAMERA_PRESETS), "nothing")
         raise UserError(
-            f"scene.camera.presets must name {', '.join(CAMERA_PRESETS)}, got {list(cam.presets)}"
+            f"unknown camera preset '{bad}' in scene.camera.presets; valid: {', '.join(CAMERA_PRESETS)}"
         )
+    weights = cam.preset_weights
     if (
-        len(cam.preset_weights) != len(cam.presets)
-        or min(cam.preset_weights) < 0
-        or sum(cam.preset_weights) <= 0
+        len(weights) != len(cam.presets)
+        or not all(math.isfinite(w) and w >= 0 for w in weights)
+        or not 0 < sum(weights) < math.inf
     ):
         raise UserError(
-            f"scene.camera.preset_weights needs one non-negative weight per preset "
-            f"({', '.join(cam.presets)}), got {list(cam.preset_weights)}"
+            f"scene.camera.preset_weights needs one finite non-negative weight per preset "
+            f"({', '.join(cam.presets)}), not all zero; got {list(weights)}"
         )
     ranges = {
         "scene.camera.fov_deg": (cam.fov_deg, 5.0, 150.0),
@@ -295,14 +363,37 @@ def check(config: RunConfig) -> None:
     for key, value, low, high in (
         ("scene.camera.max_roll_deg", cam.max_roll_deg, 0.0, 180.0),
         ("scene.camera.center_jitter", cam.center_jitter, 0.0, 0.5),
-        ("scene.camera.min_clearance_m", cam.min_clearance_m, 0.01, 10.0),
+        ("scene.camera.min_clearance_m", cam.min_clearance_m, 0.01, MAX_MIN_CLEARANCE_M),
         ("scene.skin_jitter", scene.skin_jitter, 0.0, 0.5),
     ):
         if not low <= value <= high:  # also refuses NaN
             raise UserError(f"{key} must be within [{low:g}, {high:g}], got {value}")
-    if scene.lights.count < 0 or scene.lights.count > 8:
-        raise UserError(f"scene.lights.count must be 0..8, got {scene.lights.count}")
-    if config.render.backend not in BACKENDS:
-        raise UserError(f"unknown backend '{config.render.backend}'; valid: {', '.join(BACKENDS)}")
+    if (depth := max_depth_m(cam)) > MAX_STORED_DEPTH_M:
+        raise UserError(
+            f"scene.camera.hand_fill {cam.hand_fill[0]:g} at fov_deg {cam.fov_deg[0]:g} puts surfaces up "
+            f"to {depth:.2f} m away, beyond the {MAX_STORED_DEPTH_M:.4f} m a 16-bit depth PNG holds; at that "
+            f"field of view hand_fill must be at least {min_hand_fill(cam.fov_deg[0]):.4f}"
+        )
+    low, high = LIGHT_COUNT_RANGE
+    if not low <= scene.lights.count <= high:
+        raise UserError(f"scene.lights.count must be {low}..{high}, got {scene.lights.count}")
     if config.render.samples < 1:
         raise UserError(f"render.samples must be at least 1, got {config.render.samples}")
+    sha = config.manifest.sha256
+    if sha is not None and (len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha)):
+        raise UserError(f"manifest.sha256 must be 64 lower-case hex characters, got {sha!r}")
+    if sha is not None and config.manifest.path is None:
+        raise UserError("manifest.sha256 is set but manifest.path is not; give the manifest's path")
+
+
+def config_diff(old: dict, new: dict, prefix: str = "") -> list[str]:
+    """``key: old -> new`` for every leaf that differs between two plain-data configs (``to_dict``
+    forms, or YAML read back), in declaration order; keys only one side has show ``<absent>``."""
+    changes = []
+    for key in list(old) + [k for k in new if k not in old]:
+        a, b = old.get(key, "<absent>"), new.get(key, "<absent>")
+        if isinstance(a, dict) and isinstance(b, dict):
+            changes += config_diff(a, b, f"{prefix}{key}.")
+        elif a != b:
+            changes.append(f"{prefix}{key}: {a!r} -> {b!r}")
+    return changes

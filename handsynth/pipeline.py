@@ -19,6 +19,8 @@ import numpy as np
 
 from handsynth.config import RunConfig, to_yaml
 from handsynth.errors import UserError
+from handsynth.preflight import check_samples, resolve_run
+from handsynth.render import make_renderer, render_info
 
 log = logging.getLogger(__name__)
 
@@ -37,28 +39,6 @@ class StageTimes:
         """Stage -> fraction of the summed stage time."""
         total = sum(self.seconds.values()) or 1.0
         return {stage: s / total for stage, s in self.seconds.items()}
-
-
-def make_renderer(config: RunConfig):
-    """The configured renderer backend (``render.backend``), created once per process."""
-    backend = config.render.backend
-    if backend == "raster":
-        from handsynth.render.raster import RasterRenderer
-
-        return RasterRenderer(config.scene.width, config.scene.height)
-    raise UserError(f"unknown backend '{backend}'")
-
-
-def render_info(config: RunConfig) -> dict:
-    """The ``render`` entry of every annotation of the run."""
-    backend = config.render.backend
-    if backend == "raster":
-        return {"backend": "raster", "msaa": 4}
-    return {
-        "backend": backend,
-        "samples": config.render.samples,
-        "denoise": config.render.denoise,
-    }
 
 
 def _is_run_dir(out: Path) -> bool:
@@ -82,12 +62,31 @@ def check_output_dir(out: Path, config_text: str) -> bool:
         raise UserError(
             f"--out {out} is not empty and is not a handsynth dataset; give a new or empty folder"
         )
-    if (out / CONFIG_YAML).read_text() != config_text:
+    stored = (out / CONFIG_YAML).read_bytes()
+    if stored != config_text.encode("utf-8"):
         raise UserError(
             f"--out {out} holds a handsynth run with a different configuration "
-            f"(see {out / CONFIG_YAML}); give a new folder or the same options to resume"
+            f"({_differences(stored, config_text)}); give a new folder or the same options to resume"
         )
     return True
+
+
+def _differences(stored: bytes, config_text: str, shown: int = 4) -> str:
+    """``key: old -> new`` of the first ``shown`` keys that differ between a stored config.yaml and this
+    run's configuration, on one line."""
+    import yaml
+
+    from handsynth.config import config_diff
+
+    try:
+        old = yaml.safe_load(stored.decode("utf-8"))
+    except (UnicodeDecodeError, yaml.YAMLError):
+        old = None
+    if not isinstance(old, dict):
+        return "its config.yaml is not a readable configuration"
+    changes = config_diff(old, yaml.safe_load(config_text)) or ["the same values, written differently"]
+    more = f"; and {len(changes) - shown} more" if len(changes) > shown else ""
+    return "; ".join(changes[:shown]) + more
 
 
 class BackgroundSource:
@@ -185,10 +184,15 @@ def render_dataset(
     catalog: dict | None = None,
     progress: bool = True,
     times: StageTimes | None = None,
+    cache_dir: str | Path | None = None,
 ) -> dict:
     """Render the run ``config`` into ``out`` (format ``handsynth/1``); returns the dataset.json dict.
 
-    Checks every input first (objects, backgrounds folder, output folder, renderer); then writes
+    ``catalog`` replaces the object catalogue of ``config.manifest`` (tests); ``cache_dir`` is the
+    download folder of the manifest's http(s) meshes.
+
+    Checks every input first (``handsynth.preflight``: names, manifest and meshes, output folder,
+    backgrounds folder, the first specs, one grasp per external family, renderer); then writes
     ``config.yaml``, each shard atomically, and ``dataset.json`` last. Complete shards of an earlier run
     of the same configuration are kept (resume).
     """
@@ -207,10 +211,17 @@ def render_dataset(
     from handsynth.dataset.writer import ShardWriter, dataset_info, write_json_atomic, write_text_atomic
 
     out = Path(out)
+    resolved = resolve_run(config, catalog, cache_dir)  # names, manifest content and meshes
+    config = resolved.config
     config_text = to_yaml(config)
     resuming = check_output_dir(out, config_text)
-    context = RunContext(config, catalog)  # resolves objects and the backgrounds folder
-    context.open_renderer()  # fails here (EGL, pyrender) before anything is written
+    context = RunContext(config, resolved.catalog)
+    try:
+        check_samples(context, resolved.external)  # photos decoded, first specs, external grasps
+        context.open_renderer()  # fails here (EGL, pyrender) before anything is written
+    except BaseException:
+        context.close()
+        raise
     try:
         out.mkdir(parents=True, exist_ok=True)
         if not resuming:

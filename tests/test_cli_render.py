@@ -4,6 +4,7 @@ import json
 import shutil
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -51,10 +52,18 @@ def test_render_writes_a_valid_dataset(run):
 
 def test_validate_and_stats_and_preview_on_a_render(run, tmp_path, capsys):
     assert main(["validate", str(run)]) == 0
-    assert "OK" in capsys.readouterr().out
+    assert capsys.readouterr().out.strip().splitlines()[-1] == f"OK: {run} (6 samples in 2 shards)"
     assert main(["stats", str(run), "--json"]) == 0
     stats = json.loads(capsys.readouterr().out)
-    assert json.dumps(stats)  # plain data
+    # The counts and the overall joint visibility agree with the annotations themselves.
+    annotations = [Dataset(run).annotation(i) for i in range(6)]
+    assert stats["num_samples"] == 6 and stats["num_shards"] == 2
+    assert stats["counts"]["family"] == dict(Counter(a["object"]["family"] for a in annotations))
+    assert stats["counts"]["subject"] == dict(Counter(a["hand"]["subject"] for a in annotations))
+    vis = Counter(v for a in annotations for v in a["hand"]["joints_vis"])
+    overall = stats["visibility"]["overall"]
+    for name, code in (("outside", 0), ("occluded", 1), ("visible", 2)):
+        assert overall[name] == pytest.approx(vis[code] / (6 * 21), abs=1e-12)
     sheet = tmp_path / "sheet.png"
     assert main(["preview", str(run), "--out", str(sheet), "--n", "4"]) == 0
     assert Image.open(sheet).size[0] > 300
@@ -181,10 +190,14 @@ def test_empty_backgrounds_folder_and_foreign_or_different_output_are_refused(ru
     assert sorted(p.name for p in foreign.iterdir()) == ["notes.txt"]
     before = _files(run)
     other_seed = [a if a != "3" else "4" for a in ARGS]
+    capsys.readouterr()
     assert main(["render", *other_seed, "--out", str(run)]) == 2
     assert _files(run) == before
-    err = capsys.readouterr().err
-    assert "different configuration" in err
+    err = capsys.readouterr().err.strip()
+    assert err == (
+        f"handsynth render: error: --out {run} holds a handsynth run with a different configuration "
+        "(seed: 3 -> 4); give a new folder or the same options to resume"
+    )
 
 
 def test_console_script_exit_status(tmp_path):

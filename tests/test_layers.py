@@ -170,9 +170,7 @@ def test_every_module_has_a_layer():
 
 
 # Violations being removed on other branches of issue 9: (file, imported module) -> where it is fixed.
-KNOWN_VIOLATIONS = {
-    ("handsynth/config.py", "handsynth.hand.rig"): "SIDES moves into config.py (issue 9, config branch)",
-}
+KNOWN_VIOLATIONS: dict[tuple[str, str], str] = {}
 
 
 @pytest.mark.parametrize("path", HANDSYNTH_FILES, ids=lambda p: str(p.relative_to(ROOT / "handsynth")))

@@ -15,6 +15,7 @@ from handsynth.config import (
     BackgroundConfig,
     CameraConfig,
     LightConfig,
+    ManifestConfig,
     RenderConfig,
     RunConfig,
     SceneConfig,
@@ -142,10 +143,11 @@ def _custom_config() -> RunConfig:
             renders_per_grasp=2,
             skin_jitter=0.0,
             camera=CameraConfig(presets=("egocentric",), preset_weights=(1.0,), fov_deg=(40.0, 41.5)),
-            lights=LightConfig(count=0, ambient=(0.0, 0.0)),
+            lights=LightConfig(count=3, ambient=(0.0, 0.0)),
             background=BackgroundConfig(folder="/data/backgrounds"),
         ),
         render=RenderConfig(samples=4, denoise=False),
+        manifest=ManifestConfig(path="/data/manifest.yaml", sha256="ab" * 32),
     )
 
 
@@ -154,7 +156,7 @@ def test_yaml_round_trip(config):
     text = to_yaml(config)
     data = yaml.safe_load(text)
     assert data == to_dict(config)
-    assert list(data) == ["seed", "n", "shard_size", "scene", "render"]  # declaration order
+    assert list(data) == ["seed", "n", "shard_size", "scene", "render", "manifest"]  # declaration order
     assert list(data["scene"])[-3:] == ["camera", "lights", "background"]
     assert from_dict(data) == config
 
@@ -237,6 +239,7 @@ SECTIONS = {
     "scene.lights.": LightConfig,
     "scene.background.": BackgroundConfig,
     "render.": RenderConfig,
+    "manifest.": ManifestConfig,
 }
 
 
@@ -301,13 +304,18 @@ def test_wrong_types_are_user_errors(override, words):
         ("shard_size=0", ["shard_size", "0"]),
         ("scene.width=4", ["resolution", "4x320"]),
         ("scene.height=9000", ["resolution", "320x9000"]),
-        ("scene.sides=[right, up]", ["sides", "right", "left", "up"]),
+        ("scene.sides=[right, up]", ["unknown side 'up'", "scene.sides", "valid: right, left"]),
         ("scene.sides=[]", ["sides", "nothing"]),
         ("scene.renders_per_grasp=0", ["scene.renders_per_grasp", "0"]),
-        ("scene.camera.presets=[third_person, drone]", ["scene.camera.presets", "egocentric", "drone"]),
+        ("scene.camera.presets=[third_person, drone]", ["scene.camera.presets", "egocentric", "'drone'"]),
         ("scene.camera.preset_weights=[1]", ["scene.camera.preset_weights"]),
         ("scene.camera.preset_weights=[1, -1]", ["scene.camera.preset_weights"]),
         ("scene.camera.preset_weights=[0, 0]", ["scene.camera.preset_weights"]),
+        ("scene.camera.preset_weights=[.nan, 1]", ["scene.camera.preset_weights", "finite", "nan"]),
+        ("scene.camera.preset_weights=[.inf, 1]", ["scene.camera.preset_weights", "finite", "inf"]),
+        ("scene.camera.preset_weights=[1.0e+308, 1.0e+308]", ["scene.camera.preset_weights", "finite"]),
+        ("scene.camera.hand_fill=[0.02, 0.02]", ["scene.camera.hand_fill", "6.5535 m", "at least 0.0689"]),
+        ("scene.camera.min_clearance_m=10", ["scene.camera.min_clearance_m", "4.9535", "10"]),
         ("scene.camera.fov_deg=[50, 40]", ["scene.camera.fov_deg", "increasing", "[50, 40]"]),
         ("scene.camera.fov_deg=[1, 40]", ["scene.camera.fov_deg", "[5, 150]"]),
         ("scene.camera.hand_fill=[0.8, 0.5]", ["scene.camera.hand_fill", "[0.8, 0.5]"]),
@@ -316,10 +324,12 @@ def test_wrong_types_are_user_errors(override, words):
         ("scene.lights.temperature_k=[500, 6500]", ["scene.lights.temperature_k", "500"]),
         ("scene.lights.ambient=[-0.1, 0.2]", ["scene.lights.ambient"]),
         ("scene.lights.exposure=[.nan, 1]", ["scene.lights.exposure", "nan"]),
-        ("scene.lights.count=9", ["scene.lights.count", "9"]),
-        ("scene.lights.count=-1", ["scene.lights.count", "-1"]),
-        ("render.backend=vulkan", ["backend", "vulkan", "raster"]),
+        ("scene.lights.count=9", ["scene.lights.count must be 2..8", "9"]),
+        ("scene.lights.count=1", ["scene.lights.count must be 2..8", "1"]),
+        ("scene.lights.count=0", ["scene.lights.count must be 2..8", "0"]),
+        ("scene.lights.count=-1", ["scene.lights.count must be 2..8", "-1"]),
         ("render.samples=0", ["render.samples", "0"]),
+        ("manifest.sha256=abc", ["manifest.sha256", "64"]),
     ],
 )
 def test_out_of_range_values_are_user_errors(override, words):
@@ -343,10 +353,12 @@ def test_out_of_range_values_are_user_errors(override, words):
 @pytest.mark.parametrize(
     "override",
     [
-        "scene.lights.count=0",
+        "scene.lights.count=2",
+        "scene.lights.count=8",
         "scene.lights.ambient=[0, 0]",
+        "scene.camera.min_clearance_m=4.9535",
         "scene.width=8",
-        "scene.camera.fov_deg=[5, 150]",
+        "scene.camera.fov_deg=[10, 150]",
         "scene.camera.preset_weights=[0, 1]",
     ],
 )
@@ -366,6 +378,81 @@ def test_boundary_values_are_accepted(override):
 def test_unchecked_values_are_user_errors(override):
     with pytest.raises(UserError):
         apply_overrides(RunConfig(), [override])
+
+
+def test_depth_bound_boundary():
+    """hand_fill's lower bound at fov_deg's lower bound keeps every surface within the 16-bit depth range:
+    exactly at ``min_hand_fill`` passes, a hair below is refused; the bound follows the formula."""
+    from handsynth.config import (
+        MAX_HAND_EXTENT_M,
+        MAX_SCENE_RADIUS_M,
+        MAX_STORED_DEPTH_M,
+        max_depth_m,
+        min_hand_fill,
+    )
+    from handsynth.conventions import DEPTH_UNIT_M
+
+    assert MAX_STORED_DEPTH_M == 65535 * DEPTH_UNIT_M
+    for fov in (5.0, 35.0, 65.0, 90.0):
+        fill = min_hand_fill(fov)
+        reach = MAX_STORED_DEPTH_M - MAX_SCENE_RADIUS_M
+        expected = MAX_HAND_EXTENT_M / (2 * np.tan(np.radians(fov) / 2) * reach)
+        assert fill == pytest.approx(expected, rel=1e-12)
+        camera = CameraConfig(fov_deg=(fov, 150.0), hand_fill=(fill * (1 + 1e-9), 3.0))
+        assert max_depth_m(camera) <= MAX_STORED_DEPTH_M
+        check(RunConfig(scene=SceneConfig(camera=camera)))
+        below = dataclasses.replace(camera, hand_fill=(fill * (1 - 1e-6), 3.0))
+        assert max_depth_m(below) > MAX_STORED_DEPTH_M
+        with pytest.raises(UserError, match=f"hand_fill must be at least {fill:.4f}"):
+            check(RunConfig(scene=SceneConfig(camera=below)))
+
+
+def test_hand_extent_bound_holds_for_every_subject():
+    """MAX_HAND_EXTENT_M bounds what the camera frames (joint extent + 2 cm) for named and random
+    subjects in the flat and the widest spread pose (grasps only flex the fingers)."""
+    from handsynth.config import MAX_HAND_EXTENT_M
+    from handsynth.hand import SUBJECTS, HandPose, subject_from_seed
+    from handsynth.hand.pose import LIMITS_RAD
+
+    spread = HandPose(np.where(np.abs(LIMITS_RAD[:, 0]) > np.abs(LIMITS_RAD[:, 1]), LIMITS_RAD[:, 0], 0.0))
+    subjects = list(SUBJECTS.values()) + [subject_from_seed(0, k) for k in range(30)]
+    largest = 0.0
+    for subject in subjects:
+        rig = HandRig(subject.shape, "right")
+        for pose in (HandPose.zeros(), spread):
+            largest = max(largest, _max_pairwise(rig.pose(pose).joints) + 0.02)
+    assert 0.18 < largest <= MAX_HAND_EXTENT_M
+
+
+def test_config_sides_are_the_rigs():
+    from handsynth.config import SIDES
+    from handsynth.hand.rig import SIDES as RIG_SIDES
+
+    assert SIDES == RIG_SIDES
+
+
+def test_config_diff_names_each_changed_key():
+    from handsynth.config import config_diff
+
+    old = to_dict(RunConfig(scene=SceneConfig(objects="cylindrical")))
+    camera = CameraConfig(max_roll_deg=10)
+    new = to_dict(RunConfig(seed=4, scene=SceneConfig(objects="spherical", camera=camera)))
+    assert config_diff(old, new) == [
+        "seed: 0 -> 4",
+        "scene.objects: 'cylindrical' -> 'spherical'",
+        "scene.camera.max_roll_deg: 30.0 -> 10",
+    ]
+    assert config_diff(old, old) == []
+    del old["manifest"]
+    assert config_diff(old, new)[-1] == "manifest: '<absent>' -> {'path': None, 'sha256': None}"
+
+
+def test_binary_config_file_is_one_line(tmp_path):
+    path = tmp_path / "config.yaml"
+    path.write_bytes(bytes(range(256)) * 4)
+    with pytest.raises(UserError, match="not UTF-8") as info:
+        load_yaml(path)
+    assert "\n" not in str(info.value)
 
 
 def test_invalid_yaml_and_missing_file_name_the_path(tmp_path):
@@ -446,10 +533,10 @@ def test_lights_power_matches_exposure_at_the_centre():
     assert irradiance / np.pi == pytest.approx(0.8, rel=1e-12)
 
 
-def test_lights_ambient_off_and_no_lamps():
-    config = LightConfig(count=0, ambient=(0.0, 0.0))
+def test_lights_ambient_off():
+    config = LightConfig(count=2, ambient=(0.0, 0.0))
     lamps, ambient = sample_lights(np.random.default_rng(2), config, np.zeros(3), np.array([1.0, 0.0, 0.0]))
-    assert lamps == () and ambient == 0.0 and type(ambient) is float
+    assert len(lamps) == 2 and ambient == 0.0 and type(ambient) is float
 
 
 def test_lights_are_mostly_above_and_on_the_camera_side():
@@ -568,6 +655,30 @@ def test_synthetic_camera_backs_away_to_clearance():
         assert depth.min() >= config.min_clearance_m - 1e-12
         backed += abs(depth.min() - config.min_clearance_m) < 1e-9
     assert backed >= 50
+
+
+@pytest.mark.parametrize("preset", ["third_person", "egocentric"])
+def test_camera_rejection_loop_is_bounded(preset):
+    """A clearance no direction can keep off the arm (the camera stands ~0.5 m from the hand) used to
+    loop forever; now it fails after MAX_DRAWS draws, naming the setting, and every draw was tried."""
+    from handsynth.errors import SamplingError
+    from handsynth.scene.camera import MAX_DRAWS
+
+    config = CameraConfig(presets=(preset,), preset_weights=(1.0,), min_clearance_m=10.0)
+    center = SPHERE_JOINTS.mean(axis=0)
+    arm = (center - 0.15 * HORIZONTAL_FOREARM, center - 0.45 * HORIZONTAL_FOREARM, 0.04)
+    rng = np.random.default_rng(0)
+    with pytest.raises(SamplingError, match=f"no {preset} camera direction in {MAX_DRAWS} draws") as info:
+        sample_camera(rng, config, 320, 240, SPHERE_JOINTS, center, HORIZONTAL_FOREARM, SPHERE_JOINTS, arm)
+    assert "min_clearance_m 10" in str(info.value) and isinstance(info.value, ValueError)
+    assert not isinstance(info.value, UserError)
+    # The same inputs with a reachable clearance give a camera off the arm by at least the clearance.
+    ok = dataclasses.replace(config, min_clearance_m=0.06)
+    camera = sample_camera(rng, ok, 320, 240, SPHERE_JOINTS, center, HORIZONTAL_FOREARM, SPHERE_JOINTS, arm)
+    p = _camera_position(camera) - arm[0]
+    axis = arm[1] - arm[0]
+    t = np.clip(p @ axis / (axis @ axis), 0.0, 1.0)
+    assert np.linalg.norm(p - t * axis) >= arm[2] + ok.min_clearance_m
 
 
 def test_synthetic_third_person_elevation_and_roll():

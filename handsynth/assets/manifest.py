@@ -142,6 +142,10 @@ def load_manifest(path: str | os.PathLike[str]) -> Manifest:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as err:
         raise UserError(f"{path}: cannot read asset manifest ({err.strerror or err})") from None
+    except UnicodeDecodeError as err:
+        raise UserError(
+            f"{path}: the asset manifest is not UTF-8 text (byte {err.start}); give a YAML file"
+        ) from None
     except yaml.YAMLError as err:
         raise UserError(f"{path}: not valid YAML ({' '.join(str(err).split())})") from None
     if not isinstance(data, dict):

@@ -241,6 +241,9 @@ def sample_grasp(
         catalog: name -> ``Family`` (default: the procedural families).
         subjects: named subject ids to draw from (default: all ten).
         side: ``"right"`` or ``"left"``.
+
+    Raises:
+        UngraspableError: no candidate accepted on ``max_objects`` objects (a ``SamplingError``).
     """
     from handsynth.hand.subjects import SUBJECTS
     from handsynth.objects.families import FAMILIES
@@ -261,6 +264,10 @@ def sample_grasp(
         stats.add(s)
         if grasp is not None:
             return grasp, stats
-    raise RuntimeError(
-        f"no accepted grasp for sample {index} after {max_objects} objects ({dict(stats.rejected)})"
+    from handsynth.errors import UngraspableError
+
+    raise UngraspableError(
+        f"no accepted grasp on object families {', '.join(families)} for grasp {index} after "
+        f"{max_objects} objects ({dict(stats.rejected)})",
+        families,
     )

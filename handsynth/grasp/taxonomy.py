@@ -18,7 +18,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from handsynth.conventions import OBJECT_CATEGORIES
-from handsynth.errors import UserError
 
 FINGERS = ("thumb", "index", "middle", "ring", "little")
 
@@ -89,16 +88,16 @@ assert set(TAXONOMY) == set(OBJECT_CATEGORIES)
 def grasp_types(category: str) -> tuple[GraspType, ...]:
     """The grasp types of a category."""
     if category not in TAXONOMY:
-        raise UserError(f"unknown category '{category}'; valid: {', '.join(TAXONOMY)}")
+        raise KeyError(f"unknown category '{category}'; valid: {', '.join(TAXONOMY)}")
     return TAXONOMY[category]
 
 
 def grasp_type(category: str, name: str) -> GraspType:
-    """One grasp type by category and name (UserError listing the valid names)."""
+    """One grasp type by category and name (KeyError listing the valid names)."""
     for t in grasp_types(category):
         if t.name == name:
             return t
-    raise UserError(
+    raise KeyError(
         f"no grasp type '{name}' for {category} objects; valid: "
         f"{', '.join(t.name for t in grasp_types(category))}"
     )

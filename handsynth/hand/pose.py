@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from handsynth.errors import UserError
 from handsynth.hand.shape import THUMB_CMC_ABDUCT_AXIS, THUMB_CMC_FLEX_AXIS
 
 
@@ -88,7 +87,7 @@ class HandPose:
         )
         if outside.size:
             i = outside[0]
-            raise UserError(
+            raise ValueError(
                 f"hand pose: {DOF_KEYS[i]}={np.degrees(a[i]):.1f} deg is outside its limits "
                 f"[{DOFS[i].limits_deg[0]}, {DOFS[i].limits_deg[1]}] deg"
             )
@@ -107,11 +106,11 @@ class HandPose:
     def from_degrees(cls, angles_deg: dict[str, float], clamp: bool = False) -> HandPose:
         """Pose from ``{"finger2-1.flex": 30.0, ...}``; unlisted DOFs are 0, unknown keys are refused.
 
-        Out-of-limit angles raise a UserError, or are clamped into the limits when ``clamp`` is true.
+        Out-of-limit angles raise a ValueError, or are clamped into the limits when ``clamp`` is true.
         """
         unknown = sorted(set(angles_deg) - set(DOF_KEYS))
         if unknown:
-            raise UserError(f"hand pose: unknown DOF(s) {unknown}; valid: {', '.join(DOF_KEYS)}")
+            raise ValueError(f"hand pose: unknown DOF(s) {unknown}; valid: {', '.join(DOF_KEYS)}")
         a = np.radians([float(angles_deg.get(k, 0.0)) for k in DOF_KEYS])
         if clamp and np.all(np.isfinite(a)):
             a = clamp_angles(a)
@@ -183,9 +182,9 @@ NAMED_POSES: dict[str, dict[str, float]] = {
 
 
 def named_pose(name: str) -> HandPose:
-    """A pose by name (see ``NAMED_POSES``); unknown names are a UserError listing the valid ones."""
+    """A pose by name (see ``NAMED_POSES``); unknown names are a KeyError listing the valid ones."""
     if name not in NAMED_POSES:
-        raise UserError(f"unknown pose '{name}'; valid: {', '.join(NAMED_POSES)}")
+        raise KeyError(f"unknown pose '{name}'; valid: {', '.join(NAMED_POSES)}")
     return HandPose.from_degrees(NAMED_POSES[name])
 
 

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from handsynth.conventions import invert_transform
-from handsynth.errors import UserError
 from handsynth.geometry.mesh import segment_distances
 from handsynth.hand.pose import DOFS, HandPose, sample_pose
 from handsynth.hand.shape import (
@@ -119,7 +118,7 @@ class HandRig:
 
     def __init__(self, shape: HandShape, side: str = "right", template: HandTemplate | None = None) -> None:
         if side not in SIDES:
-            raise UserError(f"unknown side '{side}'; valid: {', '.join(SIDES)}")
+            raise ValueError(f"unknown side '{side}'; valid: {', '.join(SIDES)}")
         self.shape = shape
         self.side = side
         self.template = hand_template() if template is None else template

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from handsynth.errors import UserError
 from handsynth.geometry.transforms import frame_from_x_and_z_hint, make_transform
 
 # Bones in topological order (parents before children); MakeHuman default-rig names.
@@ -166,7 +165,7 @@ class HandShape:
         ):
             value = getattr(self, name)
             if not lo <= value <= hi:
-                raise UserError(f"hand shape: {name}={value} is outside [{lo}, {hi}]")
+                raise ValueError(f"hand shape: {name}={value} is outside [{lo}, {hi}]")
 
     def to_dict(self) -> dict[str, float]:
         """The parameters as a JSON-ready dict (the form stored in annotations)."""
@@ -174,10 +173,10 @@ class HandShape:
 
     @classmethod
     def from_dict(cls, values: dict[str, float]) -> HandShape:
-        """Inverse of ``to_dict``; unknown keys are a UserError listing the valid ones."""
+        """Inverse of ``to_dict``; unknown keys are a ValueError listing the valid ones."""
         unknown = sorted(set(values) - set(cls.__dataclass_fields__))
         if unknown:
-            raise UserError(
+            raise ValueError(
                 f"hand shape: unknown key(s) {unknown}; valid: {sorted(cls.__dataclass_fields__)}"
             )
         return cls(**{k: float(v) for k, v in values.items()})

