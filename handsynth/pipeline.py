@@ -191,9 +191,11 @@ def render_dataset(
 ) -> dict:
     """Render the run ``config`` into ``out`` (format ``handsynth/1``); returns the dataset.json dict.
 
-    Checks every input first (objects, backgrounds folder, output folder, renderer); then writes
-    ``config.yaml``, each shard atomically, and ``dataset.json`` last. Complete shards of an earlier run
-    of the same configuration are kept (resume).
+    Checks every input first (objects, backgrounds folder, output folder, renderer); then locks ``out``
+    (``OUT/.handsynth-lock``: a second run is refused), writes ``config.yaml``, each shard atomically, and
+    ``dataset.json`` last, and unlocks. Complete shards of an earlier run of the same configuration are
+    verified against their shard.json and kept (resume); damaged ones are rendered again. Start-up costs
+    O(shards present), whatever ``config.n``.
     """
     from tqdm import tqdm
 
@@ -229,12 +231,13 @@ def render_dataset(
                 dynamic_ncols=True,
                 smoothing=0.05,
             )
-            shards = []
+            shards = []  # what dataset.json needs of each shard, not its file hashes: memory O(shards)
             for shard_index in range(num_shards):
                 if shard_index in done:
-                    shards.append(done.pop(shard_index))
+                    shard = done.pop(shard_index)
                 else:
-                    shards.append(_render_shard(context, out, shard_index, bar, times))
+                    shard = _render_shard(context, out, shard_index, bar, times)
+                shards.append({key: shard[key] for key in ("name", "num_samples", "categories")})
             bar.close()
             info = dataset_info(config.seed, shards)
             write_json_atomic(out / DATASET_JSON, info)
