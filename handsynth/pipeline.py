@@ -272,10 +272,14 @@ def _complete_shards(out: Path, config: RunConfig, num_shards: int) -> dict[int,
             shutil.rmtree(path, ignore_errors=True)
             continue
         digits = entry.name.removeprefix(SHARD_PREFIX)
-        if not (entry.name.startswith(SHARD_PREFIX) and digits.isdigit() and entry.is_dir()):
+        if not (entry.name.startswith(SHARD_PREFIX) and digits.isdigit()):
             continue  # not ours; validate reports it
         shard_index = int(digits)
         if shard_index >= num_shards or entry.name != shard_name(shard_index):
+            continue
+        if not entry.is_dir(follow_symlinks=False):  # a file (or link) where the shard's folder belongs
+            log.warning("%s is not a folder: rendering it again", entry.name)
+            path.unlink()
             continue
         try:
             done[shard_index] = verify_shard(

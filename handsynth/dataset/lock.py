@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 from handsynth.errors import UserError
+from handsynth.files import with_filename
 
 try:
     import fcntl
@@ -104,8 +105,11 @@ class OutputLock:
                     "command": f"handsynth {self.command}",
                     "flock": bool(flocked),
                 }
-                os.write(fd, (json.dumps(owner) + "\n").encode("utf-8"))
-                os.fsync(fd)
+                try:
+                    os.write(fd, (json.dumps(owner) + "\n").encode("utf-8"))
+                    os.fsync(fd)
+                except OSError as error:  # a full disk: name the file
+                    raise with_filename(error, self.path) from error
             except BaseException:
                 os.close(fd)
                 self.path.unlink(missing_ok=True)
