@@ -231,13 +231,13 @@ def render_dataset(
                 dynamic_ncols=True,
                 smoothing=0.05,
             )
-            shards = []  # what dataset.json needs of each shard, not its file hashes: memory O(shards)
+            shards = []
             for shard_index in range(num_shards):
                 if shard_index in done:
                     shard = done.pop(shard_index)
                 else:
                     shard = _render_shard(context, out, shard_index, bar, times)
-                shards.append({key: shard[key] for key in ("name", "num_samples", "categories")})
+                shards.append(_dataset_entry(shard))
             bar.close()
             info = dataset_info(config.seed, shards)
             write_json_atomic(out / DATASET_JSON, info)
@@ -252,11 +252,17 @@ def shard_ids(shard_index: int, num_samples: int, shard_size: int) -> range:
     return range(start, min(start + shard_size, num_samples))
 
 
+def _dataset_entry(shard: dict) -> dict:
+    """What dataset.json needs of a shard (name, count, categories), not its file hashes: a run keeps one
+    per shard in memory, so this keeps that small."""
+    return {key: shard[key] for key in ("name", "num_samples", "categories")}
+
+
 def _complete_shards(out: Path, config: RunConfig, num_shards: int) -> dict[int, dict]:
     """Scan ``out/shards`` once: remove temp dirs of an interrupted run, verify each complete shard of the
     run (``verify_shard``), and move aside and delete the damaged ones (they are rendered again).
 
-    Returns shard index -> summary (shard.json plus categories) of every intact shard. Costs one directory
+    Returns shard index -> ``_dataset_entry`` of every intact shard. Costs one directory
     listing plus reading the shards present, whatever ``config.n``.
     """
     from handsynth.dataset.integrity import ShardDamaged, verify_shard
@@ -281,10 +287,9 @@ def _complete_shards(out: Path, config: RunConfig, num_shards: int) -> dict[int,
             log.warning("%s is not a folder: rendering it again", entry.name)
             path.unlink()
             continue
+        ids = shard_ids(shard_index, config.n, config.shard_size)
         try:
-            done[shard_index] = verify_shard(
-                path, shard_index, shard_ids(shard_index, config.n, config.shard_size), config.n
-            )
+            done[shard_index] = _dataset_entry(verify_shard(path, shard_index, ids, config.n))
         except ShardDamaged as damage:
             log.warning("%s is damaged (%s): rendering it again", entry.name, damage)
             _remove_dir(path)
