@@ -218,14 +218,17 @@ def test_the_lock_file_does_not_confuse_validate_or_stats(clean, tmp_path, capsy
 
 
 # --- the machine's faults: disk full, read-only, Ctrl-C -------------------------------------------------
+PAGE = os.sysconf("SC_PAGESIZE")  # tmpfs counts whole pages
+
+
 def _blocks(path: Path) -> int:
-    return sum(-(-p.stat().st_size // 4096) * 4096 for p in path.rglob("*") if p.is_file())
+    return sum(-(-p.stat().st_size // PAGE) * PAGE for p in path.rglob("*") if p.is_file())
 
 
 def test_disk_full_is_one_line_and_the_rerun_resumes_to_the_same_bytes(clean, tmp_path, capsys):
     mount = tmp_path / "small"
     # Room for config.yaml and the first shard, not for the second.
-    room = _blocks(clean / "shards" / "shard-000000") + 4096 * 4
+    room = _blocks(clean / "shards" / "shard-000000") + PAGE * 4
     _mount_tmpfs(mount, f"size={room}")
     try:
         run = mount / "run"
@@ -417,6 +420,12 @@ def test_preview_bounds_are_one_line_and_write_nothing(fake, tmp_path, capsys, e
     sheet = tmp_path / "sheet.png"
     assert main(["preview", str(fake), "--out", str(sheet), *extra]) == 2
     _one_error_line(capsys, message)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_preview_into_a_folder_is_one_line(fake, tmp_path, capsys):
+    assert main(["preview", str(fake), "--out", str(tmp_path)]) == 2
+    _one_error_line(capsys, f"cannot write {tmp_path}: it is a folder")
     assert list(tmp_path.iterdir()) == []
 
 

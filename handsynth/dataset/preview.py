@@ -211,6 +211,8 @@ def preview_sheet(
     out_png = Path(out_png)
     if not out_png.parent.is_dir():
         raise UserError(f"cannot write {out_png}: folder {out_png.parent} does not exist")
+    if out_png.is_dir():
+        raise UserError(f"cannot write {out_png}: it is a folder; give a PNG file name")
     dataset = open_dataset(path)
     entries = {entry.annotation["id"]: entry for entry in read_entries(dataset)}  # UserError on damage
     ids = list(entries)
