@@ -36,7 +36,13 @@ def main() -> None:
         command += ["--set", "scene.renders_per_grasp=4", "--quiet", "--out", str(out)]
         env = {**os.environ, "PYTHONPATH": args.source}
         start = time.perf_counter()
-        process = subprocess.Popen(command, env=env, cwd=args.source, stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            command,
+            env=env,
+            cwd=args.source,
+            stderr=subprocess.DEVNULL,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # also from a background job
+        )
         peak = None
         while process.poll() is None and not any((out / "shards").glob("*/*.png")):
             peak = _peak_rss_kb(process.pid) or peak
@@ -44,7 +50,11 @@ def main() -> None:
         elapsed = time.perf_counter() - start
         peak = _peak_rss_kb(process.pid) or peak
         process.send_signal(signal.SIGINT)
-        process.wait()
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:  # a version that ignores Ctrl-C
+            process.kill()
+            process.wait()
         print(f"--n {args.n} ({args.source}): first PNG after {elapsed:.1f} s, peak RSS {peak / 1e3:.0f} MB")
 
 

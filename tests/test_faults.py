@@ -258,7 +258,19 @@ def test_a_read_only_out_is_one_line(tmp_path, capsys):
 def _start_render(out: Path, n: int) -> subprocess.Popen:
     args = ["--n", str(n), *ARGS[2:]]
     command = [sys.executable, "-m", "handsynth", "render", *args, "--out", str(out)]
-    return subprocess.Popen(command, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        command,
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=_default_sigint,
+    )
+
+
+def _default_sigint() -> None:
+    """A child of a background job inherits an ignored SIGINT; give it the default, as a terminal would."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _wait_for(path: Path, process: subprocess.Popen, timeout_s: float = 120) -> None:
