@@ -199,6 +199,28 @@ def test_a_stale_lock_is_taken_over_with_a_log_line(clean, tmp_path, caplog, flo
     assert _files(run) == _files(clean) and validate_dataset(run).ok
 
 
+def test_a_folder_holding_only_a_stale_lock_is_a_new_run(clean, tmp_path):
+    run = tmp_path / "run"
+    run.mkdir()
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    owner = {"host": socket.gethostname(), "pid": dead.pid, "started": "then", "flock": True}
+    (run / LOCK_NAME).write_text(json.dumps(owner))
+    assert _render(run) == 0 and _files(run) == _files(clean)
+
+
+def test_two_runs_started_together_on_one_folder_never_mix(clean, tmp_path):
+    out = tmp_path / "run"
+    first, second = _start_render(out, 4), _start_render(out, 4)
+    results = [(p.wait(timeout=120), p.communicate()[1]) for p in (first, second)]
+    codes = sorted(code for code, _ in results)
+    assert codes in ([0, 2], [0, 0]), results  # [0, 0]: the second began after the first had finished
+    for code, stderr in results:
+        if code == 2:
+            assert len(stderr.strip().splitlines()) == 1 and "is in use by a run of pid" in stderr, stderr
+    assert _files(out) == _files(clean) and not (out / LOCK_NAME).exists()
+
+
 def test_a_lock_of_another_host_is_refused_with_how_to_remove_it(clean, tmp_path, capsys):
     run = _partial_copy(clean, tmp_path)
     owner = {"host": "elsewhere.example", "pid": 1, "started": "then", "flock": True}
