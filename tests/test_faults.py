@@ -1,6 +1,7 @@
 """Faults and bad input: damaged shards on resume, the output lock, disk full, a read-only --out, Ctrl-C,
 damaged datasets under stats and preview, preview bounds, start-up memory for a huge --n."""
 
+import errno
 import json
 import logging
 import os
@@ -342,6 +343,22 @@ def test_start_up_does_not_grow_with_n(tmp_path):
     assert process.returncode == 130
     shard = out / "shards" / "shard-000000"
     assert sorted(p.name for p in shard.iterdir())[0] == "000000000.depth.png"  # 9 digits for 10^9 ids
+
+
+def test_only_the_machines_oserrors_are_one_line(monkeypatch, capsys):
+    def fail(code):
+        def command(args):
+            raise OSError(code, os.strerror(code), "/data/x.png")
+
+        return command
+
+    for code in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES):
+        monkeypatch.setattr("handsynth.cli._cmd_stats", fail(code))
+        assert main(["stats", "somewhere"]) == 2
+        _one_error_line(capsys, f"handsynth stats: error: /data/x.png: {os.strerror(code)}")
+    monkeypatch.setattr("handsynth.cli._cmd_stats", fail(errno.EBADF))  # a bug of ours: a traceback
+    with pytest.raises(OSError, match="Bad file descriptor"):
+        main(["stats", "somewhere"])
 
 
 def test_python_dash_m_handsynth():
