@@ -301,7 +301,7 @@ def test_shard_json_lists_every_file_with_its_sha256(good_dataset):
 
 def test_exception_inside_writer_leaves_nothing(tmp_path):
     with pytest.raises(RuntimeError, match="renderer crashed"):
-        with ShardWriter(tmp_path, 0, 10) as writer:
+        with ShardWriter(tmp_path, 0, 10, encode_threads=0) as writer:  # files on disk once add returns
             writer.add(*fake_sample(0, 10))
             tmp_dirs = list((tmp_path / "shards").iterdir())
             assert [p.name.startswith(".tmp-shard-") for p in tmp_dirs] == [True]
