@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -167,7 +168,7 @@ def _run_config(args: argparse.Namespace):
 
 
 def _cmd_render(args: argparse.Namespace) -> int:
-    """Render a dataset (format handsynth/1) of hands grasping objects."""
+    """Render a dataset (format handsynth/1.1) of hands grasping objects."""
     import time
 
     from handsynth.errors import UngraspableError
@@ -251,7 +252,7 @@ def build_parser() -> argparse.ArgumentParser:
     grasp.add_argument("--manifest", default=None, metavar="PATH", help="manifest of more object meshes")
     grasp.add_argument("--cache-dir", default=None, metavar="DIR", help="download folder of its meshes")
     grasp.set_defaults(func=_cmd_grasp)
-    render = sub.add_parser("render", help="render a dataset of hands grasping objects (format handsynth/1)")
+    render = sub.add_parser("render", help="render a dataset of hands grasping objects (handsynth/1.1)")
     render.add_argument(
         "--objects",
         default=None,
@@ -320,17 +321,44 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _environment_error(error: OSError) -> str | None:
+    """One line for an OSError that is the state of the machine (disk full, read-only, no access), or None."""
+    from handsynth.files import ENVIRONMENT_ERRNOS
+
+    if error.errno not in ENVIRONMENT_ERRNOS:
+        return None
+    where = f"{error.filename}: " if error.filename else ""
+    return f"{where}{error.strerror or os.strerror(error.errno)}"
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the `handsynth` console script; returns the exit status."""
-    args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO, format="%(levelname)s %(message)s"
-    )
+    """Entry point of the `handsynth` console script; returns the exit status.
+
+    A user's mistake (UserError) or the machine's state (disk full, read-only folder, no permission) is one
+    line on stderr and exit status 2; Ctrl-C is one line and 130. Anything else is a bug: a traceback.
+    """
+    command = "handsynth"
     try:
+        args = build_parser().parse_args(argv)
+        command = f"handsynth {args.command}"
+        logging.basicConfig(
+            level=logging.DEBUG if args.verbose else logging.INFO, format="%(levelname)s %(message)s"
+        )
         return args.func(args)
     except UserError as error:
-        print(f"handsynth {args.command}: error: {error}", file=sys.stderr)
+        print(f"{command}: error: {error}", file=sys.stderr)
         return 2
+    except OSError as error:
+        line = _environment_error(error)
+        if line is None:
+            raise
+        hint = "; free space or fix the folder, then run the same command to resume"
+        print(f"{command}: error: {line}{hint if command == 'handsynth render' else ''}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        hint = "; run the same command to resume" if command == "handsynth render" else ""
+        print(f"{command}: interrupted{hint}", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -8,9 +8,11 @@ resumes, skipping complete shards, and produces the same bytes as an uninterrupt
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import sys
 import time
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +21,7 @@ import numpy as np
 
 from handsynth.config import RunConfig, to_yaml
 from handsynth.errors import UserError
+from handsynth.files import fsync_dir
 from handsynth.preflight import check_samples, resolve_run
 from handsynth.render import make_renderer, render_info
 
@@ -186,34 +189,30 @@ def render_dataset(
     times: StageTimes | None = None,
     cache_dir: str | Path | None = None,
 ) -> dict:
-    """Render the run ``config`` into ``out`` (format ``handsynth/1``); returns the dataset.json dict.
+    """Render the run ``config`` into ``out`` (format ``handsynth/1.1``); returns the dataset.json dict.
 
     ``catalog`` replaces the object catalogue of ``config.manifest`` (tests); ``cache_dir`` is the
     download folder of the manifest's http(s) meshes.
 
     Checks every input first (``handsynth.preflight``: names, manifest and meshes, output folder,
-    backgrounds folder, the first specs, one grasp per external family, renderer); then writes
-    ``config.yaml``, each shard atomically, and ``dataset.json`` last. Complete shards of an earlier run
-    of the same configuration are kept (resume).
+    backgrounds folder, the first specs, one grasp per external family, renderer); then locks ``out``
+    (``OUT/.handsynth-lock``: a second run is refused), writes ``config.yaml``, each shard atomically, and
+    ``dataset.json`` last, and unlocks. Complete shards of an earlier run of the same configuration are
+    verified against their shard.json and kept (resume); damaged ones are rendered again. Start-up costs
+    O(shards present), whatever ``config.n``.
     """
     from tqdm import tqdm
 
-    from handsynth.dataset.layout import (
-        CONFIG_YAML,
-        DATASET_JSON,
-        SHARD_JSON,
-        SHARDS_DIR,
-        TMP_PREFIX,
-        shard_name,
-        shard_ranges,
-    )
-    from handsynth.dataset.reader import read_shard_json, shard_summary
-    from handsynth.dataset.writer import ShardWriter, dataset_info, write_json_atomic, write_text_atomic
+    from handsynth.dataset.layout import CONFIG_YAML, DATASET_JSON
+    from handsynth.dataset.lock import OutputLock, take_over_if_stale
+    from handsynth.dataset.writer import dataset_info, write_json_atomic, write_text_atomic
 
     out = Path(out)
     resolved = resolve_run(config, catalog, cache_dir)  # names, manifest content and meshes
     config = resolved.config
     config_text = to_yaml(config)
+    if out.is_dir():
+        take_over_if_stale(out)  # a live run's lock refuses before anything else is looked at
     resuming = check_output_dir(out, config_text)
     context = RunContext(config, resolved.catalog)
     try:
@@ -224,51 +223,115 @@ def render_dataset(
         raise
     try:
         out.mkdir(parents=True, exist_ok=True)
-        if not resuming:
-            write_text_atomic(out / CONFIG_YAML, config_text)
-        else:  # temp dirs of an interrupted run are never read; one process renders a run here
-            for stale in (out / SHARDS_DIR).glob(f"{TMP_PREFIX}*"):
-                shutil.rmtree(stale, ignore_errors=True)
-        ranges = shard_ranges(config.n, config.shard_size)
-        done = {}
-        for shard_index, start, stop in ranges:
-            path = out / SHARDS_DIR / shard_name(shard_index)
-            if (path / SHARD_JSON).is_file():
-                shard = read_shard_json(path)
-                if shard.get("num_samples") == stop - start:
-                    done[shard_index] = shard
-        if done:
-            log.info("resuming: %d of %d shards are complete", len(done), len(ranges))
-        bar = tqdm(
-            total=config.n,
-            initial=sum(stop - start for i, start, stop in ranges if i in done),
-            unit="img",
-            desc="render",
-            disable=not progress,
-            file=sys.stderr,
-            dynamic_ncols=True,
-            smoothing=0.05,
-        )
-        shards = []
-        for shard_index, start, stop in ranges:
-            if shard_index in done:
-                shards.append(shard_summary(out / SHARDS_DIR / shard_name(shard_index)))
-                continue
-            with ShardWriter(out, shard_index, config.n) as writer:
-                for index in range(start, stop):
-                    annotation, images = context.render_sample(index, times)
-                    t = time.perf_counter()
-                    writer.add(annotation, images)
-                    if times is not None:
-                        times.add("png encoding + writing", time.perf_counter() - t)
-                    bar.update(1)
-                t = time.perf_counter()
-                shards.append(writer.close())
-                if times is not None:
-                    times.add("png encoding + writing", time.perf_counter() - t)
-        bar.close()
+        with OutputLock(out):
+            if not resuming and (out / CONFIG_YAML).exists():  # another run began here since the check
+                resuming = check_output_dir(out, config_text)
+            if not resuming:
+                write_text_atomic(out / CONFIG_YAML, config_text)
+            num_shards = -(-config.n // config.shard_size)
+            done = _complete_shards(out, config, num_shards) if resuming else {}
+            if done:
+                log.info("resuming: %d of %d shards are complete", len(done), num_shards)
+            bar = tqdm(
+                total=config.n,
+                initial=sum(int(shard["num_samples"]) for shard in done.values()),
+                unit="img",
+                desc="render",
+                disable=not progress,
+                file=sys.stderr,
+                dynamic_ncols=True,
+                smoothing=0.05,
+            )
+            shards = []
+            for shard_index in range(num_shards):
+                if shard_index in done:
+                    shard = done.pop(shard_index)
+                else:
+                    shard = _render_shard(context, out, shard_index, bar, times)
+                shards.append(_dataset_entry(shard))
+            bar.close()
+            info = dataset_info(config.seed, shards)
+            write_json_atomic(out / DATASET_JSON, info)
     finally:
         context.close()
-    info = dataset_info(config.seed, shards)
-    write_json_atomic(out / DATASET_JSON, info)
     return info
+
+
+def shard_ids(shard_index: int, num_samples: int, shard_size: int) -> range:
+    """The sample ids of shard ``shard_index``: ``range(k * size, min((k + 1) * size, n))``."""
+    start = shard_index * shard_size
+    return range(start, min(start + shard_size, num_samples))
+
+
+def _dataset_entry(shard: dict) -> dict:
+    """What dataset.json needs of a shard (name, count, categories), not its file hashes: a run keeps one
+    per shard in memory, so this keeps that small."""
+    return {key: shard[key] for key in ("name", "num_samples", "categories")}
+
+
+def _complete_shards(out: Path, config: RunConfig, num_shards: int) -> dict[int, dict]:
+    """Scan ``out/shards`` once: remove temp dirs of an interrupted run, verify each complete shard of the
+    run (``verify_shard``), and move aside and delete the damaged ones (they are rendered again).
+
+    Returns shard index -> ``_dataset_entry`` of every intact shard. Costs one directory
+    listing plus reading the shards present, whatever ``config.n``.
+    """
+    from handsynth.dataset.integrity import ShardDamaged, verify_shard
+    from handsynth.dataset.layout import SHARD_PREFIX, SHARDS_DIR, TMP_PREFIX, shard_name
+
+    shards_dir = out / SHARDS_DIR
+    if not shards_dir.is_dir():
+        return {}
+    done = {}
+    for entry in sorted(os.scandir(shards_dir), key=lambda e: e.name):
+        path = Path(entry.path)
+        if entry.name.startswith(TMP_PREFIX):  # never read; the lock says no other run is writing it
+            shutil.rmtree(path, ignore_errors=True)
+            continue
+        digits = entry.name.removeprefix(SHARD_PREFIX)
+        if not (entry.name.startswith(SHARD_PREFIX) and digits.isdigit()):
+            continue  # not ours; validate reports it
+        shard_index = int(digits)
+        if shard_index >= num_shards or entry.name != shard_name(shard_index):
+            continue
+        if not entry.is_dir(follow_symlinks=False):  # a file (or link) where the shard's folder belongs
+            log.warning("%s is not a folder: rendering it again", entry.name)
+            path.unlink()
+            continue
+        ids = shard_ids(shard_index, config.n, config.shard_size)
+        try:
+            done[shard_index] = _dataset_entry(verify_shard(path, shard_index, ids, config.n))
+        except ShardDamaged as damage:
+            log.warning("%s is damaged (%s): rendering it again", entry.name, damage)
+            _remove_dir(path)
+    return done
+
+
+def _remove_dir(path: Path) -> None:
+    """Remove a shard directory so that its final name is gone first (renamed to a temp name)."""
+    from handsynth.dataset.layout import TMP_PREFIX
+
+    aside = path.with_name(f"{TMP_PREFIX}damaged-{uuid.uuid4().hex[:8]}")
+    os.rename(path, aside)
+    fsync_dir(path.parent)
+    shutil.rmtree(aside)
+
+
+def _render_shard(context: RunContext, out: Path, shard_index: int, bar, times: StageTimes | None) -> dict:
+    """Render and write one shard atomically; returns what ``ShardWriter.close`` returns."""
+    from handsynth.dataset.writer import ShardWriter
+
+    config = context.config
+    with ShardWriter(out, shard_index, config.n) as writer:
+        for index in shard_ids(shard_index, config.n, config.shard_size):
+            annotation, images = context.render_sample(index, times)
+            t = time.perf_counter()
+            writer.add(annotation, images)
+            if times is not None:
+                times.add("png encoding + writing", time.perf_counter() - t)
+            bar.update(1)
+        t = time.perf_counter()
+        shard = writer.close()
+        if times is not None:
+            times.add("png encoding + writing", time.perf_counter() - t)
+    return shard

@@ -13,6 +13,7 @@ from PIL import Image
 
 from handsynth.cli import main
 from handsynth.dataset import Dataset, validate_dataset
+from handsynth.dataset.preview import sheet_size
 
 ARGS = ["--objects", "can,orange", "--n", "6", "--shard-size", "4", "--seed", "3", "--quiet"]
 
@@ -64,9 +65,12 @@ def test_validate_and_stats_and_preview_on_a_render(run, tmp_path, capsys):
     overall = stats["visibility"]["overall"]
     for name, code in (("outside", 0), ("occluded", 1), ("visible", 2)):
         assert overall[name] == pytest.approx(vis[code] / (6 * 21), abs=1e-12)
+    info = json.loads((run / "dataset.json").read_text())
+    assert stats["counts"]["category"] == info["categories"]
+    assert stats["counts"]["side"] == {"right": 6} and stats["hand_size_px"]["amodal_area"]["count"] == 6
     sheet = tmp_path / "sheet.png"
     assert main(["preview", str(run), "--out", str(sheet), "--n", "4"]) == 0
-    assert Image.open(sheet).size[0] > 300
+    assert Image.open(sheet).size == sheet_size(4, 4, 160)
 
 
 def test_same_command_gives_byte_identical_annotations_and_images(run, tmp_path):

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-from test_dataset import HEIGHT, WIDTH, make_dataset
+from test_dataset import WIDTH, make_dataset
 
 from handsynth.cli import main
 from handsynth.conventions import OBJECT_CATEGORIES
@@ -66,10 +66,21 @@ def test_stats_counts_and_rates(dataset):
     assert stats["viewpoint"]["distance_source"] == "camera"
     penetration = [a["grasp"]["penetration_mm"] for a in annotations]
     assert stats["penetration_mm"]["p50"] == pytest.approx(np.percentile(penetration, 50))
-    hidden = stats["occlusion"]["hand_hidden_fraction"]
-    assert 0 <= hidden["p5"] <= hidden["p50"] <= hidden["p95"] <= 1
-    assert stats["occlusion"]["hand_hidden_by_object_fraction"]["mean"] <= hidden["mean"]
-    assert 0 < stats["hand_size_px"]["amodal_bbox_diagonal"]["p50"] <= np.hypot(WIDTH, HEIGHT)
+    # Occlusion and hand size recomputed here from the masks, sample by sample.
+    samples = [Dataset(dataset).load(a["id"]) for a in annotations]
+    amodal = [s["hand_amodal"] for s in samples]
+    hidden = [(m & (s["seg"] != 1)).sum() / m.sum() for m, s in zip(amodal, samples, strict=True) if m.any()]
+    by_object = [
+        (m & (s["seg"] == 2)).sum() / m.sum() for m, s in zip(amodal, samples, strict=True) if m.any()
+    ]
+    occlusion = stats["occlusion"]
+    assert occlusion["hand_hidden_fraction"]["mean"] == pytest.approx(np.mean(hidden))
+    assert occlusion["hand_hidden_fraction"]["p95"] == pytest.approx(np.percentile(hidden, 95))
+    assert occlusion["hand_hidden_by_object_fraction"]["mean"] == pytest.approx(np.mean(by_object))
+    assert stats["hand_size_px"]["amodal_area"]["mean"] == pytest.approx(np.mean([m.sum() for m in amodal]))
+    rows_cols = [(np.flatnonzero(m.any(1)), np.flatnonzero(m.any(0))) for m in amodal]
+    diagonals = [np.hypot(c[-1] - c[0] + 1, r[-1] - r[0] + 1) if r.size else 0.0 for r, c in rows_cols]
+    assert stats["hand_size_px"]["amodal_bbox_diagonal"]["p50"] == pytest.approx(np.median(diagonals))
 
 
 def test_stats_without_camera_uses_joint_depth(dataset, tmp_path):

@@ -15,8 +15,8 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from handsynth.conventions import BONES, JOINT_PARENTS, inside_image
+from handsynth.dataset.checked import load_entry, open_dataset, read_entries
 from handsynth.dataset.layout import sample_digits
-from handsynth.dataset.reader import Dataset
 from handsynth.dataset.writer import write_bytes_atomic
 from handsynth.errors import UserError
 
@@ -35,6 +35,10 @@ VIS_RGB = {2: (40, 220, 40), 1: (255, 170, 0), 0: (230, 30, 30)}
 SEG_RGB = np.array([(0, 0, 0), (240, 170, 120), (80, 140, 240), (190, 190, 60)], dtype=np.uint8)
 INVALID_LABEL_RGB = (255, 0, 255)
 # Depth colour map from far to near (dark purple -> red -> orange -> pale yellow).
+# Bounds of a request: a sheet is one image in memory.
+MIN_TILE_PX, MAX_TILE_PX = 16, 2048
+MAX_SAMPLES, MAX_COLUMNS = 1024, 64
+MAX_SHEET_PIXELS = 100 * 10**6
 _DEPTH_ANCHORS = np.array([(50, 20, 90), (170, 40, 100), (245, 120, 40), (255, 245, 190)], dtype=np.float64)
 
 
@@ -168,6 +172,26 @@ def sheet_size(count: int, columns: int, tile_px: int) -> tuple[int, int]:
     return columns * (cell_w + PAD) + PAD, rows * (cell_h + PAD) + PAD
 
 
+def check_sheet_request(n: int, seed: int | None, columns: int, tile_px: int) -> None:
+    """UserError unless ``n``, ``seed``, ``columns`` and ``tile_px`` are in range and the sheet they ask for
+    fits in ``MAX_SHEET_PIXELS`` (a sheet is held in memory: 100 Mpx is 300 MB)."""
+    for name, value, low, high in (
+        ("n", n, 1, MAX_SAMPLES),
+        ("columns", columns, 1, MAX_COLUMNS),
+        ("tile", tile_px, MIN_TILE_PX, MAX_TILE_PX),
+    ):
+        if not low <= value <= high:
+            raise UserError(f"--{name} must be in [{low}, {high}], got {value}")
+    if seed is not None and seed < 0:
+        raise UserError(f"--seed must be >= 0, got {seed}")
+    width, height = sheet_size(n, columns, tile_px)
+    if width * height > MAX_SHEET_PIXELS:
+        raise UserError(
+            f"a sheet of {n} samples in {min(columns, n)} columns of {tile_px} px panels would be "
+            f"{width}x{height} px, over {MAX_SHEET_PIXELS // 10**6} Mpx; ask for fewer or smaller panels"
+        )
+
+
 def preview_sheet(
     path: str | Path,
     out_png: str | Path,
@@ -180,17 +204,18 @@ def preview_sheet(
 
     Samples are a seeded random pick (``seed``), or evenly spread over the ids when ``seed`` is None.
     Each sample is a strip of four ``tile_px`` panels (see the module docstring); ``columns`` strips per
-    row. Returns the sheet (PIL RGB image, ``sheet_size(...)`` pixels).
+    row. Returns the sheet (PIL RGB image, ``sheet_size(...)`` pixels). Raises UserError for a request out
+    of bounds (``check_sheet_request``) or a damaged dataset (naming the file).
     """
-    if n < 1 or columns < 1 or tile_px < 16:
-        raise UserError(
-            f"need n >= 1, columns >= 1 and tile_px >= 16; got n={n}, columns={columns}, tile_px={tile_px}"
-        )
+    check_sheet_request(n, seed, columns, tile_px)
     out_png = Path(out_png)
     if not out_png.parent.is_dir():
         raise UserError(f"cannot write {out_png}: folder {out_png.parent} does not exist")
-    dataset = Dataset(path)
-    ids = dataset.ids()
+    if out_png.is_dir():
+        raise UserError(f"cannot write {out_png}: it is a folder; give a PNG file name")
+    dataset = open_dataset(path)
+    entries = {entry.annotation["id"]: entry for entry in read_entries(dataset)}  # UserError on damage
+    ids = list(entries)
     if not ids:
         raise UserError(f"{dataset.root} has no samples to preview")
     chosen = pick_ids(ids, n, seed)
@@ -201,7 +226,7 @@ def preview_sheet(
     digits = sample_digits(dataset.info.get("num_samples", len(ids)))
     cell_w = len(PANELS) * tile_px + (len(PANELS) - 1) * GAP
     for k, sample_id in enumerate(chosen):
-        sample = dataset.load(sample_id)
+        sample = load_entry(entries[sample_id], dataset.depth_unit_m)
         x = PAD + (k % columns) * (cell_w + PAD)
         y = PAD + (k // columns) * (CAPTION_PX + tile_px + PAD)
         draw.text((x + 1, y + 1), _caption(sample["annotation"], digits), fill=(235, 235, 235), font=font)

@@ -10,8 +10,8 @@ import numpy as np
 from tqdm import tqdm
 
 from handsynth.conventions import FINGER_JOINTS, FINGER_NAMES, SEG_HAND, SEG_OBJECT
+from handsynth.dataset.checked import load_entry, open_dataset, read_entries
 from handsynth.dataset.layout import bbox_of_mask
-from handsynth.dataset.reader import Dataset
 
 AZIMUTH_BINS = 8
 QUANTILES = {"p5": 5, "p50": 50, "p95": 95}
@@ -61,9 +61,11 @@ def dataset_stats(path: str | Path) -> dict:
     hand_amodal pixels not labelled hand, and covered by the object); ``hand_size_px`` (amodal bbox
     diagonal and amodal area); ``viewpoint`` (azimuth histogram in 8 bins of 45 degrees, elevation and
     distance quantiles); ``penetration_mm`` quantiles. Quantile entries are mean/p5/p50/p95/count or None.
+    Raises UserError naming the file when the dataset is damaged (see ``dataset.checked``).
     """
-    dataset = Dataset(path)
-    annotations = list(dataset.iter_annotations())
+    dataset = open_dataset(path)
+    entries = read_entries(dataset)  # UserError naming the file on any damage
+    annotations = [entry.annotation for entry in entries]
     counts = {
         "category": _count(a["object"]["category"] for a in annotations),
         "family": _count(a["object"].get("family") for a in annotations),
@@ -88,8 +90,8 @@ def dataset_stats(path: str | Path) -> dict:
 
     hidden, by_object, diagonal, area = [], [], [], []
     disable = len(annotations) < 50 or not sys.stderr.isatty()
-    for annotation in tqdm(annotations, desc="stats", unit="samples", file=sys.stderr, disable=disable):
-        sample = dataset.load(annotation["id"])
+    for entry in tqdm(entries, desc="stats", unit="samples", file=sys.stderr, disable=disable):
+        sample = load_entry(entry, dataset.depth_unit_m)
         amodal, seg = sample["hand_amodal"], sample["seg"]
         pixels = int(amodal.sum())
         area.append(pixels)

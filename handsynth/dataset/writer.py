@@ -37,7 +37,7 @@ from handsynth.dataset.layout import (
     sample_files,
     shard_name,
 )
-from handsynth.files import fsync_dir, write_bytes_atomic
+from handsynth.files import fsync_dir, write_bytes_atomic, write_bytes_durable
 
 # dtype of each image kind handed to ShardWriter.add.
 IMAGE_DTYPES = {
@@ -79,11 +79,8 @@ def encode_png(array: np.ndarray, compress_level: int = 1) -> bytes:
 
 
 def _write_file(path: Path, data: bytes) -> str:
-    """Write and fsync ``data``; returns its sha256 hex digest."""
-    with open(path, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
+    """Write and fsync ``data``; returns its sha256 hex digest. OSErrors name ``path``."""
+    write_bytes_durable(path, data)
     return hashlib.sha256(data).hexdigest()
 
 
