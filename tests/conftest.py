@@ -1,10 +1,14 @@
-"""Shared fixtures of the hand tests: the process-wide hand template and rigs cached per shape and side."""
+"""Shared fixtures: the process-wide hand template and rigs cached per shape and side (hand tests), and the
+scene sampler, its specs and its grasp 0 (test_camera, test_scene_grasps, test_scene_spec)."""
 
 import functools
 
 import pytest
+from scene_helpers import FAMILIES, N_SPECS, SEED
 
+from handsynth.config import SceneConfig
 from handsynth.hand import HandRig, HandShape, hand_template
+from handsynth.scene.spec import SceneSampler
 
 
 @pytest.fixture(scope="session")
@@ -22,3 +26,25 @@ def make_rig(template):
         return HandRig(shape, side=side)
 
     return make
+
+
+# --- scene fixtures (module scope: each scene test module synthesises grasp 0 once) ---------------------
+@pytest.fixture(scope="module")
+def scene_config():
+    # Every sample of the module shares grasp 0: one synthesis (the first also builds the hand template).
+    return SceneConfig(renders_per_grasp=100_000, sides=("right", "left"))
+
+
+@pytest.fixture(scope="module")
+def sampler(scene_config):
+    return SceneSampler(SEED, scene_config, FAMILIES)
+
+
+@pytest.fixture(scope="module")
+def specs(sampler):
+    return [sampler.sample(i) for i in range(N_SPECS)]
+
+
+@pytest.fixture(scope="module")
+def grasp_scene(sampler):
+    return sampler.bank.get(0)
