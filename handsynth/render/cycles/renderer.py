@@ -203,6 +203,9 @@ class CyclesRenderer:
         scene.cycles.use_adaptive_sampling = False
         scene.cycles.use_denoising = self.denoise
         scene.cycles.denoiser = "OPENIMAGEDENOISE"
+        # Blender's default prefilter (ACCURATE) denoises the albedo and normal guides too: +0.9 s per
+        # 320x320 image on 2 cores, against +0.06 s for FAST (guides of opaque surfaces are clean).
+        scene.cycles.denoising_prefilter = "FAST"
         scene.cycles.seed = 0
         scene.cycles.use_animated_seed = False
         scene.cycles.use_light_tree = False  # a few point lamps: the tree only costs time
