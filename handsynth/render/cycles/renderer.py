@@ -316,6 +316,8 @@ class CyclesRenderer:
         self._arm_bsdf.inputs["Base Color"].default_value = (*(float(c) for c in spec.arm_albedo), 1.0)
         self._set_camera(spec.camera)
         self._set_lights(spec)
+        # Each sample its own noise pattern, and the same one whenever it is rendered again.
+        self._scene.cycles.seed = int(spec.seed) % 2**31
         with _stdout_silenced():
             bpy.ops.render.render(write_still=True, scene=self._scene.name)
         passes = read_passes(self._exr)
