@@ -264,7 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument(
         "--out", required=True, help="output folder (new, empty, or an earlier run to resume)"
     )
-    render.add_argument("--backend", default=None, help="renderer backend: raster (default)")
+    render.add_argument("--backend", default=None, help="renderer backend: raster (default) or cycles")
     render.add_argument("--seed", type=int, default=None, help="root seed (default 0)")
     render.add_argument("--shard-size", type=int, default=None, help="samples per shard (default 100)")
     render.add_argument("--resolution", default=None, metavar="N|WxH", help="image size (default 320)")

@@ -96,7 +96,7 @@ class RenderConfig:
     """The renderer backend and its quality settings."""
 
     backend: str = "raster"
-    """Renderer backend: ``raster`` (pyrender over EGL, fast)."""
+    """Renderer backend: ``raster`` (pyrender over EGL, fast) or ``cycles`` (Blender Cycles, path traced)."""
     samples: int = 32
     """Path-tracing samples per pixel (cycles)."""
     denoise: bool = True

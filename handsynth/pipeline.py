@@ -250,7 +250,7 @@ def render_dataset(
                     shard = _render_shard(context, out, shard_index, bar, times)
                 shards.append(_dataset_entry(shard))
             bar.close()
-            info = dataset_info(config.seed, shards)
+            info = dataset_info(config.seed, shards, bpy_version=render_info(config).get("bpy"))
             write_json_atomic(out / DATASET_JSON, info)
     finally:
         context.close()

@@ -38,8 +38,12 @@ def test_import_is_light(module):
 
 def test_render_info_comes_from_the_registry():
     assert render.render_info(RunConfig()) == {"backend": "raster", "msaa": 4}
-    assert list(render.BACKENDS) == ["raster"]
-    with pytest.raises(KeyError, match="unknown backend 'vulkan'; valid: raster"):
+    assert list(render.BACKENDS) == ["raster", "cycles"]  # raster stays the default
+    cycles = RunConfig(render=RenderConfig(backend="cycles", samples=16, denoise=False))
+    info = render.render_info(cycles)
+    assert info.pop("bpy").startswith("4.5.")
+    assert info == {"backend": "cycles", "samples": 16, "denoise": False}
+    with pytest.raises(KeyError, match="unknown backend 'vulkan'; valid: raster, cycles"):
         render.render_info(RunConfig(render=RenderConfig(backend="vulkan")))
 
 

@@ -36,6 +36,21 @@ def _describe_raster(render_config) -> dict:
     return {"backend": "raster", "msaa": 4}  # RasterRenderer draws with 4x multisampling
 
 
+def _describe_cycles(render_config) -> dict:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        bpy_version = version("bpy")  # bpy's wheel version, read without importing Blender
+    except PackageNotFoundError:
+        bpy_version = None
+    return {
+        "backend": "cycles",
+        "samples": render_config.samples,
+        "denoise": render_config.denoise,
+        "bpy": bpy_version,
+    }
+
+
 BACKENDS: dict[str, Backend] = {
     "raster": Backend(
         name="raster",
@@ -43,7 +58,13 @@ BACKENDS: dict[str, Backend] = {
         describe=_describe_raster,
         summary="pyrender over EGL, fast",
     ),
-    # "cycles": Backend("cycles", "handsynth.render.cycles:CyclesRenderer", _describe_cycles, ..., True)
+    "cycles": Backend(
+        name="cycles",
+        renderer="handsynth.render.cycles.renderer:CyclesRenderer",
+        describe=_describe_cycles,
+        summary="Blender Cycles (bpy) on the CPU, path traced",
+        takes_render_config=True,
+    ),
 }
 
 

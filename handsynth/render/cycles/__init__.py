@@ -1,1 +1,1 @@
-"""Blender Cycles backend: the only package that imports bpy (Blender as a Python module)."""
+"""The Cycles renderer backend (Blender as a Python module): the only package that imports bpy."""

@@ -1,0 +1,107 @@
+"""Building blocks of the Cycles scene: meshes from numpy arrays and node materials; bpy only here and
+in the rest of ``render/cycles/``. Never pyrender, ray or torch.
+
+Geometry is written with ``foreach_set`` (``bpy.ops`` costs seconds per mesh), and every datablock made
+here is removed explicitly by ``remove_object`` (orphans leak about 12 MB per grasp otherwise).
+"""
+
+from __future__ import annotations
+
+import bpy
+import numpy as np
+
+SKIN_ROUGHNESS = 0.55  # as the raster backend's skin
+ARM_ROUGHNESS = 0.6
+ALBEDO_ATTRIBUTE = "albedo"
+
+
+def mesh_object(
+    name: str,
+    vertices: np.ndarray,
+    faces: np.ndarray,
+    normals: np.ndarray,
+    collection,
+    pass_index: int,
+    albedo: np.ndarray | None = None,
+    face_materials: np.ndarray | None = None,
+):
+    """A smooth-shaded triangle mesh object linked into ``collection``.
+
+    Args:
+        vertices: (V, 3) float, object frame; faces: (F, 3) int; normals: (V, 3) unit vertex normals
+            (set as custom normals, so parts cut from one skin show no seam).
+        pass_index: its Object Index pass value (our part id).
+        albedo: (V, 3) linear RGB stored as the point colour attribute ``albedo``, or None.
+        face_materials: (F,) int material slot of each face, or None.
+    """
+    vertices = np.asarray(vertices, dtype=np.float32)
+    faces = np.asarray(faces, dtype=np.int32)
+    mesh = bpy.data.meshes.new(name)
+    mesh.vertices.add(len(vertices))
+    mesh.vertices.foreach_set("co", vertices.ravel())
+    mesh.loops.add(faces.size)
+    mesh.loops.foreach_set("vertex_index", faces.ravel())
+    mesh.polygons.add(len(faces))
+    mesh.polygons.foreach_set("loop_start", np.arange(0, faces.size, 3, dtype=np.int32))
+    if face_materials is not None:
+        mesh.polygons.foreach_set("material_index", np.asarray(face_materials, dtype=np.int32))
+    mesh.update()
+    mesh.shade_smooth()
+    mesh.normals_split_custom_set_from_vertices(np.asarray(normals, dtype=np.float32))
+    if albedo is not None:
+        attribute = mesh.color_attributes.new(ALBEDO_ATTRIBUTE, "FLOAT_COLOR", "POINT")
+        rgba = np.concatenate([albedo, np.ones((len(albedo), 1))], axis=1).astype(np.float32)
+        attribute.data.foreach_set("color", rgba.ravel())
+    obj = bpy.data.objects.new(name, mesh)
+    obj.pass_index = int(pass_index)
+    collection.objects.link(obj)
+    return obj
+
+
+def remove_object(obj) -> None:
+    """Remove ``obj`` and its mesh (materials are owned and removed by their makers)."""
+    mesh = obj.data
+    bpy.data.objects.remove(obj, do_unlink=True)
+    bpy.data.meshes.remove(mesh, do_unlink=True)
+
+
+def principled_material(name: str, base_color, roughness: float, metallic=0.0, transmission=0.0):
+    """A Principled BSDF material; returns (material, its BSDF node)."""
+    material = bpy.data.materials.new(name)
+    material.use_nodes = True
+    bsdf = material.node_tree.nodes["Principled BSDF"]
+    bsdf.inputs["Base Color"].default_value = (*(float(c) for c in base_color), 1.0)
+    bsdf.inputs["Roughness"].default_value = float(roughness)
+    bsdf.inputs["Metallic"].default_value = float(metallic)
+    bsdf.inputs["Transmission Weight"].default_value = float(transmission)
+    return material, bsdf
+
+
+def skin_material(name: str):
+    """Principled skin: the mesh's ``albedo`` attribute times a per-sample tint.
+
+    Returns (material, tint node): set ``tint.outputs[0].default_value`` to ``(r, g, b, 1)``.
+    """
+    material, bsdf = principled_material(name, (1.0, 1.0, 1.0), SKIN_ROUGHNESS)
+    nodes, links = material.node_tree.nodes, material.node_tree.links
+    attribute = nodes.new("ShaderNodeAttribute")
+    attribute.attribute_type = "GEOMETRY"
+    attribute.attribute_name = ALBEDO_ATTRIBUTE
+    tint = nodes.new("ShaderNodeRGB")
+    multiply = nodes.new("ShaderNodeVectorMath")
+    multiply.operation = "MULTIPLY"
+    links.new(attribute.outputs["Color"], multiply.inputs[0])
+    links.new(tint.outputs[0], multiply.inputs[1])
+    links.new(multiply.outputs["Vector"], bsdf.inputs["Base Color"])
+    return material, tint
+
+
+def emission_material(name: str):
+    """A flat white emitter: the amodal view layers' material override (no light sampling needed)."""
+    material = bpy.data.materials.new(name)
+    material.use_nodes = True
+    nodes = material.node_tree.nodes
+    nodes.remove(nodes["Principled BSDF"])
+    emission = nodes.new("ShaderNodeEmission")
+    material.node_tree.links.new(emission.outputs[0], nodes["Material Output"].inputs["Surface"])
+    return material

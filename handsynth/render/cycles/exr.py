@@ -1,0 +1,68 @@
+"""A reader for the uncompressed scanline OpenEXR files Blender writes (multilayer, FLOAT or HALF
+channels); numpy only. bpy as a module gives no pixels of a render result in background mode and no
+EXR reader ships in our dependencies, so the Cycles backend writes ``codec NONE`` files and reads them
+here: a header, an offset table, and one block per scanline holding each channel's row in name order.
+"""
+
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+
+import numpy as np
+
+_MAGIC = 20000630
+_PIXEL_DTYPES = {0: np.dtype("<u4"), 1: np.dtype("<f2"), 2: np.dtype("<f4")}  # UINT, HALF, FLOAT
+
+
+def _read_string(data: bytes, at: int) -> tuple[str, int]:
+    end = data.index(b"\0", at)
+    return data[at:end].decode(), end + 1
+
+
+def _channels(value: bytes) -> list[tuple[str, np.dtype]]:
+    out, at = [], 0
+    while value[at] != 0:
+        name, at = _read_string(value, at)
+        pixel_type = struct.unpack_from("<i", value, at)[0]
+        at += 16  # pixel type, pLinear + 3 reserved bytes, x and y sampling
+        out.append((name, _PIXEL_DTYPES[pixel_type]))
+    return out
+
+
+def read_exr(path: str | Path) -> dict[str, np.ndarray]:
+    """Every channel of an uncompressed scanline EXR file.
+
+    Returns:
+        channel name (e.g. ``"Labels.IndexOB.X"``) -> (H, W) float32, row 0 at the top.
+    Raises:
+        ValueError: not an EXR file, or compressed, tiled or deep.
+    """
+    data = Path(path).read_bytes()
+    magic, version = struct.unpack_from("<ii", data, 0)
+    if magic != _MAGIC or version & 0x1A00:  # tiled, deep or multipart flags
+        raise ValueError(f"{path}: not a single-part scanline EXR file")
+    at, header = 8, {}
+    while data[at] != 0:
+        name, at = _read_string(data, at)
+        _, at = _read_string(data, at)  # attribute type
+        size = struct.unpack_from("<i", data, at)[0]
+        header[name] = data[at + 4 : at + 4 + size]
+        at += 4 + size
+    at += 1
+    if header["compression"][0] != 0:
+        raise ValueError(f"{path}: compressed EXR (write it with exr_codec='NONE')")
+    x0, y0, x1, y1 = struct.unpack("<4i", header["dataWindow"])
+    width, height = x1 - x0 + 1, y1 - y0 + 1
+    channels = _channels(header["channels"])
+    offsets = np.frombuffer(data, dtype="<u8", count=height, offset=at)
+    row_bytes = sum(dtype.itemsize for _, dtype in channels) * width
+    # Scanline blocks: y (int32), byte count (int32), then the row of each channel in turn.
+    rows = np.stack([np.frombuffer(data, np.uint8, row_bytes, int(o) + 8) for o in offsets])  # (H, bytes)
+    out, start = {}, 0
+    for name, dtype in channels:
+        size = dtype.itemsize * width
+        block = np.ascontiguousarray(rows[:, start : start + size])
+        out[name] = block.view(dtype).reshape(height, width).astype(np.float32)
+        start += size
+    return out
