@@ -128,3 +128,22 @@ def test_cli_renders_with_cycles_into_a_valid_dataset(tmp_path):
     annotation = json.loads(lines[0])
     assert annotation["render"] == {"backend": "cycles", "samples": 4, "denoise": True, "bpy": version("bpy")}
     assert json.loads((out / "dataset.json").read_text())["generator"]["bpy"] == version("bpy")
+
+
+def test_missing_bpy_is_one_line_and_nothing_is_written(tmp_path):
+    import subprocess
+    import sys
+
+    out = tmp_path / "run"
+    code = (
+        "import sys; sys.modules['bpy'] = None; from handsynth.cli import main; "
+        "sys.exit(main(['render', '--backend', 'cycles', '--n', '1', '--resolution', '32', "
+        f"'--out', {str(out)!r}]))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.splitlines() == [
+        "handsynth render: error: the cycles backend needs bpy, which is not installed: pip install "
+        "'bpy>=4.5,<4.6' (Blender 4.5 as a Python module; it needs Python 3.11)"
+    ]
+    assert not out.exists()

@@ -68,6 +68,13 @@ BACKENDS: dict[str, Backend] = {
 }
 
 
+# A backend's third-party package that may be missing -> how a user installs it.
+MISSING_PACKAGE_FIX = {
+    "bpy": "pip install 'bpy>=4.5,<4.6' (Blender 4.5 as a Python module; it needs Python 3.11)",
+    "pyrender": "pip install -e '.[raster]'",
+}
+
+
 def backend(name: str) -> Backend:
     """The backend called ``name``; ``KeyError`` listing the valid names otherwise (the pre-flight
     turns it into a UserError before a run writes anything)."""
@@ -81,7 +88,18 @@ def make_renderer(config):
     created once per process, its caches keyed on content."""
     entry = backend(config.render.backend)
     module_name, _, class_name = entry.renderer.partition(":")
-    cls = getattr(importlib.import_module(module_name), class_name)
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as error:
+        if error.name not in MISSING_PACKAGE_FIX:
+            raise
+        from handsynth.errors import UserError
+
+        raise UserError(
+            f"the {entry.name} backend needs {error.name}, which is not installed: "
+            f"{MISSING_PACKAGE_FIX[error.name]}"
+        ) from None
+    cls = getattr(module, class_name)
     if entry.takes_render_config:
         return cls(config.scene.width, config.scene.height, config.render)
     return cls(config.scene.width, config.scene.height)
