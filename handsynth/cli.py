@@ -159,8 +159,10 @@ def _run_config(args: argparse.Namespace):
         flags["scene"]["height"] = int(height) if sep else int(width)
     if args.backgrounds is not None:
         flags["scene"]["background"] = {"folder": args.backgrounds}
-    if args.backend is not None:
-        flags["render"] = {"backend": args.backend}
+    render = {"backend": args.backend, "quality": args.quality, "device": args.device}
+    render["threads"] = args.threads
+    if render := {key: value for key, value in render.items() if value is not None}:
+        flags["render"] = render
     if args.manifest is not None:  # its sha256 is filled in by the pre-flight (handsynth.preflight)
         flags["manifest"] = {"path": args.manifest, "sha256": None}
     config = cfg.from_dict(flags, config)
@@ -265,6 +267,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", required=True, help="output folder (new, empty, or an earlier run to resume)"
     )
     render.add_argument("--backend", default=None, help="renderer backend: raster (default) or cycles")
+    render.add_argument(
+        "--quality",
+        default=None,
+        help="cycles quality preset: draft, standard (default) or final (samples, denoising, bounces)",
+    )
+    render.add_argument(
+        "--device", default=None, help="cycles device: cpu, gpu (OptiX, CUDA or HIP) or auto (default)"
+    )
+    render.add_argument("--threads", type=int, default=None, help="cycles CPU threads (default 0: all cores)")
     render.add_argument("--seed", type=int, default=None, help="root seed (default 0)")
     render.add_argument("--shard-size", type=int, default=None, help="samples per shard (default 100)")
     render.add_argument("--resolution", default=None, metavar="N|WxH", help="image size (default 320)")

@@ -91,16 +91,79 @@ class BackgroundConfig:
     """A folder of images to draw backgrounds from; ``None`` uses the procedural generator."""
 
 
+# Cycles quality presets (``render.quality``), chosen by measurement at 320x320 on 2 CPU cores
+# (benchmarks/render_cycles.py): samples = most samples per pixel; adaptive_threshold = Cycles' noise
+# threshold (0 = adaptive sampling off); denoise/denoise_prefilter = OpenImageDenoise and its guide
+# prefilter; bounces = most light bounces by kind; clamp_direct/clamp_indirect = the largest sample
+# value of direct/indirect light (0 = no clamping), which removes fireflies.
+QUALITY_PRESETS: dict[str, dict] = {
+    "draft": {
+        "samples": 4,
+        "adaptive_threshold": 0.0,
+        "denoise": True,
+        "denoise_prefilter": "FAST",
+        "bounces": {"total": 4, "diffuse": 1, "glossy": 1, "transmission": 4, "transparent": 4},
+        "clamp_direct": 0.0,
+        "clamp_indirect": 1.0,
+    },
+    "standard": {
+        "samples": 32,
+        "adaptive_threshold": 0.05,
+        "denoise": True,
+        "denoise_prefilter": "FAST",
+        "bounces": {"total": 8, "diffuse": 2, "glossy": 2, "transmission": 8, "transparent": 8},
+        "clamp_direct": 0.0,
+        "clamp_indirect": 5.0,
+    },
+    "final": {
+        "samples": 128,
+        "adaptive_threshold": 0.01,
+        "denoise": True,
+        "denoise_prefilter": "ACCURATE",
+        "bounces": {"total": 12, "diffuse": 4, "glossy": 4, "transmission": 12, "transparent": 8},
+        "clamp_direct": 0.0,
+        "clamp_indirect": 10.0,
+    },
+}
+RENDER_DEVICES = ("auto", "cpu", "gpu")
+
+
 @dataclass(frozen=True, kw_only=True)
 class RenderConfig:
     """The renderer backend and its quality settings."""
 
     backend: str = "raster"
     """Renderer backend: ``raster`` (pyrender over EGL, fast) or ``cycles`` (Blender Cycles, path traced)."""
-    samples: int = 32
-    """Path-tracing samples per pixel (cycles)."""
-    denoise: bool = True
-    """Denoise the path-traced image (cycles)."""
+    quality: str = "standard"
+    """Cycles quality preset: ``draft`` (4 samples, about 0.5 s per 320x320 image on 2 cores),
+    ``standard`` (photographic, about 2-3 s) or ``final`` (128 samples, slow); each fixes samples,
+    adaptive sampling, denoising, light bounces and clamping (``config.QUALITY_PRESETS``)."""
+    samples: int | None = None
+    """Path-tracing samples per pixel (cycles); ``None`` takes the quality preset's, a number overrides
+    it (the preset's adaptive threshold, bounces and clamping still apply)."""
+    denoise: bool | None = None
+    """Denoise the path-traced image with OpenImageDenoise (cycles); ``None`` takes the quality
+    preset's, true or false overrides it."""
+    device: str = "auto"
+    """Cycles device: ``cpu``, ``gpu`` (OptiX, else CUDA, else HIP; refused before anything is written
+    when there is none) or ``auto`` (a GPU when there is one, else the CPU). Each annotation's ``render``
+    entry records the device actually used (``cpu``, ``optix``, ``cuda`` or ``hip``) and the CPU threads,
+    so annotations are byte-identical for the same seed and configuration on the same machine, and differ
+    in that entry only between machines with other devices or core counts."""
+    threads: int = 0
+    """CPU threads of each renderer; 0 means every core the process may use."""
+
+
+def quality_settings(render: RenderConfig) -> dict:
+    """The effective Cycles settings of ``render``: its quality preset with ``samples`` and ``denoise``
+    overridden where they are set (a fresh dict, ``QUALITY_PRESETS``' keys)."""
+    settings = {**QUALITY_PRESETS[render.quality]}
+    settings["bounces"] = dict(settings["bounces"])
+    if render.samples is not None:
+        settings["samples"] = render.samples
+    if render.denoise is not None:
+        settings["denoise"] = render.denoise
+    return settings
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -377,8 +440,19 @@ def check(config: RunConfig) -> None:
     low, high = LIGHT_COUNT_RANGE
     if not low <= scene.lights.count <= high:
         raise UserError(f"scene.lights.count must be {low}..{high}, got {scene.lights.count}")
-    if config.render.samples < 1:
-        raise UserError(f"render.samples must be at least 1, got {config.render.samples}")
+    render = config.render
+    if render.quality not in QUALITY_PRESETS:
+        raise UserError(
+            f"unknown quality '{render.quality}' in render.quality; valid: {', '.join(QUALITY_PRESETS)}"
+        )
+    if render.device not in RENDER_DEVICES:
+        raise UserError(
+            f"unknown device '{render.device}' in render.device; valid: {', '.join(RENDER_DEVICES)}"
+        )
+    if render.samples is not None and not 1 <= render.samples <= 65536:
+        raise UserError(f"render.samples must be 1..65536 (or null for the preset's), got {render.samples}")
+    if not 0 <= render.threads <= 1024:
+        raise UserError(f"render.threads must be 0..1024 (0: every core), got {render.threads}")
     sha = config.manifest.sha256
     if sha is not None and (len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha)):
         raise UserError(f"manifest.sha256 must be 64 lower-case hex characters, got {sha!r}")

@@ -8,7 +8,7 @@ sets. What needs the numpy layers is resolved here, in two steps the pipeline ru
 1. ``resolve_run`` (cheap): the manifest (path made absolute, its content sha256 filled in or compared
    with the one the configuration pins; every object mesh fetched, checked against its sha256 and loaded
    as a closed solid of a sane size, selected or not), the object catalogue, ``scene.objects``,
-   ``scene.subjects`` and ``render.backend``. It returns the
+   ``scene.subjects``, ``render.backend`` and, for Cycles, bpy and ``render.device``. It returns the
    configuration that is written to ``config.yaml``, so a resume compares manifests by content.
 2. ``check_samples`` (seconds): the first specs of the run are sampled (a camera or grasp that cannot
    be drawn fails here, not after ``config.yaml`` exists) and one grasp is synthesized per external
@@ -126,6 +126,10 @@ def resolve_run(
         raise UserError(
             f"unknown backend '{config.render.backend}' in render.backend; valid: {', '.join(BACKENDS)}"
         )
+    if config.render.backend == "cycles":
+        from handsynth.render import render_info
+
+        render_info(config)  # bpy present, and a GPU when render.device is gpu (UserError otherwise)
     check_subjects(config.scene.subjects)
     config = resolve_manifest(config)
     if catalog is None:

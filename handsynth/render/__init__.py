@@ -37,18 +37,32 @@ def _describe_raster(render_config) -> dict:
 
 
 def _describe_cycles(render_config) -> dict:
+    """The effective settings (quality preset with explicit samples/denoise applied), the device actually
+    used and the CPU threads; the same on one machine for one configuration."""
     from importlib.metadata import PackageNotFoundError, version
+
+    from handsynth.config import quality_settings
 
     try:
         bpy_version = version("bpy")  # bpy's wheel version, read without importing Blender
     except PackageNotFoundError:
         bpy_version = None
+    device = _import_backend_module(BACKENDS["cycles"], "handsynth.render.cycles.device")
     return {
         "backend": "cycles",
-        "samples": render_config.samples,
-        "denoise": render_config.denoise,
+        "quality": render_config.quality,
+        **quality_settings(render_config),
+        "device": device.resolve_device(render_config.device),
+        "threads": cpu_threads(render_config.threads),
         "bpy": bpy_version,
     }
+
+
+def cpu_threads(threads: int) -> int:
+    """``render.threads`` resolved: 0 means every core this process may use."""
+    import os
+
+    return int(threads) if threads > 0 else len(os.sched_getaffinity(0))
 
 
 BACKENDS: dict[str, Backend] = {
@@ -83,13 +97,10 @@ def backend(name: str) -> Backend:
     return BACKENDS[name]
 
 
-def make_renderer(config):
-    """The renderer of ``config.render.backend`` for images of ``config.scene`` size (a ``RunConfig``);
-    created once per process, its caches keyed on content."""
-    entry = backend(config.render.backend)
-    module_name, _, class_name = entry.renderer.partition(":")
+def _import_backend_module(entry: Backend, module_name: str):
+    """Import a module of backend ``entry``; a missing third-party package is a UserError naming the fix."""
     try:
-        module = importlib.import_module(module_name)
+        return importlib.import_module(module_name)
     except ModuleNotFoundError as error:
         if error.name not in MISSING_PACKAGE_FIX:
             raise
@@ -99,6 +110,14 @@ def make_renderer(config):
             f"the {entry.name} backend needs {error.name}, which is not installed: "
             f"{MISSING_PACKAGE_FIX[error.name]}"
         ) from None
+
+
+def make_renderer(config):
+    """The renderer of ``config.render.backend`` for images of ``config.scene`` size (a ``RunConfig``);
+    created once per process, its caches keyed on content."""
+    entry = backend(config.render.backend)
+    module_name, _, class_name = entry.renderer.partition(":")
+    module = _import_backend_module(entry, module_name)
     cls = getattr(module, class_name)
     if entry.takes_render_config:
         return cls(config.scene.width, config.scene.height, config.render)
