@@ -328,3 +328,13 @@ def test_an_open_mesh_in_the_manifest_is_refused_before_writing(tmp_path, capsys
     _manifest(tmp_path)  # the closed mesh again
     assert json.loads(manifest.read_text())["assets"][0]["sha256"] == good
     succeeds(capsys, "render", args, out)
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "valid"),
+    [("--quality", "ultra", "draft, standard, final"), ("--device", "tpu", "auto, cpu, gpu")],
+)
+def test_bad_quality_or_device_is_one_line_listing_the_valid_values(tmp_path, capsys, flag, value, valid):
+    name = flag.removeprefix("--")
+    args = [*TINY, "--backend", "cycles", flag, value]
+    refused(capsys, "render", args, tmp_path / "out", f"unknown {name} '{value}'", f"render.{name}", valid)

@@ -244,6 +244,9 @@ def test_wrong_types_are_user_errors(override, words):
         ("scene.lights.count=0", ["scene.lights.count must be 2..8", "0"]),
         ("scene.lights.count=-1", ["scene.lights.count must be 2..8", "-1"]),
         ("render.samples=0", ["render.samples", "0"]),
+        ("render.quality=ultra", ["unknown quality 'ultra'", "render.quality", "draft, standard, final"]),
+        ("render.device=tpu", ["unknown device 'tpu'", "render.device", "auto, cpu, gpu"]),
+        ("render.threads=-1", ["render.threads", "-1"]),
         ("manifest.sha256=abc", ["manifest.sha256", "64"]),
     ],
 )
@@ -384,3 +387,25 @@ def test_invalid_yaml_and_missing_file_name_the_path(tmp_path):
     top_list.write_text("- 1\n- 2\n")
     with pytest.raises(UserError, match="mapping"):
         load_yaml(top_list)
+
+
+def test_quality_presets_resolve_with_explicit_samples_and_denoise_overriding():
+    from handsynth.config import QUALITY_PRESETS, quality_settings
+
+    assert list(QUALITY_PRESETS) == ["draft", "standard", "final"] and RenderConfig().quality == "standard"
+    for name, preset in QUALITY_PRESETS.items():
+        assert quality_settings(RenderConfig(quality=name)) == preset
+    draft = quality_settings(RenderConfig(quality="draft"))
+    standard = quality_settings(RenderConfig())
+    final = quality_settings(RenderConfig(quality="final"))
+    assert draft["samples"] < standard["samples"] < final["samples"]
+    assert all(p["denoise"] for p in (draft, standard, final))
+    assert standard["adaptive_threshold"] > final["adaptive_threshold"] > 0
+    assert standard["bounces"]["transmission"] >= 8  # glass: a few walls to see through
+    overridden = quality_settings(RenderConfig(quality="draft", samples=7, denoise=False))
+    assert overridden == {**draft, "samples": 7, "denoise": False}
+    overridden["bounces"]["total"] = 99  # a fresh dict: the preset table is untouched
+    assert QUALITY_PRESETS["draft"]["bounces"]["total"] == draft["bounces"]["total"]
+    overrides = ["render.quality=final", "render.samples=null", "render.device=cpu"]
+    config = apply_overrides(RunConfig(), overrides)
+    assert (config.render.quality, config.render.samples, config.render.device) == ("final", None, "cpu")

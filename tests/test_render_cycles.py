@@ -4,13 +4,14 @@ bpy and pyrender (EGL) live in one process here without trouble, in either impor
 """
 
 import hashlib
+import os
 
 import numpy as np
 import pytest
 
 pytest.importorskip("bpy")
 
-from handsynth.config import RenderConfig, SceneConfig  # noqa: E402
+from handsynth.config import QUALITY_PRESETS, RenderConfig, SceneConfig  # noqa: E402
 from handsynth.conventions import PART_TO_SEG, SEG_BACKGROUND, SEG_HAND, SEG_OBJECT  # noqa: E402
 from handsynth.scene.spec import SceneSampler  # noqa: E402
 
@@ -126,7 +127,16 @@ def test_cli_renders_with_cycles_into_a_valid_dataset(tmp_path):
     assert main(["validate", str(out)]) == 0
     lines = (out / "shards" / "shard-000000" / "annotations.jsonl").read_text().splitlines()
     annotation = json.loads(lines[0])
-    assert annotation["render"] == {"backend": "cycles", "samples": 4, "denoise": True, "bpy": version("bpy")}
+    standard = QUALITY_PRESETS["standard"]
+    assert annotation["render"] == {
+        "backend": "cycles",
+        "quality": "standard",
+        **standard,
+        "samples": 4,  # --set render.samples overrides the preset's; the rest is the preset's
+        "device": "cpu",
+        "threads": len(os.sched_getaffinity(0)),
+        "bpy": version("bpy"),
+    }
     assert json.loads((out / "dataset.json").read_text())["generator"]["bpy"] == version("bpy")
 
 
@@ -145,5 +155,67 @@ def test_missing_bpy_is_one_line_and_nothing_is_written(tmp_path):
     assert result.stderr.splitlines() == [
         "handsynth render: error: the cycles backend needs bpy, which is not installed: pip install "
         "'bpy>=4.5,<4.6' (Blender 4.5 as a Python module; it needs Python 3.11)"
+    ]
+    assert not out.exists()
+
+
+# --- quality presets, device and threads ----------------------------------------------------------------
+def test_renderer_applies_the_draft_preset_and_its_overrides():
+    """The Blender scene carries the preset's settings; explicit samples/denoise/threads win."""
+    from handsynth.render.cycles.renderer import CyclesRenderer
+
+    draft = QUALITY_PRESETS["draft"]
+    with CyclesRenderer(64, 48, RenderConfig(quality="draft", device="auto")) as renderer:
+        cycles = renderer._scene.cycles
+        assert (cycles.samples, cycles.use_denoising) == (draft["samples"], draft["denoise"])
+        assert cycles.use_adaptive_sampling == (draft["adaptive_threshold"] > 0)
+        assert cycles.denoising_prefilter == draft["denoise_prefilter"]
+        bounces = draft["bounces"]
+        assert (cycles.max_bounces, cycles.diffuse_bounces, cycles.glossy_bounces) == (
+            bounces["total"],
+            bounces["diffuse"],
+            bounces["glossy"],
+        )
+        assert (cycles.transmission_bounces, cycles.transparent_max_bounces) == (
+            bounces["transmission"],
+            bounces["transparent"],
+        )
+        assert cycles.sample_clamp_indirect == pytest.approx(draft["clamp_indirect"])
+        assert cycles.device == "CPU" and renderer.device == "cpu"  # auto: no GPU on this machine
+    config = RenderConfig(quality="draft", samples=3, denoise=False, threads=1)
+    with CyclesRenderer(64, 48, config) as renderer:
+        scene = renderer._scene
+        assert (scene.cycles.samples, scene.cycles.use_denoising, scene.render.threads) == (3, False, 1)
+        spec = SceneSampler(1, SceneConfig(width=64, height=48), ("can",)).sample(0)
+        assert renderer.render(spec).rgba.shape == (48, 64, 4)
+
+
+def test_render_entry_records_the_effective_settings_device_and_threads():
+    from handsynth.config import RunConfig
+    from handsynth.render import render_info
+
+    info = render_info(RunConfig(render=RenderConfig(backend="cycles", quality="final", denoise=False)))
+    final = QUALITY_PRESETS["final"]
+    assert info["quality"] == "final" and info["samples"] == final["samples"]
+    assert info["denoise"] is False and info["bounces"] == final["bounces"]
+    assert (info["device"], info["threads"]) == ("cpu", len(os.sched_getaffinity(0)))
+    threads = render_info(RunConfig(render=RenderConfig(backend="cycles", threads=1)))["threads"]
+    assert threads == 1
+
+
+@pytest.mark.skipif(
+    __import__("handsynth.render.cycles.device", fromlist=["x"])._gpu_kind() is not None,
+    reason="this machine has a GPU",
+)
+def test_gpu_without_a_gpu_is_one_line_before_anything_is_written(tmp_path, capsys):
+    from handsynth.cli import main
+
+    out = tmp_path / "run"
+    args = ["--n", "1", "--resolution", "64x48", "--quality", "draft", "--device", "gpu", "--quiet"]
+    assert main(["render", "--backend", "cycles", *args, "--out", str(out)]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert lines == [
+        "handsynth render: error: render.device is gpu but Cycles finds no OptiX, CUDA or HIP device on "
+        "this machine; use --device cpu or auto"
     ]
     assert not out.exists()
