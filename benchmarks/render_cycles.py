@@ -130,24 +130,26 @@ def main() -> None:
     many = seconds_per_image(specs, args.size, dataclasses.replace(flat, samples=s), adaptive=False)
     per_sample = (many["render"] - one["render"]) / (s - 1)
     fixed = one["render"] - per_sample
-    denoise = max(full["render"] - no_denoise["render"], 0.0)
+    denoise = full["render"] - no_denoise["render"]  # small: within the run-to-run noise of a few %
     outside = fixed + denoise + full["post"]
     print(f"  standard, split (fit at 1 and {s} spp, adaptive and OIDN off):")
     print(
         f"    fixed per render (sync, BVH, amodal layers, EXR write+read): {fixed:.3f} s, "
         f"of which EXR read-back {full['read']:.3f} s; path tracing {per_sample * 1e3:.1f} ms/spp"
     )
-    print(f"    OIDN: {denoise:.3f} s; composite + PNG: {full['post']:.3f} s")
+    print(f"    OIDN (with minus without): {denoise:+.3f} s; composite + PNG: {full['post']:.3f} s")
     print(
         f"    outside path tracing: {outside:.3f} s of {full['total']:.3f} s "
         f"({100 * outside / full['total']:.0f} % of a standard image)"
     )
-    naive = naive_seconds_per_image(specs, args.size, standard)
-    reused = full["render"]
-    print(
-        f"  naive baseline (new renderer per image), standard: {naive:.3f} s/image; "
-        f"reused scene {reused:.3f} s ({naive / reused:.2f}x faster)"
-    )
+    for quality in ("draft", "standard"):
+        preset = RenderConfig(quality=quality)
+        naive = naive_seconds_per_image(specs, args.size, preset)
+        reused = seconds_per_image(specs, args.size, preset)["render"]  # measured next to the baseline
+        print(
+            f"  naive baseline (new renderer per image), {quality}: {naive:.3f} s/image; "
+            f"reused scene {reused:.3f} s ({naive / reused:.2f}x faster)"
+        )
     if args.memory_n > 0:
         print(f"  memory over {args.memory_n} {args.memory_quality} images in one process:")
         peak_memory(args.size, args.memory_n, args.memory_quality)

@@ -42,7 +42,16 @@ def test_render_info_comes_from_the_registry():
     cycles = RunConfig(render=RenderConfig(backend="cycles", samples=16, denoise=False))
     info = render.render_info(cycles)
     assert info.pop("bpy").startswith("4.5.")
-    assert info == {"backend": "cycles", "samples": 16, "denoise": False}
+    from handsynth.config import QUALITY_PRESETS
+
+    assert info.pop("device") == "cpu" and info.pop("threads") >= 1  # this machine: no GPU
+    assert info == {
+        "backend": "cycles",
+        "quality": "standard",
+        **QUALITY_PRESETS["standard"],
+        "samples": 16,
+        "denoise": False,
+    }
     with pytest.raises(KeyError, match="unknown backend 'vulkan'; valid: raster, cycles"):
         render.render_info(RunConfig(render=RenderConfig(backend="vulkan")))
 
