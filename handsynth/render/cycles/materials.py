@@ -186,8 +186,8 @@ def _bump_from(nodes, links, color, bsdf, strength: float, distance: float, inve
 
 def hand_mask(n_vertices: int) -> np.ndarray:
     """(V, 3) float32 per-vertex skin mask of the template hand (every hand shares its vertex order):
-    R palmar side in [0, 1], G nail (0/1), B flush in [0, 1] (the back of the knuckles and the
-    fingertips, where skin is redder)."""
+    R palmar side in [0, 1] (fading to 0 on the forearm), G nail (0/1), B flush in [0, 1] (the back of
+    the knuckles and the fingertips, where skin is redder)."""
     from handsynth.hand.shape import BONE_INDEX, BONE_PARENTS
     from handsynth.hand.template import LABEL_FOREARM, LABEL_NAIL, hand_template
 
@@ -207,7 +207,9 @@ def hand_mask(n_vertices: int) -> np.ndarray:
     flush = np.clip(knuckles + fingertips, 0.0, 1.0)
     flush[template.labels == LABEL_FOREARM] = 0.0
     nail = (template.labels == LABEL_NAIL).astype(np.float64)
-    return np.stack([template.palmar, nail, flush], axis=1).astype(np.float32)
+    # The palm's extra lightness fades out along the forearm, whose extension mesh has no mask (zero).
+    palmar = template.palmar * (1.0 - w[:, BONE_INDEX["lowerarm02"]])
+    return np.stack([palmar, nail, flush], axis=1).astype(np.float32)
 
 
 def skin_group():
