@@ -276,7 +276,7 @@ def skin_group():
     # Mottling: low-frequency noise in object space (metres; every part shares the object frame).
     mottle = nodes.new("ShaderNodeTexNoise")
     mottle.inputs["Scale"].default_value = 45.0  # blotches of about 2 cm
-    mottle.inputs["Detail"].default_value = 3.0
+    mottle.inputs["Detail"].default_value = 1.0
     links.new(coords.outputs["Object"], mottle.inputs["Vector"])
     blotch = nodes.new("ShaderNodeTexNoise")
     blotch.inputs["Scale"].default_value = 220.0  # freckle-sized, about 5 mm
@@ -305,7 +305,7 @@ def skin_group():
     links.new(math("SUBTRACT", 1.0, nail), bsdf.inputs["Subsurface Weight"])
     pores = nodes.new("ShaderNodeTexNoise")
     pores.inputs["Scale"].default_value = 2200.0  # about 0.5 mm
-    pores.inputs["Detail"].default_value = 2.0
+    pores.inputs["Detail"].default_value = 0.0
     links.new(coords.outputs["Object"], pores.inputs["Vector"])
     rough = math("ADD", SKIN_ROUGHNESS - 0.05, math("MULTIPLY", pores.outputs["Fac"], 0.1))
     blend_rough = nodes.new("ShaderNodeMix")
