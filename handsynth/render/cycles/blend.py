@@ -10,6 +10,8 @@ from __future__ import annotations
 import bpy
 import numpy as np
 
+from handsynth.render.cycles import materials
+
 SKIN_ROUGHNESS = 0.55  # as the raster backend's skin
 ARM_ROUGHNESS = 0.6
 ALBEDO_ATTRIBUTE = "albedo"
@@ -24,6 +26,8 @@ def mesh_object(
     pass_index: int,
     albedo: np.ndarray | None = None,
     face_materials: np.ndarray | None = None,
+    face_uvs: np.ndarray | None = None,
+    attributes: dict | None = None,
 ):
     """A smooth-shaded triangle mesh object linked into ``collection``.
 
@@ -33,6 +37,8 @@ def mesh_object(
         pass_index: its Object Index pass value (our part id).
         albedo: (V, 3) linear RGB stored as the point colour attribute ``albedo``, or None.
         face_materials: (F,) int material slot of each face, or None.
+        face_uvs: (F, 3, 2) per-corner texture coordinates stored as the UV map ``UVMap``, or None.
+        attributes: {name: (V, 3) float} more point colour attributes (e.g. the hand's ``skin_mask``).
     """
     vertices = np.asarray(vertices, dtype=np.float32)
     faces = np.asarray(faces, dtype=np.int32)
@@ -52,6 +58,13 @@ def mesh_object(
         attribute = mesh.color_attributes.new(ALBEDO_ATTRIBUTE, "FLOAT_COLOR", "POINT")
         rgba = np.concatenate([albedo, np.ones((len(albedo), 1))], axis=1).astype(np.float32)
         attribute.data.foreach_set("color", rgba.ravel())
+    for attr_name, values in (attributes or {}).items():
+        attribute = mesh.color_attributes.new(attr_name, "FLOAT_COLOR", "POINT")
+        rgba = np.concatenate([values, np.ones((len(values), 1))], axis=1).astype(np.float32)
+        attribute.data.foreach_set("color", rgba.ravel())
+    if face_uvs is not None:
+        uv_layer = mesh.uv_layers.new(name=materials.UV_MAP)
+        uv_layer.data.foreach_set("uv", np.asarray(face_uvs, dtype=np.float32).ravel())
     obj = bpy.data.objects.new(name, mesh)
     obj.pass_index = int(pass_index)
     collection.objects.link(obj)
@@ -78,22 +91,39 @@ def principled_material(name: str, base_color, roughness: float, metallic=0.0, t
 
 
 def skin_material(name: str):
-    """Principled skin: the mesh's ``albedo`` attribute times a per-sample tint.
+    """The hand's skin: an instance of the skin node group (``materials.skin_group``) fed the mesh's
+    ``albedo`` attribute and a per-sample tint.
 
     Returns (material, tint node): set ``tint.outputs[0].default_value`` to ``(r, g, b, 1)``.
     """
-    material, bsdf = principled_material(name, (1.0, 1.0, 1.0), SKIN_ROUGHNESS)
-    nodes, links = material.node_tree.nodes, material.node_tree.links
-    attribute = nodes.new("ShaderNodeAttribute")
-    attribute.attribute_type = "GEOMETRY"
-    attribute.attribute_name = ALBEDO_ATTRIBUTE
-    tint = nodes.new("ShaderNodeRGB")
-    multiply = nodes.new("ShaderNodeVectorMath")
-    multiply.operation = "MULTIPLY"
-    links.new(attribute.outputs["Color"], multiply.inputs[0])
-    links.new(tint.outputs[0], multiply.inputs[1])
-    links.new(multiply.outputs["Vector"], bsdf.inputs["Base Color"])
+    material, group = materials.skin_material(name, ALBEDO_ATTRIBUTE)
+    tint = material.node_tree.nodes.new("ShaderNodeRGB")
+    tint.outputs[0].default_value = (1.0, 1.0, 1.0, 1.0)
+    material.node_tree.links.new(tint.outputs[0], group.inputs["Tint"])
     return material, tint
+
+
+def arm_material(name: str):
+    """The forearm extension's skin: the skin node group with a constant albedo.
+
+    Returns (material, group node): set ``node.inputs["Base Color"].default_value`` per sample (tint
+    included).
+    """
+    return materials.skin_material(name, None)
+
+
+def hand_attributes(n_vertices: int) -> dict:
+    """The extra point attributes of the hand mesh the skin group reads (``materials.hand_mask``)."""
+    return {materials.MASK_ATTRIBUTE: _hand_mask(n_vertices)}
+
+
+_MASKS: dict = {}
+
+
+def _hand_mask(n_vertices: int) -> np.ndarray:
+    if n_vertices not in _MASKS:
+        _MASKS[n_vertices] = materials.hand_mask(n_vertices)
+    return _MASKS[n_vertices]
 
 
 def emission_material(name: str):

@@ -49,7 +49,7 @@ from handsynth.conventions import (
     linear_to_srgb8,
 )
 from handsynth.render.base import Frame, amodal_hand_faces, with_fingertips
-from handsynth.render.cycles import blend
+from handsynth.render.cycles import blend, materials
 from handsynth.scene.grasps import GraspScene
 
 SENSOR_WIDTH_MM = 36.0
@@ -90,6 +90,7 @@ class _GraspObjects:
                 collections["visible"],
                 part,
                 albedo=grasp.hand_albedo[used],
+                attributes={k: v[used] for k, v in blend.hand_attributes(len(grasp.hand_vertices)).items()},
             )
             obj.data.materials.append(skin)
             self.objects.append(obj)
@@ -104,12 +105,8 @@ class _GraspObjects:
         arm_obj.data.materials.append(arm)
         self.objects.append(arm_obj)
         obj = grasp.grasp.object
-        self.materials = [
-            blend.principled_material(
-                f"object-{slot}", m.base_color, m.roughness, m.metallic, m.transmission
-            )[0]
-            for slot, m in enumerate(obj.materials)
-        ]
+        # Cached per Material content by ``materials`` (which owns and removes them).
+        self.materials = [materials.object_material(m, obj.family) for m in obj.materials]
         thing = blend.mesh_object(
             "object",
             obj.vertices,
@@ -118,6 +115,7 @@ class _GraspObjects:
             collections["object"],
             PART_OBJECT,
             face_materials=obj.face_slots,
+            face_uvs=obj.face_uvs,
         )
         for material in self.materials:
             thing.data.materials.append(material)
@@ -143,8 +141,6 @@ class _GraspObjects:
     def remove(self) -> None:
         for obj in self.objects:
             blend.remove_object(obj)
-        for material in self.materials:
-            bpy.data.materials.remove(material, do_unlink=True)
         self.objects, self.materials = [], []
 
 
@@ -188,7 +184,7 @@ class CyclesRenderer:
             self._collections[name] = collection
         self._configure_layers()
         self._skin, self._tint = blend.skin_material("skin")
-        self._arm, self._arm_bsdf = blend.principled_material("arm", (1.0, 1.0, 1.0), blend.ARM_ROUGHNESS)
+        self._arm, self._arm_bsdf = blend.arm_material("arm")
         self._camera = bpy.data.objects.new("camera", bpy.data.cameras.new("camera"))
         self._scene.collection.objects.link(self._camera)
         self._scene.camera = self._camera
