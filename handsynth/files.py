@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import tempfile
 from pathlib import Path
@@ -10,6 +11,15 @@ from pathlib import Path
 # errno values that say something about the machine, not about our code: the disk or quota is full, the
 # folder is read-only or not ours. The command line reports them as one line; any other OSError is a bug.
 ENVIRONMENT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM})
+
+
+def sha256_file(path: str | Path, chunk_bytes: int = 1 << 20) -> str:
+    """Lower-case hex sha256 of a file's bytes, read in ``chunk_bytes`` chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        while chunk := stream.read(chunk_bytes):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def with_filename(error: OSError, path: str | Path) -> OSError:

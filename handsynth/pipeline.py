@@ -203,7 +203,7 @@ def render_dataset(
     """
     from tqdm import tqdm
 
-    from handsynth.dataset.layout import CONFIG_YAML, DATASET_JSON
+    from handsynth.dataset.layout import CONFIG_YAML, DATASET_JSON, num_shards
     from handsynth.dataset.lock import OutputLock, take_over_if_stale
     from handsynth.dataset.writer import dataset_info, write_json_atomic, write_text_atomic
 
@@ -228,10 +228,10 @@ def render_dataset(
                 resuming = check_output_dir(out, config_text)
             if not resuming:
                 write_text_atomic(out / CONFIG_YAML, config_text)
-            num_shards = -(-config.n // config.shard_size)
-            done = _complete_shards(out, config, num_shards) if resuming else {}
+            shard_count = num_shards(config.n, config.shard_size)
+            done = _complete_shards(out, config, shard_count) if resuming else {}
             if done:
-                log.info("resuming: %d of %d shards are complete", len(done), num_shards)
+                log.info("resuming: %d of %d shards are complete", len(done), shard_count)
             bar = tqdm(
                 total=config.n,
                 initial=sum(int(shard["num_samples"]) for shard in done.values()),
@@ -243,7 +243,7 @@ def render_dataset(
                 smoothing=0.05,
             )
             shards = []
-            for shard_index in range(num_shards):
+            for shard_index in range(shard_count):
                 if shard_index in done:
                     shard = done.pop(shard_index)
                 else:
@@ -257,19 +257,13 @@ def render_dataset(
     return info
 
 
-def shard_ids(shard_index: int, num_samples: int, shard_size: int) -> range:
-    """The sample ids of shard ``shard_index``: ``range(k * size, min((k + 1) * size, n))``."""
-    start = shard_index * shard_size
-    return range(start, min(start + shard_size, num_samples))
-
-
 def _dataset_entry(shard: dict) -> dict:
     """What dataset.json needs of a shard (name, count, categories), not its file hashes: a run keeps one
     per shard in memory, so this keeps that small."""
     return {key: shard[key] for key in ("name", "num_samples", "categories")}
 
 
-def _complete_shards(out: Path, config: RunConfig, num_shards: int) -> dict[int, dict]:
+def _complete_shards(out: Path, config: RunConfig, shard_count: int) -> dict[int, dict]:
     """Scan ``out/shards`` once: remove temp dirs of an interrupted run, verify each complete shard of the
     run (``verify_shard``), and move aside and delete the damaged ones (they are rendered again).
 
@@ -277,7 +271,7 @@ def _complete_shards(out: Path, config: RunConfig, num_shards: int) -> dict[int,
     listing plus reading the shards present, whatever ``config.n``.
     """
     from handsynth.dataset.integrity import ShardDamaged, verify_shard
-    from handsynth.dataset.layout import SHARD_PREFIX, SHARDS_DIR, TMP_PREFIX, shard_name
+    from handsynth.dataset.layout import SHARD_PREFIX, SHARDS_DIR, TMP_PREFIX, shard_ids, shard_name
 
     shards_dir = out / SHARDS_DIR
     if not shards_dir.is_dir():
@@ -292,7 +286,7 @@ def _complete_shards(out: Path, config: RunConfig, num_shards: int) -> dict[int,
         if not (entry.name.startswith(SHARD_PREFIX) and digits.isdigit()):
             continue  # not ours; validate reports it
         shard_index = int(digits)
-        if shard_index >= num_shards or entry.name != shard_name(shard_index):
+        if shard_index >= shard_count or entry.name != shard_name(shard_index):
             continue
         if not entry.is_dir(follow_symlinks=False):  # a file (or link) where the shard's folder belongs
             log.warning("%s is not a folder: rendering it again", entry.name)
@@ -319,6 +313,7 @@ def _remove_dir(path: Path) -> None:
 
 def _render_shard(context: RunContext, out: Path, shard_index: int, bar, times: StageTimes | None) -> dict:
     """Render and write one shard atomically; returns what ``ShardWriter.close`` returns."""
+    from handsynth.dataset.layout import shard_ids
     from handsynth.dataset.writer import ShardWriter
 
     config = context.config

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import yaml
 
 from handsynth.errors import UserError
+from handsynth.files import sha256_file
 
 log = logging.getLogger(__name__)
 
@@ -192,15 +193,6 @@ def _parse_entry(raw: object, prefix: str, index: int) -> AssetEntry:
         return AssetEntry(**fields, scale_m_per_unit=1.0 if scale is None else scale)
     except UserError as err:
         raise UserError(f"{where}: {err}") from None
-
-
-def sha256_file(path: str | os.PathLike[str]) -> str:
-    """Lower-case hex sha256 of a file's bytes, read in 1 MiB chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        while chunk := stream.read(_CHUNK_BYTES):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _checksum_error(entry: AssetEntry, actual: str, where: str) -> UserError:

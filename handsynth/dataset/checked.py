@@ -19,11 +19,10 @@ import numpy as np
 from PIL import Image
 
 from handsynth.conventions import NUM_JOINTS
-from handsynth.dataset.layout import ANNOTATIONS_JSONL, DATASET_JSON, FILE_KINDS, SHARD_PREFIX, SHARDS_DIR
+from handsynth.dataset.layout import ANNOTATIONS_JSONL, DATASET_JSON, FILE_KINDS, SHARD_NAME, SHARDS_DIR
 from handsynth.dataset.reader import Dataset, decode_images, read_png
 from handsynth.errors import UserError
 
-_SHARD_NAME = re.compile(rf"{SHARD_PREFIX}\d{{6,}}")
 _FILE_NAME = re.compile(r"[^/\\]+\.png")
 # What Pillow raises on a file that is not a PNG or is cut short.
 _DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, zlib.error, Image.DecompressionBombError)
@@ -63,7 +62,7 @@ def open_dataset(path: str | Path) -> Dataset:
         raise UserError(f"{info_path} is not a JSON object")
     shards = info.get("shards")
     if not isinstance(shards, list) or not all(
-        isinstance(s, dict) and isinstance(s.get("name"), str) and _SHARD_NAME.fullmatch(s["name"])
+        isinstance(s, dict) and isinstance(s.get("name"), str) and SHARD_NAME.fullmatch(s["name"])
         for s in shards
     ):
         raise UserError(f"{info_path}: shards is not a list of {{name: shard-NNNNNN, num_samples}}")

@@ -10,27 +10,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 from collections import Counter
 from pathlib import Path
 
-from handsynth.dataset.layout import ANNOTATIONS_JSONL, SHARD_JSON, sample_files, shard_name
-
-_SHA256 = re.compile(r"[0-9a-f]{64}")
-_CHUNK = 1 << 20
+from handsynth.dataset.layout import ANNOTATIONS_JSONL, SHA256_HEX, SHARD_JSON, sample_files, shard_name
+from handsynth.files import sha256_file
 
 
 class ShardDamaged(Exception):
     """A shard does not match its ``shard.json`` or the run; ``str(error)`` says why in a few words."""
-
-
-def file_sha256(path: str | Path) -> str:
-    """sha256 hex digest of a file, read in 1 MiB chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _read_shard_json(shard_dir: Path) -> dict:
@@ -96,7 +84,7 @@ def verify_shard(shard_dir: str | Path, shard_index: int, ids: range, num_sample
         )
     listed = shard.get("files")
     if not isinstance(listed, dict) or not all(
-        isinstance(v, str) and _SHA256.fullmatch(v) for v in listed.values()
+        isinstance(v, str) and SHA256_HEX.fullmatch(v) for v in listed.values()
     ):
         raise ShardDamaged(f"{SHARD_JSON} files is not a map of file name -> sha256")
     expected = {ANNOTATIONS_JSONL}
@@ -114,7 +102,7 @@ def verify_shard(shard_dir: str | Path, shard_index: int, ids: range, num_sample
             )
         raise ShardDamaged(f"unexpected file {extra[0]}")
     for file_name in sorted(expected - {ANNOTATIONS_JSONL}):
-        if file_sha256(shard_dir / file_name) != listed[file_name]:
+        if sha256_file(shard_dir / file_name) != listed[file_name]:
             raise ShardDamaged(f"{file_name} does not match its sha256")
     data = (shard_dir / ANNOTATIONS_JSONL).read_bytes()
     if hashlib.sha256(data).hexdigest() != listed[ANNOTATIONS_JSONL]:

@@ -1,5 +1,7 @@
 """Names and shapes of the on-disk dataset (format ``handsynth/1.1``); numpy only, never bpy, ray or torch."""
 
+import re
+
 from handsynth.conventions import bbox_of_mask  # noqa: F401  (the format's box convention, re-exported)
 
 FORMAT = "handsynth/1.1"  # what the writer writes
@@ -11,6 +13,8 @@ CONFIG_YAML = "config.yaml"
 SHARDS_DIR = "shards"
 TMP_PREFIX = ".tmp-shard-"
 SHARD_PREFIX = "shard-"
+SHARD_NAME = re.compile(rf"{SHARD_PREFIX}\d{{6,}}")  # a complete shard's folder name
+SHA256_HEX = re.compile(r"[0-9a-f]{64}")  # a file digest in shard.json
 ANNOTATIONS_JSONL = "annotations.jsonl"
 SHARD_JSON = "shard.json"
 DEFAULT_SHARD_SIZE = 100
@@ -48,7 +52,17 @@ def shard_ranges(num_samples: int, shard_size: int = DEFAULT_SHARD_SIZE) -> list
     """
     if num_samples < 0 or shard_size < 1:
         raise ValueError(f"need num_samples >= 0 and shard_size >= 1, got {num_samples} and {shard_size}")
-    return [
-        (k, start, min(start + shard_size, num_samples))
-        for k, start in enumerate(range(0, num_samples, shard_size))
-    ]
+    ranges = (shard_ids(k, num_samples, shard_size) for k in range(num_shards(num_samples, shard_size)))
+    return [(k, ids.start, ids.stop) for k, ids in enumerate(ranges)]
+
+
+def num_shards(num_samples: int, shard_size: int = DEFAULT_SHARD_SIZE) -> int:
+    """How many shards ``num_samples`` samples fill, ``shard_size`` to a shard (the last may be short)."""
+    return -(-num_samples // shard_size)
+
+
+def shard_ids(shard_index: int, num_samples: int, shard_size: int = DEFAULT_SHARD_SIZE) -> range:
+    """The sample ids of shard ``shard_index``: ``range(k * size, min((k + 1) * size, n))``; O(1) whatever
+    the run's size, so a run of a billion samples never lists its shards."""
+    start = shard_index * shard_size
+    return range(start, min(start + shard_size, num_samples))

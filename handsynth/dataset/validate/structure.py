@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import re
 import zlib
 from pathlib import Path
 
@@ -20,8 +19,9 @@ from handsynth.dataset.layout import (
     FILE_KINDS,
     PNG_HEADERS,
     READABLE_FORMATS,
+    SHA256_HEX,
     SHARD_JSON,
-    SHARD_PREFIX,
+    SHARD_NAME,
     SHARDS_DIR,
     TMP_PREFIX,
     sample_files,
@@ -30,8 +30,6 @@ from handsynth.dataset.validate.fields import NUMBER, type_ok
 from handsynth.dataset.validate.report import ValidationReport
 from handsynth.errors import UserError
 
-_SHARD_NAME = re.compile(rf"{SHARD_PREFIX}\d{{6,}}")
-_SHA256 = re.compile(r"[0-9a-f]{64}")
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _IMAGE_MODES = {
     "rgb": ("RGB",),
@@ -125,7 +123,7 @@ def scan_shards_dir(root: Path, report: ValidationReport) -> list[Path]:
             report.fail("temp dirs", f"{SHARDS_DIR}/{entry.name} left over (an interrupted or running shard)")
             continue
         report.passed("temp dirs")
-        if entry.is_dir() and _SHARD_NAME.fullmatch(entry.name):
+        if entry.is_dir() and SHARD_NAME.fullmatch(entry.name):
             shard_dirs.append(entry)
         else:
             report.fail("shards listed", f"unexpected entry {SHARDS_DIR}/{entry.name}")
@@ -149,7 +147,8 @@ def check_shard_json(shard_dir: Path, report: ValidationReport) -> dict:
         problems.append(f"ids {ids!r} is not [first, last]")
     files = shard.get("files")
     if not (
-        isinstance(files, dict) and all(isinstance(v, str) and _SHA256.fullmatch(v) for v in files.values())
+        isinstance(files, dict)
+        and all(isinstance(v, str) and SHA256_HEX.fullmatch(v) for v in files.values())
     ):
         problems.append("files is not a map of file name -> sha256 hex")
         shard = {**shard, "files": {}}
