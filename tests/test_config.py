@@ -1,4 +1,4 @@
-"""The run configuration (handsynth/config.py): defaults, its YAML and --set forms, type and range
+"""The run configuration (handsynth/config/): defaults, its YAML and --set forms, type and range
 checks with one-line user errors, the depth and hand-extent bounds, and config diffs."""
 
 from __future__ import annotations

@@ -43,6 +43,7 @@ LAYER_OF = {
     "__init__.py": "package root",
     "conventions.py": "conventions",
     "config.py": "config",
+    "config": "config",
     "errors.py": "errors and files",
     "files.py": "errors and files",
     "geometry": "core",
