@@ -15,39 +15,20 @@ from pathlib import Path
 
 
 def build_studio(out: Path, family: str = "can", seed: int = 0, size: int = 640, samples: int = 128) -> Path:
-    """Write the studio scene to ``out`` and return it."""
-    import bpy
-
+    """Write the studio scene to ``out`` and return it (``handsynth.render.cycles.save.save_blend``: the
+    same file ``handsynth blend`` writes for a sample of a dataset)."""
     from handsynth.config import RenderConfig, SceneConfig
-    from handsynth.render.cycles.materials import skin_group
     from handsynth.render.cycles.renderer import CyclesRenderer
+    from handsynth.render.cycles.save import save_blend
+    from handsynth.scene.backgrounds import procedural_background
     from handsynth.scene.spec import SceneSampler
 
     spec = SceneSampler(seed, SceneConfig(width=size, height=size, renders_per_grasp=1), (family,)).sample(0)
-    default = [scene for scene in bpy.data.scenes]
-    renderer = CyclesRenderer(size, size, RenderConfig(samples=1, denoise=False))
-    renderer.render(spec)  # places the grasp, camera and lamps (one cheap sample), as for a sample
-    scene = bpy.data.scenes[renderer._scene.name]
-    scene.name = f"handsynth-{family}-{seed}"
-    scene.cycles.samples = samples
-    scene.cycles.use_denoising = True
-    scene.render.image_settings.file_format = "PNG"
-    scene.render.filepath = "//render.png"
-    scene.render.use_file_extension = True
-    for layer in scene.view_layers:  # the amodal mask layers are for the pipeline, not for a user
-        layer.use = layer.name == "color"
-    skin_group()  # always there, even for a user who deletes the hand
-    for old in default:  # Blender's startup scene (cube, lamp, camera)
-        for obj in list(old.collection.all_objects):
-            bpy.data.objects.remove(obj, do_unlink=True)
-        bpy.data.scenes.remove(old)
-    for image in bpy.data.images:
-        if image.packed_file is None and image.source == "GENERATED":
-            image.pack()
+    background = procedural_background(spec.background.id, size, size)
     out = Path(out).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
-    bpy.ops.wm.save_as_mainfile(filepath=str(out), compress=True)
-    return out
+    with CyclesRenderer(size, size, RenderConfig(samples=samples, denoise=True)) as renderer:
+        return save_blend(renderer, spec, out, background)
 
 
 def main(argv: list[str] | None = None) -> int:

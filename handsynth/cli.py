@@ -223,6 +223,15 @@ def _cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_blend(args: argparse.Namespace) -> int:
+    """Write the Blender scene of one sample of a dataset as a .blend file."""
+    from handsynth.blendfile import save_sample_blend
+
+    path = save_sample_blend(args.dir, args.index, args.out, args.quality, args.device, args.cache_dir)
+    print(path)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every sub-command."""
     parser = argparse.ArgumentParser(prog="handsynth", description="Synthetic hand-object training data.")
@@ -325,6 +334,17 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument("--columns", type=int, default=4, help="samples per row of the sheet")
     preview.add_argument("--tile", type=int, default=160, help="panel size in pixels")
     preview.set_defaults(func=_cmd_preview)
+    blend = sub.add_parser(
+        "blend", help="the Blender scene of one sample as a .blend (open it in Blender 4.5, pose, render)"
+    )
+    blend.add_argument("dir", help="dataset directory (its config.yaml makes the sample again)")
+    blend.add_argument("--index", type=int, required=True, help="sample number")
+    blend.add_argument("--out", required=True, help=".blend file to write")
+    blend.add_argument("--quality", default=None, help="draft, standard or final (default: the dataset's)")
+    blend.add_argument("--device", default=None, help="cpu, gpu or auto (default: the dataset's)")
+    blend.add_argument("--cache-dir", default=None, metavar="DIR", help="download folder of manifest meshes")
+    blend.set_defaults(func=_cmd_blend)
+
     stats = sub.add_parser("stats", help="summary statistics of a dataset")
     stats.add_argument("dir", help="dataset directory")
     stats.add_argument("--json", action="store_true", help="print the statistics as JSON")

@@ -12,7 +12,7 @@ import pytest
 bpy = pytest.importorskip("bpy")
 
 from handsynth.config import RenderConfig, SceneConfig  # noqa: E402
-from handsynth.conventions import HAND_PARTS, SEG_HAND, SEG_OBJECT  # noqa: E402
+from handsynth.conventions import HAND_PARTS, PART_FOREARM, SEG_HAND, SEG_OBJECT  # noqa: E402
 from handsynth.objects.model import Material  # noqa: E402
 from handsynth.scene.spec import SceneSampler  # noqa: E402
 
@@ -117,11 +117,14 @@ def test_one_skin_group_used_by_every_hand_material(specs, renderer):
     groups = [g for g in bpy.data.node_groups if g.name.startswith(SKIN_GROUP)]
     assert len(groups) == 1
     scene = renderer._scene
-    hands = [o for o in scene.collection.all_objects if o.type == "MESH" and o.pass_index in HAND_PARTS]
-    hands = [o for o in hands if o.users_collection[0].name.startswith("visible")]
-    assert len(hands) >= len(HAND_PARTS)
-    for obj in hands:
+    visible = [o for o in scene.collection.all_objects if o.users_collection[0].name.startswith("visible")]
+    hands = [
+        o for o in visible if o.type == "MESH" and any(m.name.startswith("skin") for m in o.data.materials)
+    ]
+    assert len(hands) >= 1
+    for obj in hands:  # one mesh per hand, one material slot per hand part (ids 1-7: forearm stub too)
         assert "skin_mask" in obj.data.color_attributes
+        assert [m.pass_index for m in obj.data.materials] == [*HAND_PARTS, PART_FOREARM]
         for material in obj.data.materials:
             used = [n.node_tree for n in material.node_tree.nodes if n.type == "GROUP"]
             assert used == [groups[0]], material.name
@@ -146,7 +149,7 @@ def test_studio_script_writes_a_blend_with_the_skin_group(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     probe = (
         "import bpy, sys; bpy.ops.wm.open_mainfile(filepath=sys.argv[1]); "
-        "skin = [m for m in bpy.data.materials if m.name == 'skin'][0]; "
+        "skin = [m for m in bpy.data.materials if m.name == 'skin-01'][0]; "
         "print(list(bpy.data.node_groups.keys()), "
         "[n.node_tree.name for n in skin.node_tree.nodes if n.type == 'GROUP'], "
         "all(i.packed_file is not None for i in bpy.data.images if i.source == 'GENERATED'))"

@@ -59,12 +59,14 @@ LAYER_OF = {
     "dataset": "dataset",
     "pipeline.py": "orchestration",
     "preflight.py": "orchestration",
+    "blendfile.py": "orchestration",
     "distributed.py": "orchestration",
     "distributed": "orchestration",
     "cli.py": "cli",
     "__main__.py": "cli",
 }
 _ABOVE_CORE = {
+    "blendfile",
     "scene",
     "annotate",
     "render",

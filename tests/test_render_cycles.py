@@ -54,6 +54,22 @@ def test_frames_have_the_raster_frames_dtypes_and_shapes(frames):
             assert (a.dtype, a.shape) == (b.dtype, b.shape), name
 
 
+def test_blender_deforms_the_hand_and_arm_exactly_as_our_skinning(cycles):
+    """The rendered hand is our rig posed in Blender (armature + linear blend skinning), not a copy of our
+    vertices: its evaluated skin and forearm extension equal the spec's, which the annotations come
+    from, on both sides (a left hand is the right rig mirrored by the armature object)."""
+    config = SceneConfig(width=WIDTH, height=HEIGHT, renders_per_grasp=1, sides=("left", "right"))
+    sampler = SceneSampler(11, config, FAMILIES)
+    sides = set()
+    for i in range(4):
+        spec = sampler.sample(i)
+        sides.add(spec.grasp.grasp.side)
+        geometry = cycles.hand_geometry(spec)
+        assert np.abs(geometry["skin"] - spec.grasp.hand_vertices).max() < 1e-5
+        assert np.abs(geometry["arm"] - spec.grasp.arm_vertices).max() < 1e-5
+    assert sides == {"left", "right"}
+
+
 def test_label_maps_depth_and_amodal_masks_agree_with_raster(frames):
     for raster, cycles in zip(*frames, strict=True):
         for label in (SEG_HAND, SEG_OBJECT):

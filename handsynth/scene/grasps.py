@@ -24,7 +24,7 @@ FOREARM_EXTENSION_M = 0.6  # leaves the picture at every framing the camera samp
 _ARM_SEGMENTS, _ARM_RINGS = 24, 6
 
 
-def _face_parts(rig: HandRig) -> np.ndarray:
+def face_parts(rig: HandRig) -> np.ndarray:
     """(F,) part id of every hand face: its vertices' dominant bone's finger, palm or forearm."""
     finger, _ = bone_groups()
     code = finger[rig.template.weights.argmax(axis=1)]
@@ -146,7 +146,7 @@ class GraspScene:
             hand_vertices=posed.vertices,
             hand_normals=np.asarray(mesh.vertex_normals, dtype=np.float64),
             hand_faces=posed.faces,
-            hand_face_parts=_face_parts(rig),
+            hand_face_parts=face_parts(rig),
             hand_albedo=albedo,
             arm_vertices=arm_v,
             arm_faces=arm_f,

@@ -21,7 +21,7 @@ def mesh_object(
     name: str,
     vertices: np.ndarray,
     faces: np.ndarray,
-    normals: np.ndarray,
+    normals: np.ndarray | None,
     collection,
     pass_index: int,
     albedo: np.ndarray | None = None,
@@ -33,7 +33,8 @@ def mesh_object(
 
     Args:
         vertices: (V, 3) float, object frame; faces: (F, 3) int; normals: (V, 3) unit vertex normals
-            (set as custom normals, so parts cut from one skin show no seam).
+            set as custom normals (where a mesh is cut from a larger surface, so its border shows no
+            seam), or None for Blender's own smooth normals (needed for a mesh a modifier deforms).
         pass_index: its Object Index pass value (our part id).
         albedo: (V, 3) linear RGB stored as the point colour attribute ``albedo``, or None.
         face_materials: (F,) int material slot of each face, or None.
@@ -53,15 +54,12 @@ def mesh_object(
         mesh.polygons.foreach_set("material_index", np.asarray(face_materials, dtype=np.int32))
     mesh.update()
     mesh.shade_smooth()
-    mesh.normals_split_custom_set_from_vertices(np.asarray(normals, dtype=np.float32))
+    if normals is not None:
+        mesh.normals_split_custom_set_from_vertices(np.asarray(normals, dtype=np.float32))
     if albedo is not None:
-        attribute = mesh.color_attributes.new(ALBEDO_ATTRIBUTE, "FLOAT_COLOR", "POINT")
-        rgba = np.concatenate([albedo, np.ones((len(albedo), 1))], axis=1).astype(np.float32)
-        attribute.data.foreach_set("color", rgba.ravel())
+        set_point_colors(mesh, ALBEDO_ATTRIBUTE, albedo)
     for attr_name, values in (attributes or {}).items():
-        attribute = mesh.color_attributes.new(attr_name, "FLOAT_COLOR", "POINT")
-        rgba = np.concatenate([values, np.ones((len(values), 1))], axis=1).astype(np.float32)
-        attribute.data.foreach_set("color", rgba.ravel())
+        set_point_colors(mesh, attr_name, values)
     if face_uvs is not None:
         uv_layer = mesh.uv_layers.new(name=materials.UV_MAP)
         uv_layer.data.foreach_set("uv", np.asarray(face_uvs, dtype=np.float32).ravel())
@@ -69,6 +67,13 @@ def mesh_object(
     obj.pass_index = int(pass_index)
     collection.objects.link(obj)
     return obj
+
+
+def set_point_colors(mesh, name: str, values: np.ndarray) -> None:
+    """Store (V, 3) float ``values`` as the point colour attribute ``name`` of ``mesh`` (alpha 1)."""
+    attribute = mesh.color_attributes.new(name, "FLOAT_COLOR", "POINT")
+    rgba = np.concatenate([values, np.ones((len(values), 1))], axis=1).astype(np.float32)
+    attribute.data.foreach_set("color", rgba.ravel())
 
 
 def remove_object(obj) -> None:

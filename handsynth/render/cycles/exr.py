@@ -11,6 +11,10 @@ from pathlib import Path
 
 import numpy as np
 
+from handsynth.conventions import linear_to_srgb8
+
+NO_SURFACE_Z = 1e9  # Cycles writes 1e10 where a pixel's first sample meets nothing
+
 _MAGIC = 20000630
 _PIXEL_DTYPES = {0: np.dtype("<u4"), 1: np.dtype("<f2"), 2: np.dtype("<f4")}  # UINT, HALF, FLOAT
 
@@ -66,3 +70,27 @@ def read_exr(path: str | Path) -> dict[str, np.ndarray]:
         out[name] = block.view(dtype).reshape(height, width).astype(np.float32)
         start += size
     return out
+
+
+def read_passes(path: Path) -> dict[str, np.ndarray]:
+    """The passes of one render from its multilayer EXR file.
+
+    Returns:
+        ``rgba`` (H, W, 4) uint8 straight-alpha sRGB; ``parts`` (H, W) uint8; ``depth_m`` (H, W)
+        float32, 0 where ``parts`` is 0; ``hand``, ``object`` (H, W) bool amodal masks (no fingertips).
+    """
+    channels = read_exr(path)
+    premultiplied = np.stack([channels[f"color.Combined.{c}"] for c in "RGBA"], axis=-1)  # (H, W, 4)
+    alpha = np.clip(premultiplied[..., 3:], 0.0, 1.0)
+    straight = np.where(alpha > 0, premultiplied[..., :3] / np.maximum(alpha, 1e-12), 0.0)
+    rgba = np.concatenate([linear_to_srgb8(straight), np.round(alpha * 255.0).astype(np.uint8)], axis=-1)
+    parts = np.rint(channels["color.IndexMA.X"]).astype(np.uint8)
+    z = channels["color.Depth.Z"]
+    depth = np.where((parts > 0) & (z < NO_SURFACE_Z), z, 0.0).astype(np.float32)
+    return {
+        "rgba": np.ascontiguousarray(rgba),
+        "parts": parts,
+        "depth_m": depth,
+        "hand": channels["hand.IndexOB.X"] > 0.5,
+        "object": channels["object.IndexOB.X"] > 0.5,
+    }

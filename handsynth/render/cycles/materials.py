@@ -23,8 +23,8 @@ sampled with the object's ``face_uvs`` (UV map ``UVMap``, see ``blend.mesh_objec
 The skin node group (``skin_group``, one per Blender session, named ``SKIN_GROUP``) takes an albedo and a
 tint and reads the hand mesh's ``skin_mask`` colour attribute (R: palmar side, G: nail, B: flush around
 knuckles and fingertips; ``hand_mask``), absent (zero) on the forearm extension:
-Principled BSDF with subsurface scattering (``SKIN_SSS_METHOD``: Christensen-Burley, see there why not
-random walk), radii red > green > blue (3.6 / 1.2 / 0.6 mm); albedo = albedo x tint x low-frequency
+Principled BSDF with random-walk subsurface scattering (``SKIN_SSS_METHOD``), radii red > green > blue
+(3.6 / 1.2 / 0.6 mm); albedo = albedo x tint x low-frequency
 noise mottling, redder where flushed and a little lighter on the palm; a fine noise bump (pores, about
 0.5 mm); nails glossier and without subsurface.
 """
@@ -47,12 +47,11 @@ FRUIT_NAMES = ("peel", "skin")
 PAPER_PATTERNS = ("pages", "print", "label")
 SKIN_RADIUS = (1.0, 0.33, 0.17)  # relative mean free paths, red > green > blue
 SKIN_SCALE = 0.0036  # m: the red mean free path
-# Christensen-Burley, not random walk: Cycles' random walk stays inside the object it entered, and the
-# renderer cuts the hand into one object per part (its Object Index), so light leaking out of each
-# part's open border drew a dark line at the wrist and part borders (seen at 640 px, 32 samples);
-# Burley shows no such seam there and costs less (22.9 s against 28.7 s for that 640x640 image).
-# Switch to "RANDOM_WALK_SKIN" once the visible hand is one mesh.
-SKIN_SSS_METHOD = "BURLEY"
+# Random walk (the skin variant, which also lets light refract at the entry): the visible hand is one
+# mesh (render/cycles/hand.py), so the walk crosses part borders as light does in skin. With one
+# object per part it stayed inside each part and drew dark seams at the wrist and part borders, which is
+# why Christensen-Burley was used before.
+SKIN_SSS_METHOD = "RANDOM_WALK_SKIN"
 SKIN_ROUGHNESS = 0.5
 NAIL_ROUGHNESS = 0.22
 

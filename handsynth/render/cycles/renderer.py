@@ -41,19 +41,18 @@ import numpy as np
 from mathutils import Matrix
 
 from handsynth.conventions import (
-    HAND_PARTS,
     PART_FOREARM,
     PART_OBJECT,
     cam_opencv_to_blender,
     invert_transform,
-    linear_to_srgb8,
 )
 from handsynth.render.base import Frame, amodal_hand_faces, with_fingertips
 from handsynth.render.cycles import blend, materials
+from handsynth.render.cycles.exr import read_passes
+from handsynth.render.cycles.hand import HAND_SLOTS, HandCache
 from handsynth.scene.grasps import GraspScene
 
 SENSOR_WIDTH_MM = 36.0
-NO_SURFACE_Z = 1e9  # Cycles writes 1e10 where a pixel's first sample meets nothing
 LAYERS = ("color", "hand", "object")
 
 
@@ -73,37 +72,10 @@ def _stdout_silenced():
 
 
 class _GraspObjects:
-    """The Blender objects and materials of one grasp (built once, placed per sample)."""
+    """The object and the amodal hand of one grasp, in the object frame (built once per grasp)."""
 
-    def __init__(self, grasp: GraspScene, collections: dict, skin, arm) -> None:
+    def __init__(self, grasp: GraspScene, collections: dict) -> None:
         self.scene = grasp  # held, so its identity cannot be reused by another object while cached
-        self.objects = []
-        for part in (*HAND_PARTS, PART_FOREARM):
-            # Each part its own object (its pass_index is the part id), with only its own vertices;
-            # custom normals from the whole skin keep part borders seamless.
-            used, faces = np.unique(grasp.hand_faces[grasp.hand_face_parts == part], return_inverse=True)
-            obj = blend.mesh_object(
-                f"part-{part:02d}",
-                grasp.hand_vertices[used],
-                faces.reshape(-1, 3),
-                grasp.hand_normals[used],
-                collections["visible"],
-                part,
-                albedo=grasp.hand_albedo[used],
-                attributes={k: v[used] for k, v in blend.hand_attributes(len(grasp.hand_vertices)).items()},
-            )
-            obj.data.materials.append(skin)
-            self.objects.append(obj)
-        arm_obj = blend.mesh_object(
-            "arm",
-            grasp.arm_vertices,
-            grasp.arm_faces,
-            grasp.arm_normals,
-            collections["visible"],
-            PART_FOREARM,
-        )
-        arm_obj.data.materials.append(arm)
-        self.objects.append(arm_obj)
         obj = grasp.grasp.object
         # Cached per Material content by ``materials`` (which owns and removes them).
         self.materials = [materials.object_material(m, obj.family) for m in obj.materials]
@@ -118,25 +90,20 @@ class _GraspObjects:
             face_uvs=obj.face_uvs,
         )
         for material in self.materials:
+            material.pass_index = PART_OBJECT  # the colour layer's part ids are material indices
             thing.data.materials.append(material)
-        self.objects.append(thing)
+        # The amodal hand is a mask only: the skinned vertices the annotations come from.
         skin_faces = grasp.hand_faces[amodal_hand_faces(grasp)]
         used, faces = np.unique(skin_faces, return_inverse=True)
-        self.objects.append(
-            blend.mesh_object(
-                "hand-amodal",
-                grasp.hand_vertices[used],
-                faces.reshape(-1, 3),
-                grasp.hand_normals[used],
-                collections["amodal_hand"],
-                1,
-            )
+        amodal = blend.mesh_object(
+            "hand-amodal",
+            grasp.hand_vertices[used],
+            faces.reshape(-1, 3),
+            grasp.hand_normals[used],
+            collections["amodal_hand"],
+            1,
         )
-
-    def place(self, T_world_object: np.ndarray) -> None:
-        matrix = Matrix(np.asarray(T_world_object, dtype=np.float64).tolist())
-        for obj in self.objects:
-            obj.matrix_world = matrix
+        self.objects = [thing, amodal]
 
     def remove(self) -> None:
         for obj in self.objects:
@@ -183,13 +150,26 @@ class CyclesRenderer:
             self._scene.collection.children.link(collection)
             self._collections[name] = collection
         self._configure_layers()
-        self._skin, self._tint = blend.skin_material("skin")
+        # One skin material per hand part (its pass_index the part id), all instancing the skin group.
+        self._skins, self._tints = [], []
+        for part in HAND_SLOTS:
+            material, tint = blend.skin_material(f"skin-{part:02d}")
+            material.pass_index = part
+            self._skins.append(material)
+            self._tints.append(tint)
         self._arm, self._arm_bsdf = blend.arm_material("arm")
+        self._arm.pass_index = PART_FOREARM
+        self._hands = HandCache(self._scene, self._collections["visible"], self._skins, self._arm)
         self._camera = bpy.data.objects.new("camera", bpy.data.cameras.new("camera"))
         self._scene.collection.objects.link(self._camera)
         self._scene.camera = self._camera
         self._lamps: list = []
         self._grasp: _GraspObjects | None = None
+
+    @property
+    def scene(self):
+        """This renderer's Blender scene (``bpy.types.Scene``)."""
+        return self._scene
 
     def _configure_scene(self) -> None:
         scene = self._scene
@@ -258,7 +238,8 @@ class CyclesRenderer:
         for name, layer in layers.items():
             layer.use_pass_combined = name == "color"
             layer.use_pass_z = name == "color"
-            layer.use_pass_object_index = True
+            layer.use_pass_material_index = name == "color"  # part ids (see hand.py)
+            layer.use_pass_object_index = name != "color"  # the amodal masks
             # By the collections' real names: Blender renames a second renderer's "visible.001".
             kept = {self._collections[key].name for key in shown[name]}
             for child in layer.layer_collection.children:
@@ -273,10 +254,11 @@ class CyclesRenderer:
         if self._grasp is None or self._grasp.scene is not grasp:
             if self._grasp is not None:
                 self._grasp.remove()
-            self._grasp = _GraspObjects(grasp, self._collections, self._skin, self._arm)
+            self._grasp = _GraspObjects(grasp, self._collections)
+        self._hands.get(grasp)
         return self._grasp
 
-    def _set_camera(self, camera) -> None:
+    def _set_camera(self, camera, T_object_world: np.ndarray) -> None:
         K = np.asarray(camera.K, dtype=np.float64)
         if not np.isclose(K[0, 0], K[1, 1]):
             raise ValueError(f"the cycles backend needs square pixels, got fx={K[0, 0]}, fy={K[1, 1]}")
@@ -289,10 +271,10 @@ class CyclesRenderer:
         data.shift_x = (self.width / 2.0 - (K[0, 2] + 0.5)) / self.width
         data.shift_y = ((K[1, 2] + 0.5) - self.height / 2.0) / self.width
         data.clip_start, data.clip_end = 0.01, 50.0
-        T_world_cam = cam_opencv_to_blender(invert_transform(camera.T_cam_world))
-        self._camera.matrix_world = Matrix(T_world_cam.tolist())
+        T_object_cam = cam_opencv_to_blender(T_object_world @ invert_transform(camera.T_cam_world))
+        self._camera.matrix_world = Matrix(T_object_cam.tolist())
 
-    def _set_lights(self, spec) -> None:
+    def _set_lights(self, spec, T_object_world: np.ndarray) -> None:
         while len(self._lamps) < len(spec.lights):
             light = bpy.data.lights.new(f"lamp-{len(self._lamps):02d}", "POINT")
             light.shadow_soft_size = 0.0  # an ideal point lamp, as the spec says
@@ -311,23 +293,32 @@ class CyclesRenderer:
             # (luminance 1, a channel may exceed 1) is scaled into [0, 1] and the rest goes into the power.
             obj.data.energy = float(lamp.power_w) * peak
             obj.data.color = tuple(color / peak)
-            obj.location = tuple(float(x) for x in lamp.position_world)
+            position = T_object_world[:3, :3] @ np.asarray(lamp.position_world) + T_object_world[:3, 3]
+            obj.location = tuple(float(x) for x in position)
         self._background.inputs["Strength"].default_value = float(spec.ambient)
 
-    def render(self, spec) -> Frame:
-        """Render ``spec`` (a ``handsynth.scene.SceneSpec``) into a Frame."""
+    def set_sample(self, spec) -> None:
+        """Put ``spec``'s grasp, skin, camera, lamps and noise seed into the scene (``render`` does this;
+        ``save.save_blend`` too, to save the scene of one sample)."""
         if (spec.camera.width, spec.camera.height) != (self.width, self.height):
             raise ValueError(
                 f"renderer is {self.width}x{self.height}, spec wants {spec.camera.width}x{spec.camera.height}"
             )
-        objects = self._set_grasp(spec.grasp)
-        objects.place(spec.T_world_object)
-        self._tint.outputs[0].default_value = (*(float(c) for c in spec.skin_tint), 1.0)
+        self._set_grasp(spec.grasp)
+        for tint in self._tints:
+            tint.outputs[0].default_value = (*(float(c) for c in spec.skin_tint), 1.0)
         self._arm_bsdf.inputs["Base Color"].default_value = (*(float(c) for c in spec.arm_albedo), 1.0)
-        self._set_camera(spec.camera)
-        self._set_lights(spec)
+        # Blender's world is the object frame: a sample moves only the camera and the lamps, so the
+        # meshes of a grasp are synced into Cycles once, not once per sample.
+        T_object_world = invert_transform(spec.T_world_object)
+        self._set_camera(spec.camera, T_object_world)
+        self._set_lights(spec, T_object_world)
         # Each sample its own noise pattern, and the same one whenever it is rendered again.
         self._scene.cycles.seed = int(spec.seed) % 2**31
+
+    def render(self, spec) -> Frame:
+        """Render ``spec`` (a ``handsynth.scene.SceneSpec``) into a Frame."""
+        self.set_sample(spec)
         with _stdout_silenced():
             bpy.ops.render.render(write_still=True, scene=self._scene.name)
         passes = read_passes(self._exr)
@@ -339,6 +330,21 @@ class CyclesRenderer:
             object_amodal=passes["object"],
         )
 
+    def hand_geometry(self, spec) -> dict[str, np.ndarray]:
+        """Blender's evaluated hand for ``spec``, in the object frame: ``skin`` (V, 3) and ``arm``
+        (N, 3) vertex positions as Cycles receives them (for tests: they must equal the spec's own
+        ``grasp.hand_vertices`` and ``grasp.arm_vertices``, which the annotations come from)."""
+        from handsynth.render.cycles.rig import evaluated_mesh
+
+        self._set_grasp(spec.grasp)
+        depsgraph = self._scene.view_layers["color"].depsgraph
+        depsgraph.update()
+        hand = self._hands.get(spec.grasp)
+        return {
+            "skin": evaluated_mesh(hand.skin, depsgraph)[0],
+            "arm": evaluated_mesh(hand.arm, depsgraph)[0],
+        }
+
     def close(self) -> None:
         """Remove this renderer's scene, its datablocks and the temporary folder."""
         if self._scene is None:
@@ -346,11 +352,12 @@ class CyclesRenderer:
         if self._grasp is not None:
             self._grasp.remove()
             self._grasp = None
+        self._hands.clear()
         for obj in (self._camera, *self._lamps):
             data = obj.data
             bpy.data.objects.remove(obj, do_unlink=True)
             (bpy.data.cameras if data.id_type == "CAMERA" else bpy.data.lights).remove(data)
-        for material in (self._skin, self._arm, self._flat):
+        for material in (*self._skins, self._arm, self._flat):
             bpy.data.materials.remove(material)
         for collection in self._collections.values():
             bpy.data.collections.remove(collection)
@@ -368,29 +375,3 @@ class CyclesRenderer:
 
 def _tmp_root() -> str | None:
     return "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
-
-
-def read_passes(path: Path) -> dict[str, np.ndarray]:
-    """The passes of one render from its multilayer EXR file.
-
-    Returns:
-        ``rgba`` (H, W, 4) uint8 straight-alpha sRGB; ``parts`` (H, W) uint8; ``depth_m`` (H, W)
-        float32, 0 where ``parts`` is 0; ``hand``, ``object`` (H, W) bool amodal masks (no fingertips).
-    """
-    from handsynth.render.cycles.exr import read_exr
-
-    channels = read_exr(path)
-    premultiplied = np.stack([channels[f"color.Combined.{c}"] for c in "RGBA"], axis=-1)  # (H, W, 4)
-    alpha = np.clip(premultiplied[..., 3:], 0.0, 1.0)
-    straight = np.where(alpha > 0, premultiplied[..., :3] / np.maximum(alpha, 1e-12), 0.0)
-    rgba = np.concatenate([linear_to_srgb8(straight), np.round(alpha * 255.0).astype(np.uint8)], axis=-1)
-    parts = np.rint(channels["color.IndexOB.X"]).astype(np.uint8)
-    z = channels["color.Depth.Z"]
-    depth = np.where((parts > 0) & (z < NO_SURFACE_Z), z, 0.0).astype(np.float32)
-    return {
-        "rgba": np.ascontiguousarray(rgba),
-        "parts": parts,
-        "depth_m": depth,
-        "hand": channels["hand.IndexOB.X"] > 0.5,
-        "object": channels["object.IndexOB.X"] > 0.5,
-    }

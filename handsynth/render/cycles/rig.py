@@ -51,11 +51,11 @@ def clear_scene(scene: bpy.types.Scene | None = None) -> bpy.types.Scene:
     return bpy.context.scene if scene is None else scene
 
 
-def _build_armature(rig: HandRig, name: str, scene: bpy.types.Scene) -> bpy.types.Object:
+def _build_armature(rig: HandRig, name: str, scene: bpy.types.Scene, collection) -> bpy.types.Object:
     """Armature object with one bone per ``BONE_NAMES``, resting on the subject's skeleton."""
     armature = bpy.data.armatures.new(name)
     armature_object = bpy.data.objects.new(name, armature)
-    scene.collection.objects.link(armature_object)
+    collection.objects.link(armature_object)
     view_layer = scene.view_layers[0]
     previous_active = view_layer.objects.active
     view_layer.objects.active = armature_object
@@ -79,7 +79,7 @@ def _build_armature(rig: HandRig, name: str, scene: bpy.types.Scene) -> bpy.type
     return armature_object
 
 
-def _build_mesh(rig: HandRig, name: str, scene: bpy.types.Scene) -> bpy.types.Object:
+def _build_mesh(rig: HandRig, name: str, collection) -> bpy.types.Object:
     """The subject's right-hand rest skin with one vertex group per bone (all non-zero weights)."""
     vertices = rig.rest_vertices
     faces = rig.template.faces  # right-hand winding; see the module docstring for left hands
@@ -95,7 +95,7 @@ def _build_mesh(rig: HandRig, name: str, scene: bpy.types.Scene) -> bpy.types.Ob
         raise RuntimeError(f"hand mesh '{name}' was invalid and Blender had to correct it")
     mesh.shade_smooth()
     mesh_object = bpy.data.objects.new(name, mesh)
-    scene.collection.objects.link(mesh_object)
+    collection.objects.link(mesh_object)
     weights = rig.template.weights  # (V, B)
     for b, bone_name in enumerate(BONE_NAMES):
         group = mesh_object.vertex_groups.new(name=bone_name)
@@ -105,9 +105,11 @@ def _build_mesh(rig: HandRig, name: str, scene: bpy.types.Scene) -> bpy.types.Ob
 
 
 def build_hand_rig(
-    rig: HandRig, name: str = "hand", scene: bpy.types.Scene | None = None
+    rig: HandRig, name: str = "hand", scene: bpy.types.Scene | None = None, collection=None
 ) -> tuple[bpy.types.Object, bpy.types.Object]:
-    """Build the armature and skinned mesh of ``rig`` in ``scene`` (default ``bpy.context.scene``).
+    """Build the armature and skinned mesh of ``rig`` in ``scene`` (default ``bpy.context.scene``),
+    linked into ``collection`` (default the scene's master collection; a collection of ``scene`` that its
+    first view layer does not exclude, where the armature is edited).
 
     Returns:
         ``(armature_object, mesh_object)``: the armature (bones named ``BONE_NAMES``, parents
@@ -116,9 +118,10 @@ def build_hand_rig(
         to the armature with an Armature modifier doing plain linear blend skinning.
     """
     scene = bpy.context.scene if scene is None else scene
-    armature_object = _build_armature(rig, name, scene)
+    collection = scene.collection if collection is None else collection
+    armature_object = _build_armature(rig, name, scene, collection)
     armature_object[SIDE_PROPERTY] = rig.side
-    mesh_object = _build_mesh(rig, f"{name}_skin", scene)
+    mesh_object = _build_mesh(rig, f"{name}_skin", collection)
     mesh_object.parent = armature_object
     mesh_object.matrix_parent_inverse = Matrix.Identity(4)
     modifier = mesh_object.modifiers.new("Armature", "ARMATURE")
