@@ -92,7 +92,7 @@ def _cmd_grasp(args: argparse.Namespace) -> int:
     run = RunConfig(
         scene=SceneConfig(objects=args.objects or ""), manifest=ManifestConfig(path=args.manifest)
     )
-    resolved = resolve_run(run, cache_dir=args.cache_dir)
+    resolved = resolve_run(run, cache_dir=args.cache_dir, renders=False)
     catalog, families = resolved.catalog, resolved.families
     out = Path(args.out)
     if out.exists() and not out.is_dir():

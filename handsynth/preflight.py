@@ -109,7 +109,10 @@ def check_subjects(subjects: tuple[str, ...], key: str = "scene.subjects") -> No
 
 
 def resolve_run(
-    config: RunConfig, catalog: dict | None = None, cache_dir: str | os.PathLike[str] | None = None
+    config: RunConfig,
+    catalog: dict | None = None,
+    cache_dir: str | os.PathLike[str] | None = None,
+    renders: bool = True,
 ) -> ResolvedRun:
     """Resolve every name of ``config`` (see the module docstring, step 1).
 
@@ -118,15 +121,17 @@ def resolve_run(
         catalog: the object catalogue to use instead of the one ``config.manifest`` gives (tests).
         cache_dir: download folder of the manifest's http(s) meshes (not part of the configuration:
             meshes are verified by sha256 wherever they are cached).
+        renders: whether the caller renders (then the backend must exist and its packages and device
+            be present); ``handsynth grasp`` renders nothing.
     """
     from handsynth.objects.catalog import resolve_objects
     from handsynth.render import BACKENDS
 
-    if config.render.backend not in BACKENDS:
+    if renders and config.render.backend not in BACKENDS:
         raise UserError(
             f"unknown backend '{config.render.backend}' in render.backend; valid: {', '.join(BACKENDS)}"
         )
-    if config.render.backend == "cycles":
+    if renders and config.render.backend == "cycles":
         from handsynth.render import render_info
 
         render_info(config)  # bpy present, and a GPU when render.device is gpu (UserError otherwise)

@@ -19,7 +19,17 @@ from PIL import Image
 from handsynth.cli import main
 from handsynth.dataset import validate_dataset
 
-TINY = ["--n", "2", "--resolution", "64", "--set", "scene.renders_per_grasp=2", "--quiet"]
+TINY = [
+    "--backend",
+    "raster",
+    "--n",
+    "2",
+    "--resolution",
+    "64",
+    "--set",
+    "scene.renders_per_grasp=2",
+    "--quiet",
+]
 
 
 def refused(capsys, command: str, args: list[str], out: Path, *words: str) -> str:
@@ -85,9 +95,10 @@ def test_a_bad_subject_in_a_config_file(tmp_path, capsys):
     config = tmp_path / "run.yaml"
     config.write_text("n: 2\nscene:\n  objects: orange\n  subjects: [f01, x99]\n  renders_per_grasp: 2\n")
     out = tmp_path / "out"
-    refused(capsys, "render", ["--config", str(config), "--resolution", "64", "--quiet"], out, "'x99'")
+    args = ["--config", str(config), "--backend", "raster", "--resolution", "64", "--quiet"]
+    refused(capsys, "render", args, out, "'x99'")
     config.write_text("n: 2\nscene:\n  objects: orange\n  subjects: [f01, m02]\n  renders_per_grasp: 2\n")
-    succeeds(capsys, "render", ["--config", str(config), "--resolution", "64", "--quiet"], out)
+    succeeds(capsys, "render", args, out)
 
 
 @pytest.mark.parametrize("flag", ["--config", "--manifest"])
@@ -290,7 +301,8 @@ def test_an_ungraspable_object_after_the_pre_flight_is_still_one_line(tmp_path, 
 
     monkeypatch.setattr(handsynth.grasp, "sample_grasp", failing)
     monkeypatch.setattr(handsynth.scene.grasps, "sample_grasp", failing)
-    args = ["--n", "4", "--resolution", "64", "--set", "scene.renders_per_grasp=2", "--quiet"]
+    args = ["--backend", "raster", "--n", "4", "--resolution", "64", "--set", "scene.renders_per_grasp=2"]
+    args.append("--quiet")
     capsys.readouterr()
     assert (
         main(

@@ -15,7 +15,19 @@ from handsynth.cli import main
 from handsynth.dataset import Dataset, validate_dataset
 from handsynth.dataset.preview import sheet_size
 
-ARGS = ["--objects", "can,orange", "--n", "6", "--shard-size", "4", "--seed", "3", "--quiet"]
+ARGS = [
+    "--objects",
+    "can,orange",
+    "--n",
+    "6",
+    "--shard-size",
+    "4",
+    "--seed",
+    "3",
+    "--backend",
+    "raster",
+    "--quiet",
+]
 
 
 def _files(root: Path) -> dict[str, bytes]:
@@ -97,7 +109,7 @@ def test_left_hands_and_a_config_file(tmp_path):
         "n: 2\nseed: 1\nscene:\n  objects: orange\n  sides: [left]\n  width: 160\n  height: 120\n"
     )
     out = tmp_path / "left"
-    assert main(["render", "--config", str(config), "--out", str(out), "--quiet"]) == 0
+    assert main(["render", "--config", str(config), "--backend", "raster", "--out", str(out), "--quiet"]) == 0
     ds = Dataset(out)
     ann = ds.annotation(1)
     assert ann["hand"]["side"] == "left" and (ann["width"], ann["height"]) == (160, 120)
@@ -113,6 +125,8 @@ def test_left_hands_and_a_config_file(tmp_path):
                 "--out",
                 str(out2),
                 "--quiet",
+                "--backend",
+                "raster",
                 "--n",
                 "1",
                 "--set",
@@ -148,6 +162,8 @@ def test_a_folder_of_background_images(tmp_path):
                 str(out),
                 "--backgrounds",
                 str(folder),
+                "--backend",
+                "raster",
                 "--quiet",
             ]
         )

@@ -40,8 +40,10 @@ def test_import_is_light(module):
 
 
 def test_render_info_comes_from_the_registry():
-    assert render.render_info(RunConfig()) == {"backend": "raster", "msaa": 4}
-    assert list(render.BACKENDS) == ["raster", "cycles"]  # raster stays the default
+    assert RunConfig().render.backend == "cycles"  # the default
+    raster = RunConfig(render=RenderConfig(backend="raster"))
+    assert render.render_info(raster) == {"backend": "raster", "msaa": 4}
+    assert list(render.BACKENDS) == ["raster", "cycles"]
     cycles = RunConfig(render=RenderConfig(backend="cycles", samples=16, denoise=False))
     info = render.render_info(cycles)
     assert info.pop("bpy").startswith("4.5.")

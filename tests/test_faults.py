@@ -32,6 +32,8 @@ ARGS = [
     "64",
     "--set",
     "scene.renders_per_grasp=4",
+    "--backend",
+    "raster",
     "--quiet",
 ]
 REPO = Path(__file__).resolve().parents[1]

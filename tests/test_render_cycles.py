@@ -171,7 +171,7 @@ def test_missing_bpy_is_one_line_and_nothing_is_written(tmp_path):
     assert result.returncode == 2, result.stderr
     assert result.stderr.splitlines() == [
         "handsynth render: error: the cycles backend needs bpy, which is not installed: pip install "
-        "'bpy>=4.5,<4.6' (Blender 4.5 as a Python module; it needs Python 3.11)"
+        "'bpy>=4.5,<4.6' (Blender 4.5 as a Python module; it needs Python 3.11), or use --backend raster"
     ]
     assert not out.exists()
 

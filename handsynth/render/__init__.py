@@ -84,8 +84,9 @@ BACKENDS: dict[str, Backend] = {
 
 # A backend's third-party package that may be missing -> how a user installs it.
 MISSING_PACKAGE_FIX = {
-    "bpy": "pip install 'bpy>=4.5,<4.6' (Blender 4.5 as a Python module; it needs Python 3.11)",
-    "pyrender": "pip install -e '.[raster]'",
+    "bpy": "pip install 'bpy>=4.5,<4.6' (Blender 4.5 as a Python module; it needs Python 3.11), or use "
+    "--backend raster",
+    "pyrender": "pip install 'pyrender==0.1.45' 'PyOpenGL==3.1.0' (handsynth's own dependencies: pip install -e .)",
 }
 
 

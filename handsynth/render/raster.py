@@ -64,7 +64,7 @@ def _import_pyrender():
         import pyrender
     except ImportError as error:
         raise UserError(
-            f"the raster backend needs pyrender ({error}); install it with pip install -e '.[raster]'"
+            f"the raster backend needs pyrender ({error}); install handsynth's dependencies with pip install -e ."
         ) from None
     return pyrender
 
