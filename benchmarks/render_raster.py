@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from handsynth.config import RunConfig, SceneConfig
+from handsynth.config import RenderConfig, RunConfig, SceneConfig
 from handsynth.pipeline import RunContext, StageTimes, render_dataset
 
 
@@ -32,7 +32,9 @@ def main() -> None:
         height=args.resolution,
         renders_per_grasp=args.renders_per_grasp,
     )
-    config = RunConfig(seed=args.seed, n=args.n, shard_size=100, scene=scene)
+    config = RunConfig(
+        seed=args.seed, n=args.n, shard_size=100, scene=scene, render=RenderConfig(backend="raster")
+    )
     times = StageTimes()
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
