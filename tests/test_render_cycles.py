@@ -1,4 +1,6 @@
-"""The Cycles backend against the raster backend on the same specs (label maps, depth, amodal masks).
+"""The Cycles backend against the raster backend on the same specs (label maps, depth, amodal masks), at
+the default ``standard`` preset (denoising and adaptive sampling change no label: part ids and depth come
+from each pixel's first sample).
 
 bpy and pyrender (EGL) live in one process here without trouble, in either import order.
 """
@@ -30,7 +32,7 @@ def specs():
 def cycles():
     from handsynth.render.cycles.renderer import CyclesRenderer
 
-    with CyclesRenderer(WIDTH, HEIGHT, RenderConfig(samples=8, denoise=False)) as renderer:
+    with CyclesRenderer(WIDTH, HEIGHT, RenderConfig(quality="standard")) as renderer:
         yield renderer
 
 
@@ -126,7 +128,7 @@ def test_one_renderer_over_two_runs_draws_each_runs_own_grasp(cycles):
     reused = cycles.render(spec_b)
     from handsynth.render.cycles.renderer import CyclesRenderer
 
-    with CyclesRenderer(WIDTH, HEIGHT, RenderConfig(samples=8, denoise=False)) as fresh:
+    with CyclesRenderer(WIDTH, HEIGHT, RenderConfig(quality="standard")) as fresh:
         expected = fresh.render(spec_b)
     assert (reused.parts == expected.parts).all() and (reused.depth_m == expected.depth_m).all()
     assert not (reused.parts == cycles.render(spec_a).parts).all()
