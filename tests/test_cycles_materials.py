@@ -123,8 +123,9 @@ def test_one_skin_group_used_by_every_hand_material(specs, renderer):
     ]
     assert len(hands) >= 1
     for obj in hands:  # one mesh per hand, one material slot per hand part (ids 1-7: forearm stub too)
-        assert "skin_mask" in obj.data.color_attributes
-        assert [m.pass_index for m in obj.data.materials] == [*HAND_PARTS, PART_FOREARM]
+        assert "skin_mask" in obj.data.color_attributes and "albedo" in obj.data.color_attributes
+        slots = [PART_FOREARM] if obj.name.endswith("_arm") else [*HAND_PARTS, PART_FOREARM]
+        assert [m.pass_index for m in obj.data.materials] == slots
         for material in obj.data.materials:
             used = [n.node_tree for n in material.node_tree.nodes if n.type == "GROUP"]
             assert used == [groups[0]], material.name

@@ -13,7 +13,7 @@ from scene_helpers import FAMILIES, SEED, _unit
 from handsynth.conventions import FINGER_JOINTS, HAND_PARTS, PART_FOREARM, PART_PALM, PART_THUMB, joint_parts
 from handsynth.hand import HandRig, HandShape, named_pose
 from handsynth.hand.shape import BONE_INDEX
-from handsynth.scene.grasps import FOREARM_EXTENSION_M, GraspBank, forearm_extension
+from handsynth.scene.grasps import FOREARM_EXTENSION_M, GraspBank, forearm_extension, forearm_extension_albedo
 
 # Bugs found while writing these tests (see the xfail tests that use them).
 ARM_OPEN_BUG = (
@@ -49,7 +49,7 @@ def test_grasp_scene_arrays(grasp_scene):
     np.testing.assert_allclose(np.linalg.norm(g.hand_normals, axis=1), 1.0, atol=1e-9)
     assert np.all((g.hand_albedo >= 0) & (g.hand_albedo <= 1))
     assert g.arm_vertices.ndim == 2 and g.arm_vertices.shape[1] == 3 and g.arm_faces.dtype == np.int64
-    assert g.arm_faces.max() == len(g.arm_vertices) - 1 and g.arm_albedo.shape == (3,)
+    assert g.arm_faces.max() == len(g.arm_vertices) - 1 and g.arm_albedo.shape == g.arm_vertices.shape
     assert g.object_normals.shape == g.grasp.object.vertices.shape
     np.testing.assert_allclose(np.linalg.norm(g.object_normals, axis=1), 1.0, atol=1e-9)
     assert g.joints.shape == (21, 3)
@@ -106,6 +106,34 @@ def test_forearm_extension_near_end_is_inside_the_stub(side):
     hand = trimesh.Trimesh(posed.vertices, posed.faces, process=False)
     near = np.argsort(np.linalg.norm(vertices - posed.joints[0], axis=1))[:25]  # the near ring and its cap
     assert trimesh.proximity.signed_distance(hand, vertices[near]).min() > 1e-3  # positive inside
+
+
+@pytest.mark.parametrize("subject_id", ["f01", "m05"])  # a light and a dark skin (palms 10x lighter)
+def test_forearm_extension_continues_the_stubs_skin_without_a_seam(subject_id):
+    """Where the extension takes over from the stub (its second ring, at the start of the stub's rounded
+    end) it lies within 1 mm of the stub's surface and has the albedo of the stub's skin beside it: one
+    constant colour for the extension left a step of up to 50 % on the inner forearm, and a thinner tube
+    a visible cuff."""
+    from handsynth.hand import get_subject
+    from handsynth.hand.skin import vertex_albedo_linear
+    from handsynth.scene.grasps import _ARM_SEGMENTS
+
+    subject = get_subject(subject_id)
+    rig = HandRig(subject.shape, "right")
+    rest = rig.skeleton.rest_transforms
+    vertices, _ = forearm_extension(rig, rest)
+    albedo = forearm_extension_albedo(subject, rig)
+    assert albedo.shape == vertices.shape
+    second_ring = slice(_ARM_SEGMENTS, 2 * _ARM_SEGMENTS)
+    pytest.importorskip("rtree")
+    stub = trimesh.Trimesh(rig.rest_vertices, rig.faces, process=False)
+    inside = trimesh.proximity.signed_distance(stub, vertices[second_ring])  # positive inside
+    assert 0.0 < inside.min() and inside.max() < 1e-3, (inside.min(), inside.max())
+    gap = np.linalg.norm(vertices[second_ring, None] - rig.rest_vertices[None], axis=-1)
+    nearest = gap.argmin(axis=1)
+    stub_albedo = vertex_albedo_linear(subject, rig.template)[nearest]
+    relative = np.abs(albedo[second_ring] - stub_albedo) / stub_albedo
+    assert np.median(relative) < 0.05 and relative.max() < 0.25, relative.max()
 
 
 def test_grasp_bank_is_cached_and_pure(sampler, grasp_scene):

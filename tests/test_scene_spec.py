@@ -71,6 +71,7 @@ def test_spec_contents(specs, scene_config):
         tint = spec.skin_tint
         np.testing.assert_array_equal(spec.skin_albedo, np.clip(spec.grasp.hand_albedo * tint, 0, 1))
         np.testing.assert_array_equal(spec.arm_albedo, np.clip(spec.grasp.arm_albedo * tint, 0, 1))
+        assert spec.arm_albedo.shape == spec.grasp.arm_vertices.shape
     assert len(backgrounds) > 0.8 * N_SPECS  # 200 draws from 1000 ids: about 181 distinct
 
 

@@ -15,10 +15,19 @@ def vertex_albedo_linear(subject: Subject, template: HandTemplate) -> np.ndarray
 
     Back and palm colours blend smoothly by ``template.palmar``; nails take the nail colour.
     """
-    albedo = {k: np.asarray(v) for k, v in subject.skin.albedo_linear().items()}
-    forearm = template.weights[:, BONE_INDEX["lowerarm02"], None]
-    back = albedo["back"] * (1.0 - forearm) + albedo["forearm"] * forearm
-    palmar = template.palmar[:, None] * (1.0 - 0.6 * forearm)  # the inner forearm is only a little lighter
-    colour = back * (1.0 - palmar) + albedo["palm"] * palmar
-    colour[template.labels == LABEL_NAIL] = albedo["nail"]
+    colour = blend_skin_albedo(subject, template.weights[:, BONE_INDEX["lowerarm02"]], template.palmar)
+    colour[template.labels == LABEL_NAIL] = subject.skin.albedo_linear()["nail"]
     return colour
+
+
+def blend_skin_albedo(subject: Subject, forearm: np.ndarray, palmar: np.ndarray) -> np.ndarray:
+    """(N, 3) float64 linear skin albedo of N surface points from how much each belongs to the forearm
+    (its ``lowerarm02`` skinning weight, (N,)) and how much it faces the palmar side ((N,) in [0, 1]):
+    the back of the hand blends into the forearm, and the palmar side is lighter (the inner forearm only
+    a little). The hand's vertices and the forearm extension beyond the rig's stub both take it, so the
+    skin shows no seam where the stub ends."""
+    albedo = {k: np.asarray(v) for k, v in subject.skin.albedo_linear().items()}
+    forearm = np.asarray(forearm, dtype=np.float64)[:, None]
+    back = albedo["back"] * (1.0 - forearm) + albedo["forearm"] * forearm
+    palmar = np.asarray(palmar, dtype=np.float64)[:, None] * (1.0 - 0.6 * forearm)
+    return back * (1.0 - palmar) + albedo["palm"] * palmar

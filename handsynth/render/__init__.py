@@ -86,7 +86,7 @@ BACKENDS: dict[str, Backend] = {
 MISSING_PACKAGE_FIX = {
     "bpy": "pip install 'bpy>=4.5,<4.6' (Blender 4.5 as a Python module; it needs Python 3.11), or use "
     "--backend raster",
-    "pyrender": "pip install 'pyrender==0.1.45' 'PyOpenGL==3.1.0' (handsynth's own dependencies: pip install -e .)",
+    "pyrender": "pip install -e . (handsynth's dependencies include pyrender 0.1.45 and PyOpenGL 3.1.0)",
 }
 
 

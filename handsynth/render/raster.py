@@ -64,7 +64,7 @@ def _import_pyrender():
         import pyrender
     except ImportError as error:
         raise UserError(
-            f"the raster backend needs pyrender ({error}); install handsynth's dependencies with pip install -e ."
+            f"the raster backend needs pyrender ({error}); install handsynth's dependencies: pip install -e ."
         ) from None
     return pyrender
 
@@ -186,16 +186,15 @@ class _GraspNodes:
                     mode=4,
                 )
             ]
-            if part == PART_FOREARM:
-                self.arm = pyrender.MetallicRoughnessMaterial(
-                    baseColorFactor=[1.0, 1.0, 1.0, 1.0], metallicFactor=0.0, roughnessFactor=0.6
-                )
+            if part == PART_FOREARM:  # the extension: the same skin, its albedo continuing the stub's
+                arm_colors = np.concatenate([grasp.arm_albedo, np.ones((len(grasp.arm_albedo), 1))], axis=1)
                 prims.append(
                     pyrender.Primitive(
                         positions=grasp.arm_vertices.astype(np.float32),
                         normals=grasp.arm_normals.astype(np.float32),
+                        color_0=arm_colors.astype(np.float32),
                         indices=grasp.arm_faces.astype(np.uint32),
-                        material=self.arm,
+                        material=self.skin,
                         mode=4,
                     )
                 )
@@ -312,7 +311,6 @@ class RasterRenderer:
             self._scene.set_pose(node, spec.T_world_object)
         tint = [*spec.skin_tint, 1.0]
         nodes.skin.baseColorFactor = tint
-        nodes.arm.baseColorFactor = [*spec.arm_albedo, 1.0]
         self._set_camera(spec.camera)
         self._set_lights(spec)
         flags = pyrender.RenderFlags

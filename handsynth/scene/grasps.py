@@ -12,12 +12,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from handsynth.conventions import PART_FOREARM, PART_PALM, PART_THUMB
+from handsynth.conventions import PART_FOREARM, PART_PALM, PART_THUMB, invert_transform
 from handsynth.grasp.quality import FOREARM, PALM, bone_groups
 from handsynth.grasp.synthesis import Grasp, sample_grasp
 from handsynth.hand.rig import HandRig
 from handsynth.hand.shape import BONE_INDEX
-from handsynth.hand.skin import vertex_albedo_linear
+from handsynth.hand.skin import blend_skin_albedo, vertex_albedo_linear
 from handsynth.hand.template import LABEL_FOREARM
 
 FOREARM_EXTENSION_M = 0.6  # leaves the picture at every framing the camera sampler allows
@@ -35,11 +35,33 @@ def face_parts(rig: HandRig) -> np.ndarray:
     return np.where(p1 == p2, p1, p0).astype(np.int64)
 
 
+def _stub_section(rig: HandRig) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """The rig's forearm stub in the ``lowerarm02`` bone frame (x along the forearm, towards the hand).
+
+    Returns:
+        ``local`` (S, 3) the stub's rest vertices in that frame, ``stub`` (V,) bool which template
+        vertices they are, ``section`` (4,) the full cross-section 3 cm before the stub's rounded end:
+        centre y, centre z, half-width (y) and half-height (z); and ``x_end`` the end's x.
+    """
+    b = BONE_INDEX["lowerarm02"]
+    template = rig.template
+    stub = (template.labels == LABEL_FOREARM) & (template.weights[:, b] > 0.99)
+    inverse = invert_transform(rig.skeleton.rest_transforms[b])
+    local = rig.rest_vertices[stub] @ inverse[:3, :3].T + inverse[:3, 3]
+    x_end = float(local[:, 0].min())
+    near = local[np.abs(local[:, 0] - (x_end + 0.03)) < 0.005]
+    low, high = near[:, 1:].min(axis=0), near[:, 1:].max(axis=0)
+    return local, stub, np.concatenate([(low + high) / 2.0, (high - low) / 2.0]), x_end
+
+
 def forearm_extension(rig: HandRig, bones: np.ndarray, length_m: float = FOREARM_EXTENSION_M):
     """A closed, slightly widening elliptic tube continuing the rig's forearm stub towards the elbow.
 
-    It starts 4 cm inside the stub, a little thinner than the stub there so its near cap stays hidden
-    in the skin, and both ends are capped (a closed surface, like every other mesh of the scene).
+    The stub ends in a rounded cap; the tube takes over where the cap begins (3 cm before its end) with
+    the stub's own cross-section there, 1.5 % smaller (about 0.4 mm), so the silhouette runs on without
+    a step. It starts 7 cm inside the stub, 10 % smaller than the stub, so its near cap stays hidden in the
+    skin, and widens by 20 % towards the elbow; both ends are capped (a closed surface, like every other
+    mesh of the scene).
 
     Args:
         rig: the hand rig (its skeleton gives the stub's radii).
@@ -48,15 +70,16 @@ def forearm_extension(rig: HandRig, bones: np.ndarray, length_m: float = FOREARM
         vertices (N, 3) float64 and faces (M, 3) int64, outward winding in the output frame.
     """
     b = BONE_INDEX["lowerarm02"]
-    r_elbow = float(rig.skeleton.radii[b, 0])
+    _, _, (cy, cz, half_width, half_height), x_end = _stub_section(rig)
     ring = np.linspace(0.0, 2.0 * np.pi, _ARM_SEGMENTS, endpoint=False)
-    xs = np.linspace(0.04, -length_m, _ARM_RINGS)
-    radius = r_elbow * (0.85 + 0.3 * np.clip(-xs / length_m, 0.0, 1.0))
+    xs = np.concatenate([[x_end + 0.07, x_end + 0.03], np.linspace(x_end - 0.02, -length_m, _ARM_RINGS - 2)])
+    widening = 1.0 + 0.2 * np.clip((x_end - xs) / (length_m + x_end), 0.0, 1.0)
+    scale = np.concatenate([[0.9, 0.985], widening[2:]])
     local = np.stack(
         [
             np.repeat(xs, _ARM_SEGMENTS),
-            (radius[:, None] * np.cos(ring)[None]).ravel(),
-            (0.7 * radius[:, None] * np.sin(ring)[None]).ravel(),
+            (cy + scale[:, None] * half_width * np.cos(ring)[None]).ravel(),
+            (cz + scale[:, None] * half_height * np.sin(ring)[None]).ravel(),
         ],
         axis=1,
     )
@@ -81,6 +104,24 @@ def forearm_extension(rig: HandRig, bones: np.ndarray, length_m: float = FOREARM
     return vertices, faces
 
 
+def forearm_extension_albedo(subject, rig: HandRig) -> np.ndarray:
+    """(N, 3) float64 linear albedo of the vertices of ``forearm_extension(rig, ...)``, continuing the
+    stub's skin: each ring vertex takes the palmar/dorsal blend (``hand.skin.blend_skin_albedo``) of the
+    stub's vertices at the same angle around the forearm in the last 3 cm of the stub, so the skin shows no
+    seam where the stub ends (one constant colour left a step of up to 50 % on the inner forearm)."""
+    local, stub, (cy, cz, half_width, half_height), x_end = _stub_section(rig)
+    end = local[:, 0] < x_end + 0.05
+    # The extension's elliptic ring parameter of each stub vertex.
+    angle = np.arctan2((local[end, 2] - cz) / half_height, (local[end, 1] - cy) / half_width)
+    palmar = rig.template.palmar[stub][end]
+    ring = np.linspace(0.0, 2.0 * np.pi, _ARM_SEGMENTS, endpoint=False)
+    gap = np.abs(np.angle(np.exp(1j * (ring[:, None] - angle[None, :]))))  # (segments, stub vertices)
+    nearest = np.argsort(gap, axis=1)[:, :8]
+    around = palmar[nearest].mean(axis=1)
+    per_vertex = np.concatenate([np.tile(around, _ARM_RINGS), [around.mean(), around.mean()]])  # + caps
+    return blend_skin_albedo(subject, np.ones(len(per_vertex)), per_vertex)
+
+
 def _radius_about_axis(points: np.ndarray, axis: np.ndarray) -> float:
     """Largest distance of (N, 3) points from the line along ``axis`` through their centroid."""
     axis = axis / np.linalg.norm(axis)
@@ -101,7 +142,7 @@ class GraspScene:
         hand_face_parts: (F,) int64 part id of each face (``PART_NAMES``).
         hand_albedo: (V, 3) float64 linear skin albedo of the subject.
         arm_vertices, arm_faces, arm_normals: the forearm extension (part ``PART_FOREARM``).
-        arm_albedo: (3,) linear albedo of the forearm.
+        arm_albedo: (N, 3) linear albedo of the forearm extension's vertices (``forearm_extension_albedo``).
         object_normals: (N, 3) float64 unit vertex normals of ``grasp.object.vertices``.
         joints: (21, 3) float64 joints in the object frame, standard order.
         forearm_dir: (3,) unit direction from the elbow towards the wrist, object frame.
@@ -153,7 +194,7 @@ class GraspScene:
             arm_normals=np.asarray(
                 trimesh.Trimesh(arm_v, arm_f, process=False).vertex_normals, dtype=np.float64
             ),
-            arm_albedo=np.asarray(grasp.subject.skin.albedo_linear()["forearm"], dtype=np.float64),
+            arm_albedo=forearm_extension_albedo(grasp.subject, rig),
             object_normals=np.asarray(obj_mesh.vertex_normals, dtype=np.float64),
             joints=posed.joints,
             forearm_dir=T_arm[:3, 0] / np.linalg.norm(T_arm[:3, 0]),

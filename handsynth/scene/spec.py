@@ -52,8 +52,8 @@ class SceneSpec:
         camera: intrinsics, extrinsics and framing.
         lights: the point lamps; ambient: uniform ambient radiance (linear, white).
         background: what is composited behind.
-        skin_tint: (3,) float64 linear RGB factor on the subject's skin albedo for this sample.
-        arm_albedo: (3,) float64 linear albedo of the forearm extension (tint included).
+        skin_tint: (3,) float64 linear RGB factor on the subject's skin albedo (hand and forearm
+            extension) for this sample.
     """
 
     index: int
@@ -65,12 +65,16 @@ class SceneSpec:
     ambient: float
     background: BackgroundRef
     skin_tint: np.ndarray
-    arm_albedo: np.ndarray
 
     @property
     def skin_albedo(self) -> np.ndarray:
         """(V, 3) float64 linear skin albedo of the hand's vertices in this sample."""
         return np.clip(self.grasp.hand_albedo * self.skin_tint, 0.0, 1.0)
+
+    @property
+    def arm_albedo(self) -> np.ndarray:
+        """(N, 3) float64 linear albedo of the forearm extension's vertices in this sample."""
+        return np.clip(self.grasp.arm_albedo * self.skin_tint, 0.0, 1.0)
 
     @property
     def T_cam_object(self) -> np.ndarray:
@@ -162,7 +166,6 @@ class SceneSampler:
         j = config.skin_jitter
         gain = 1.0 + rng.uniform(-j, j)
         tint = gain * np.array([1.0 + rng.uniform(-j, j) * 0.5, 1.0, 1.0])
-        arm = np.clip(grasp.arm_albedo * tint, 0.0, 1.0)
         return SceneSpec(
             index=int(index),
             seed=seed,
@@ -173,5 +176,4 @@ class SceneSampler:
             ambient=ambient,
             background=background,
             skin_tint=tint,
-            arm_albedo=arm,
         )

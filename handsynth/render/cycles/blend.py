@@ -12,8 +12,6 @@ import numpy as np
 
 from handsynth.render.cycles import materials
 
-SKIN_ROUGHNESS = 0.55  # as the raster backend's skin
-ARM_ROUGHNESS = 0.6
 ALBEDO_ATTRIBUTE = "albedo"
 
 
@@ -106,15 +104,6 @@ def skin_material(name: str):
     tint.outputs[0].default_value = (1.0, 1.0, 1.0, 1.0)
     material.node_tree.links.new(tint.outputs[0], group.inputs["Tint"])
     return material, tint
-
-
-def arm_material(name: str):
-    """The forearm extension's skin: the skin node group with a constant albedo.
-
-    Returns (material, group node): set ``node.inputs["Base Color"].default_value`` per sample (tint
-    included).
-    """
-    return materials.skin_material(name, None)
 
 
 def hand_attributes(n_vertices: int) -> dict:

@@ -27,8 +27,8 @@ import numpy as np
 from handsynth.conventions import PART_FOREARM
 from handsynth.hand.rig import HandRig
 from handsynth.hand.skin import vertex_albedo_linear
-from handsynth.render.cycles import blend, rig
-from handsynth.scene.grasps import GraspScene, face_parts, forearm_extension
+from handsynth.render.cycles import blend, materials, rig
+from handsynth.scene.grasps import GraspScene, face_parts, forearm_extension, forearm_extension_albedo
 
 HAND_SLOTS = tuple(range(1, PART_FOREARM + 1))  # part id of material slot k is HAND_SLOTS[k]
 ARM_BONE = "lowerarm02"
@@ -42,14 +42,12 @@ class BlenderHand:
         name: base name of its datablocks.
         scene: the renderer's scene; collection: one of its collections, where the visible meshes are
             linked (the armature goes there too; it renders nothing).
-        skin_materials: one material per ``HAND_SLOTS`` entry, in that order.
-        arm_material: the forearm extension's material.
+        skin_materials: one material per ``HAND_SLOTS`` entry, in that order (the extension takes the
+            forearm's, with its own per-vertex albedo continuing the stub's).
         subject: the rig's ``Subject`` (its skin tone gives the per-vertex albedo).
     """
 
-    def __init__(
-        self, hand_rig: HandRig, name: str, scene, collection, skin_materials, arm_material, subject
-    ):
+    def __init__(self, hand_rig: HandRig, name: str, scene, collection, skin_materials, subject) -> None:
         self.rig = hand_rig
         self.armature, self.skin = rig.build_hand_rig(hand_rig, name, scene, collection)
         mesh = self.skin.data
@@ -66,8 +64,17 @@ class BlenderHand:
         self.skin.pass_index = HAND_SLOTS[0]
         rest = hand_rig.skeleton.rest_transforms
         arm_vertices, arm_faces = forearm_extension(hand_rig, rest)
-        self.arm = blend.mesh_object(f"{name}_arm", arm_vertices, arm_faces, None, collection, PART_FOREARM)
-        self.arm.data.materials.append(arm_material)
+        self.arm = blend.mesh_object(
+            f"{name}_arm",
+            arm_vertices,
+            arm_faces,
+            None,
+            collection,
+            PART_FOREARM,
+            albedo=forearm_extension_albedo(subject, hand_rig),
+            attributes={materials.MASK_ATTRIBUTE: np.zeros((len(arm_vertices), 3))},
+        )
+        self.arm.data.materials.append(skin_materials[HAND_SLOTS.index(PART_FOREARM)])
         group = self.arm.vertex_groups.new(name=ARM_BONE)
         group.add(list(range(len(arm_vertices))), 1.0, "REPLACE")
         self.arm.parent = self.armature
@@ -93,9 +100,9 @@ class BlenderHand:
 class HandCache:
     """The hands of the last ``capacity`` (subject, side) pairs a renderer drew, built on first use."""
 
-    def __init__(self, scene, collection, skin_materials, arm_material, capacity: int = 2) -> None:
+    def __init__(self, scene, collection, skin_materials, capacity: int = 2) -> None:
         self._scene, self._collection = scene, collection
-        self._skin_materials, self._arm_material = skin_materials, arm_material
+        self._skin_materials = skin_materials
         self._capacity = capacity
         self._hands: OrderedDict[tuple, BlenderHand] = OrderedDict()
         self._built = 0
@@ -113,7 +120,6 @@ class HandCache:
                 self._scene,
                 self._collection,
                 self._skin_materials,
-                self._arm_material,
                 subject,
             )
             self._hands[key] = hand

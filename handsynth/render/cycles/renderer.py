@@ -41,7 +41,6 @@ import numpy as np
 from mathutils import Matrix
 
 from handsynth.conventions import (
-    PART_FOREARM,
     PART_OBJECT,
     cam_opencv_to_blender,
     invert_transform,
@@ -157,9 +156,7 @@ class CyclesRenderer:
             material.pass_index = part
             self._skins.append(material)
             self._tints.append(tint)
-        self._arm, self._arm_bsdf = blend.arm_material("arm")
-        self._arm.pass_index = PART_FOREARM
-        self._hands = HandCache(self._scene, self._collections["visible"], self._skins, self._arm)
+        self._hands = HandCache(self._scene, self._collections["visible"], self._skins)
         self._camera = bpy.data.objects.new("camera", bpy.data.cameras.new("camera"))
         self._scene.collection.objects.link(self._camera)
         self._scene.camera = self._camera
@@ -307,7 +304,6 @@ class CyclesRenderer:
         self._set_grasp(spec.grasp)
         for tint in self._tints:
             tint.outputs[0].default_value = (*(float(c) for c in spec.skin_tint), 1.0)
-        self._arm_bsdf.inputs["Base Color"].default_value = (*(float(c) for c in spec.arm_albedo), 1.0)
         # Blender's world is the object frame: a sample moves only the camera and the lamps, so the
         # meshes of a grasp are synced into Cycles once, not once per sample.
         T_object_world = invert_transform(spec.T_world_object)
@@ -357,7 +353,7 @@ class CyclesRenderer:
             data = obj.data
             bpy.data.objects.remove(obj, do_unlink=True)
             (bpy.data.cameras if data.id_type == "CAMERA" else bpy.data.lights).remove(data)
-        for material in (*self._skins, self._arm, self._flat):
+        for material in (*self._skins, self._flat):
             bpy.data.materials.remove(material)
         for collection in self._collections.values():
             bpy.data.collections.remove(collection)
