@@ -12,13 +12,14 @@ Gravity is turned instead of the scene: world-down, written in the object frame.
    object 1 kg, friction 3 on both bodies, restitution 0.5, 150 solver iterations, 35 steps of
    1/240 s, the displacement of the object's centre of mass in cm (the reference draws one camera and so
    one gravity direction per grasp; we average over the world-down directions below).
-2. ``grip`` - ours, the acceptance gate. The finger pulp is compliant: the skin is offset outwards by
-   ``PAD_COMPLIANCE_M`` (1.5 mm, what pulp compresses under a light grip) and its contacts are springs
-   of ``PAD_STIFFNESS_N_M``, so the hand squeezes the object with the force that compression takes;
-   skin friction ``SKIN_FRICTION``. After the object settles in that squeeze (no gravity), gravity acts
-   along each of ``gravity_directions`` in turn (from the settled state), each followed by shakes of
-   ``PERTURB_G`` x g along the two axes across it. The score is the largest centre-of-mass displacement
-   from the settled state over the directions (cm); a grasp holds when it is within ``GRIP_BOUND_CM``.
+2. ``grip`` - ours, the acceptance gate. The fingers grip as real ones do: the hand is articulated
+   (``handsynth.grasp.sim_hand``: the palm fixed, three hinged phalanges per finger) and every finger
+   joint is driven towards a pose ``CLOSE_DEG`` more flexed with torques bounded to about
+   ``FINGER_FORCE_N`` at each fingertip; skin friction ``SKIN_FRICTION``. After the object settles in
+   that grip (no gravity, ``SETTLE_STEPS``), gravity acts along each of ``gravity_directions`` in turn
+   (from the settled state, ``HOLD_STEPS``), then shakes of ``PERTURB_G`` x g along the two axes across
+   it. The score is the largest centre-of-mass displacement from the settled state over the directions
+   (cm); a grasp holds when it is within ``GRIP_BOUND_CM``.
 """
 
 from __future__ import annotations
@@ -42,9 +43,6 @@ from handsynth.hand.shape import BONE_INDEX
 
 G = 9.81
 DT_S = 1.0 / 240.0
-PAD_COMPLIANCE_M = 0.0015
-PAD_STIFFNESS_N_M = 1000.0
-PAD_DAMPING_N_S_M = 30.0
 SKIN_FRICTION = 0.8
 PERTURB_G = 0.3
 SETTLE_STEPS = 24  # 0.1 s of squeeze before gravity
@@ -253,8 +251,8 @@ class Simulator:
         )
         p.setGravity(0.0, 0.0, 0.0, physicsClientId=c)
 
-    def _hand(self, pieces: list[np.ndarray], friction: float, soft: bool = False) -> int:
-        """The hand as one static body of convex ``pieces`` (object frame)."""
+    def _hand(self, pieces: list[np.ndarray], friction: float) -> int:
+        """The rigid hand as one static body of convex ``pieces`` (object frame)."""
         import tempfile
 
         p, c = self.p, self.client
@@ -263,8 +261,7 @@ class Simulator:
             write_hulls(path, pieces, np.zeros(3))
             shape = p.createCollisionShape(p.GEOM_MESH, fileName=str(path), physicsClientId=c)
             body = p.createMultiBody(baseMass=0.0, baseCollisionShapeIndex=shape, physicsClientId=c)
-        extra = {"contactStiffness": PAD_STIFFNESS_N_M, "contactDamping": PAD_DAMPING_N_S_M} if soft else {}
-        p.changeDynamics(body, -1, lateralFriction=friction, restitution=0.0, physicsClientId=c, **extra)
+        p.changeDynamics(body, -1, lateralFriction=friction, restitution=0.0, physicsClientId=c)
         return body
 
     def _object(self, obj, mass_kg: float, friction: float, restitution: float) -> tuple[int, np.ndarray]:
@@ -315,15 +312,18 @@ class Simulator:
             out.append(np.linalg.norm(pos - com) * 100.0)
         return float(np.mean(out))
 
-    def grip(self, obj, hand: list[np.ndarray], directions: dict[str, np.ndarray]):
+    def grip(self, obj, rig, pose, T_object_hand, posed, near, directions: dict[str, np.ndarray]):
         """Grip protocol: (displacement per direction (cm), rotation per direction (deg), squeeze (N),
         mass (kg)); see the module docstring."""
+        from handsynth.grasp.sim_hand import build_hand, drive
+
         p, c = self.p, self.client
         volume = mass_properties(obj)[0]
         mass = volume * density_kg_m3(obj)
         self._reset(50)
-        hand_id = self._hand(hand, SKIN_FRICTION, soft=True)
+        hand_id, joints, torques = build_hand(p, c, rig, pose, T_object_hand, posed, SKIN_FRICTION, near)
         body, _ = self._object(obj, mass, friction=1.0, restitution=0.0)  # friction: the skin's product
+        drive(p, c, hand_id, joints, torques)
         for _ in range(SETTLE_STEPS):
             p.stepSimulation(physicsClientId=c)
         pos0, orn0 = p.getBasePositionAndOrientation(body, physicsClientId=c)
@@ -384,8 +384,9 @@ def measure_stability(grasp, simulator: Simulator | None = None, literature: boo
         lit = np.nan
         if literature:
             lit = sim.literature(grasp.object, hand_pieces(posed, weights, 0.0, near), directions)
-        padded = hand_pieces(posed, weights, PAD_COMPLIANCE_M, near)
-        moves, turns, squeeze, mass = sim.grip(grasp.object, padded, directions)
+        moves, turns, squeeze, mass = sim.grip(
+            grasp.object, rig, grasp.pose, grasp.T_object_hand, posed, near, directions
+        )
     finally:
         if own:
             sim.close()
