@@ -17,15 +17,16 @@ from pathlib import Path
 
 import numpy as np
 
-from handsynth.grasp.convex_pieces import write_hulls
+from handsynth.grasp.convex_pieces import vertex_normals, write_hulls
 from handsynth.grasp.taxonomy import FINGERS
-from handsynth.hand.pose import DOF_KEYS, HandPose
+from handsynth.hand.pose import DOF_KEYS, LIMITS_RAD, HandPose
 from handsynth.hand.shape import BONE_INDEX, FINGER_BONES
 
 CLOSE_DEG = 15.0
-FINGER_FORCE_N = 3.0
+FINGER_FORCE_N = 5.0  # an everyday grip; a person can press 40-60 N
 LINK_MASS_KG = 0.01
-_SEGMENT_SHARE = np.array([1.5, 1.5, 0.5])  # proximal joints hold against a distal push
+SKIN_INSET_M = 0.001  # hulls from the skin pulled in by the pulp's give; the closing fingers take it up
+_SEGMENT_SHARE = np.array([1.0, 1.0, 1.0])  # proximal joints hold against a distal push
 _FINGER_BONES = [BONE_INDEX[b] for f in FINGERS for b in FINGER_BONES[f]]  # 15, finger-major
 _FLEX_DOFS = [DOF_KEYS.index(f"{b}.flex") for f in FINGERS for b in FINGER_BONES[f]]
 
@@ -48,10 +49,11 @@ def finger_joints(rig, pose: HandPose, T_object_hand: np.ndarray, delta_rad: flo
     axes = np.empty((15, 3))
     for k, (b, d) in enumerate(zip(_FINGER_BONES, _FLEX_DOFS, strict=True)):
         angles = pose.angles_rad.copy()
-        angles[d] -= delta_rad  # inwards of the limits: a grasp may sit at full flexion
+        step = -delta_rad if angles[d] - delta_rad >= LIMITS_RAD[d, 0] else delta_rad  # stay within limits
+        angles[d] += step
         bones1 = T @ rig.bone_transforms(HandPose(angles))
         # Both are reflections for a left hand: their product is the rotation the DOF made.
-        axes[k] = -_rotation_axis(bones1[b, :3, :3] @ np.linalg.inv(bones0[b, :3, :3]))
+        axes[k] = np.sign(step) * _rotation_axis(bones1[b, :3, :3] @ np.linalg.inv(bones0[b, :3, :3]))
     tips = np.repeat(
         heads[2::3] + (bones0[_FINGER_BONES[2::3], :3, 0] * rig.skeleton.lengths[_FINGER_BONES[2::3], None]),
         3,
@@ -76,12 +78,13 @@ def build_hand(
     heads, axes, levers = finger_joints(rig, pose, T_object_hand)
     dominant = rig.template.weights.argmax(axis=1)
     finger_set = set(_FINGER_BONES)
+    vertices = posed.vertices - SKIN_INSET_M * vertex_normals(posed.vertices, posed.faces)
     base_pieces = [
-        posed.vertices[dominant == b]
+        vertices[dominant == b]
         for b in range(len(rig.skeleton.lengths))
         if b not in finger_set
         and np.count_nonzero(dominant == b) >= 4
-        and near(posed.vertices[dominant == b]).any()
+        and near(vertices[dominant == b]).any()
     ]
     with tempfile.TemporaryDirectory() as tmp:
 
@@ -93,7 +96,7 @@ def build_hand(
         base = shape(base_pieces, np.zeros(3), "palm") if base_pieces else -1
         links, positions, parents = [], [], []
         for k, b in enumerate(_FINGER_BONES):
-            links.append(shape([posed.vertices[dominant == b]], heads[k], f"link{k}"))
+            links.append(shape([vertices[dominant == b]], heads[k], f"link{k}"))
             segment = k % 3
             parents.append(0 if segment == 0 else k)  # 0: the base; k: link k - 1 (1-based)
             positions.append(heads[k] if segment == 0 else heads[k] - heads[k - 1])
@@ -112,8 +115,21 @@ def build_hand(
             linkJointAxis=[a.tolist() for a in axes],
             physicsClientId=client,
         )
-    for link in range(-1, 15):
-        p.changeDynamics(body, link, lateralFriction=friction, restitution=0.0, physicsClientId=client)
+    # Joint coordinates are 0 at the grasp's pose: the rig's limits move with it (a fingertip pushed
+    # back by the object stops at the DIP's few degrees of hyperextension, as a real one does).
+    angles = pose.angles_rad[_FLEX_DOFS]
+    lower, upper = LIMITS_RAD[_FLEX_DOFS, 0] - angles, LIMITS_RAD[_FLEX_DOFS, 1] - angles
+    p.changeDynamics(body, -1, lateralFriction=friction, restitution=0.0, physicsClientId=client)
+    for link in range(15):
+        p.changeDynamics(
+            body,
+            link,
+            lateralFriction=friction,
+            restitution=0.0,
+            jointLowerLimit=float(lower[link]),
+            jointUpperLimit=float(upper[link]),
+            physicsClientId=client,
+        )
     return body, list(range(15)), FINGER_FORCE_N * levers * np.tile(_SEGMENT_SHARE, 5)
 
 

@@ -256,6 +256,8 @@ class Simulator:
         import tempfile
 
         p, c = self.p, self.client
+        if not pieces:  # no part of the hand comes near the object
+            return -1
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "hand.obj"
             write_hulls(path, pieces, np.zeros(3))
