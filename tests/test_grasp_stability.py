@@ -149,3 +149,25 @@ def test_lathe_pieces_hug_the_surface(family):
     # No corner of any piece lies outside the solid (they are revolved profile corners and axis points).
     for p in pieces:
         assert lathe.sdf(p).max() < 1e-9
+
+
+def test_vhacd_decomposition_is_cached_in_memory_and_on_disk(tmp_path):
+    """Concave meshes without a primitive (user meshes) go through V-HACD once per mesh content."""
+    from handsynth.objects.mesh_part import MeshPart
+    from handsynth.objects.model import ObjectModel
+
+    glass = FAMILIES["glass"].build(np.random.default_rng(2))
+    mesh = glass.parts[0].mesh()
+    obj = ObjectModel(
+        "user_glass", "cylindrical", {}, (MeshPart(mesh.vertices, mesh.faces),), glass.materials, glass.grasp
+    )
+    with Simulator(cache_dir=tmp_path) as first:
+        pieces = first.convex_pieces(obj)
+        again = first.convex_pieces(obj)
+        assert first.vhacd_calls == 1 and len(pieces) > 1
+        assert all(np.array_equal(a, b) for a, b in zip(pieces, again, strict=True))
+    assert len(list(tmp_path.glob("*.npz"))) == 1
+    with Simulator(cache_dir=tmp_path) as second:
+        loaded = second.convex_pieces(obj)
+        assert second.vhacd_calls == 0
+    assert all(np.array_equal(a, b) for a, b in zip(pieces, loaded, strict=True))
