@@ -2,14 +2,16 @@
 
 Run from the repository root with the project's environment::
 
-    python benchmarks/stability.py [--n 50] [--seed 0] [--json PATH]
+    python benchmarks/stability.py [--n 50] [--seed 0] [--gated 0] [--json PATH]
 
 For each category, ``n`` grasps ``sample_grasp(seed, k, families_of_category)`` are synthesized (timed)
 and then simulated (timed, one ``Simulator`` for the run, so shape decompositions made once per mesh
 are reused only when a mesh repeats). Prints, per category and per grasp type, mean / median / p90 of
 the literature displacement (cm) and the grip displacement (cm), the share within the grip bound, the
 milliseconds per grasp of synthesis and of simulation, and their ratio measured in this same run (the
-machine is shared: absolute times are noisy, the ratio less so). Nothing here asserts on speed.
+machine is shared: absolute times are noisy, the ratio less so); with ``--gated G``, then G grasps per
+category drawn with the grip gate on (``sample_grasp(..., stability=, grip_gate=True)``): milliseconds
+per accepted grasp, simulation and re-draws included. Nothing here asserts on speed.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ def _summary(values) -> dict:
     }
 
 
-def run(n: int, seed: int) -> dict:
+def run(n: int, seed: int, gated: int = 0) -> dict:
     from handsynth.grasp import sample_grasp
     from handsynth.grasp.stability import GRIP_BOUND_CM, Simulator, measure_stability
     from handsynth.objects.families import FAMILIES
@@ -71,6 +73,15 @@ def run(n: int, seed: int) -> dict:
                     file=sys.stderr,
                 )
         vhacd = {"calls": sim.vhacd_calls, "seconds": sim.vhacd_seconds}
+        gated_s, gated_n, gated_rejected = 0.0, 0, 0
+        for category in categories if gated else ():
+            families = tuple(name for name, f in FAMILIES.items() if f.category == category)
+            for k in range(gated):
+                t0 = time.perf_counter()
+                _, stats = sample_grasp(seed, k, families, stability=sim, grip_gate=True)
+                gated_s += time.perf_counter() - t0
+                gated_n += 1
+                gated_rejected += stats.rejected["grip"]
     groups = defaultdict(list)
     for r in rows:
         groups[("category", r["category"])].append(r)
@@ -91,6 +102,11 @@ def run(n: int, seed: int) -> dict:
         "simulation_ms_per_grasp": 1e3 * sim_s / count,
         "simulation_over_synthesis": sim_s / synth_s,
         "vhacd": vhacd,
+        "gated": {
+            "grasps": gated_n,
+            "ms_per_accepted_grasp": 1e3 * gated_s / gated_n if gated_n else None,
+            "grip_rejections_per_accepted": gated_rejected / gated_n if gated_n else None,
+        },
         "all": {
             "literature_cm": _summary([r["sim_displacement_cm"] for r in rows]),
             "grip_cm": _summary([r["grip_displacement_cm"] for r in rows]),
@@ -106,13 +122,22 @@ def main() -> int:
     parser.add_argument("--n", type=int, default=50, help="grasps per category")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", default=None, help="write the full results here")
+    parser.add_argument(
+        "--gated", type=int, default=0, help="then this many grasps per category with the grip gate on"
+    )
     args = parser.parse_args()
-    res = run(args.n, args.seed)
+    res = run(args.n, args.seed, args.gated)
     print(
         f"synthesis {res['synthesis_ms_per_grasp']:.0f} ms/grasp, simulation "
         f"{res['simulation_ms_per_grasp']:.0f} ms/grasp, ratio {res['simulation_over_synthesis']:.2f} "
         f"(same run); V-HACD calls {res['vhacd']['calls']} ({res['vhacd']['seconds']:.1f} s)"
     )
+    if res["gated"]["grasps"]:
+        print(
+            f"grip gate on: {res['gated']['ms_per_accepted_grasp']:.0f} ms per accepted grasp "
+            f"({res['gated']['grip_rejections_per_accepted']:.2f} grip rejections each) against "
+            f"{res['synthesis_ms_per_grasp']:.0f} ms synthesis alone"
+        )
     print(f"{'group':40s} {'literature cm mean/med/p90':>28s} {'grip cm mean/med/p90':>26s} holds")
     for name, g in [("all", res["all"]), *res["groups"].items()]:
         lit, grip = g["literature_cm"], g["grip_cm"]

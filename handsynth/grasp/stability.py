@@ -1,12 +1,16 @@
 """Does a grasp hold? Two protocols in PyBullet (DIRECT mode); numpy, trimesh and pybullet only (pybullet
 imported inside the functions that need it); never scene, render, bpy, pyrender, ray or torch.
 
-The scene is the grasp's object frame: the hand is a static collision body (its skinned skin as one exact
-triangle mesh, the way the reference protocol loads it: no convex hull fills the palm's hollow or the
-gaps between fingers), the object a free body (mass = volume x the density of its family, inertia of
-the solid), its collision shape one convex hull per convex part and PyBullet's V-HACD decomposition of
-the concave ones (mug bodies and handles, glasses, bottles with a neck), cached by mesh content.
-Gravity is turned instead of the scene: world-down, written in the object frame.
+The scene is the grasp's object frame, and gravity is turned instead of the scene (world-down written
+in the object frame). The object is a free body: mass = volume x its family's density
+(``FAMILY_DENSITY_KG_M3``), inertia of the solid, its collision shape convex pieces
+(``handsynth.grasp.convex_pieces``: lathes and torus arcs cut from their own geometry, convex parts as
+their hull, other concave meshes through PyBullet's V-HACD, cached by mesh content in memory and, with
+``cache_dir``, on disk). The hand is one convex hull per bone of the skinned skin that bone dominates
+(bones more than ``NEAR_OBJECT_M`` from the object's box are left out): static in the literature
+protocol, articulated in the grip protocol. Hulls rather than the skin's triangle mesh: PyBullet
+collides a 41k-triangle static mesh 5-20x slower, and the per-bone hulls stand at most ~2 mm proud of
+the skin (the thumb's MCP crease), elsewhere < 0.5 mm.
 
 1. ``literature`` - the GraspTTA / Grasping Field "simulation displacement": rigid static hand,
    object 1 kg, friction 3 on both bodies, restitution 0.5, 150 solver iterations, 35 steps of
@@ -66,7 +70,7 @@ FAMILY_DENSITY_KG_M3 = {
     "pencil": 700.0,  # cedar with a graphite core
     "marker": 600.0,  # hollow plastic barrel with a felt and ink reservoir
     "chopstick": 750.0,  # bamboo
-    "knife": 5000.0,  # steel blade, denser handle weight than wood
+    "knife": 2000.0,  # a steel blade and a lighter handle: 70-100 g
     "screwdriver": 2000.0,  # steel shaft in a plastic grip
     "book": 750.0,  # paper
     "phone": 2100.0,  # ~180 g over ~85 cm^3
