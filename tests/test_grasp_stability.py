@@ -101,8 +101,11 @@ def test_gate_verdict_survives_the_stored_record(sim):
         "grip_rotation_deg",
         "grip_worst_direction",
         "grip_squeeze_n",
+        "grip_bound_cm",
+        "grip_holds",
         "object_mass_kg",
     }
+    assert stored["grip_holds"] is True and stored["grip_bound_cm"] == GRIP_BOUND_CM
     # Rebuild the hand from the record alone: pose in degrees, shape, side, placement (rounded JSON).
     subject = replace(SUBJECTS[record["subject"]], shape=HandShape.from_dict(record["shape"]))
     again = Grasp(

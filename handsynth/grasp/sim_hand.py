@@ -3,11 +3,12 @@ passed in); never scene, render, bpy, pyrender, ray or torch.
 
 The palm (wrist, metacarpals, forearm stub) is the fixed base; each finger is a chain of three links,
 one per phalanx bone, hinged at the bone heads about the rig's flexion axes (abduction and the thumb's
-CMC abduction stay as posed). Each link's collision shape is the convex hull of the skinned skin
-vertices its bone dominates (measured on synthesized grasps: the hulls stand at most ~2 mm proud of
-the skin, at the thumb's MCP crease, elsewhere < 0.5 mm). The joints are driven towards a pose
-``CLOSE_DEG`` more flexed with torques bounded so that each finger presses with about ``FINGER_FORCE_N``
-at its tip: a light grip, the way a real hand holds by squeezing, not by interlocking.
+CMC abduction stay as posed), within the rig's joint limits. Each link's collision shape is the convex
+hull of the skinned skin vertices its bone dominates, pulled in by ``SKIN_INSET_M`` (measured on
+synthesized grasps, the raw hulls stand up to ~2 mm proud of the skin at the thumb's proximal phalanx,
+elsewhere < 0.5 mm; the closing fingers take the inset up). The joints are driven towards a pose
+``CLOSE_DEG`` more flexed with torques bounded to ``FINGER_FORCE_N`` times each joint's distance to its
+fingertip: an everyday grip, the way a real hand holds by squeezing, not by interlocking.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ CLOSE_DEG = 15.0
 FINGER_FORCE_N = 5.0  # an everyday grip; a person can press 40-60 N
 LINK_MASS_KG = 0.01
 SKIN_INSET_M = 0.001  # hulls from the skin pulled in by the pulp's give; the closing fingers take it up
-_SEGMENT_SHARE = np.array([1.0, 1.0, 1.0])  # proximal joints hold against a distal push
 _FINGER_BONES = [BONE_INDEX[b] for f in FINGERS for b in FINGER_BONES[f]]  # 15, finger-major
 _FLEX_DOFS = [DOF_KEYS.index(f"{b}.flex") for f in FINGERS for b in FINGER_BONES[f]]
 
@@ -130,7 +130,7 @@ def build_hand(
             jointUpperLimit=float(upper[link]),
             physicsClientId=client,
         )
-    return body, list(range(15)), FINGER_FORCE_N * levers * np.tile(_SEGMENT_SHARE, 5)
+    return body, list(range(15)), FINGER_FORCE_N * levers
 
 
 def drive(p, client: int, body: int, joints: list[int], torques: np.ndarray) -> None:

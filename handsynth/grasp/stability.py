@@ -121,6 +121,8 @@ class Stability:
             "grip_rotation_deg": round(self.grip_rotation_deg, 3),
             "grip_worst_direction": self.grip_worst_direction,
             "grip_squeeze_n": round(self.grip_squeeze_n, 3),
+            "grip_bound_cm": GRIP_BOUND_CM,
+            "grip_holds": self.holds(),
             "object_mass_kg": round(self.mass_kg, 5),
         }
 
