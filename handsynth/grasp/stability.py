@@ -169,6 +169,7 @@ class Simulator:
         self.client = pybullet.connect(pybullet.DIRECT)
         self.cache_dir = None if cache_dir is None else Path(cache_dir)
         self._hulls: dict[str, list[np.ndarray]] = {}
+        self._last_pieces: tuple = (None, [])
         self.vhacd_seconds = 0.0
         self.vhacd_calls = 0
 
@@ -183,10 +184,13 @@ class Simulator:
         self.close()
 
     def convex_pieces(self, obj) -> list[np.ndarray]:
-        """Convex pieces (each (N, 3) points, object frame) whose union stands for ``obj``."""
+        """Convex pieces (each (N, 3) points, object frame) whose union stands for ``obj`` (the last
+        object's are kept: both protocols of a grasp use them)."""
         from handsynth.grasp.convex_pieces import lathe_pieces, torus_arc_pieces
         from handsynth.objects.shapes import Lathe, TorusArc
 
+        if self._last_pieces[0] is obj:
+            return self._last_pieces[1]
         pieces = []
         for part in obj.parts:
             if isinstance(part, Lathe):
@@ -204,6 +208,7 @@ class Simulator:
                 pieces.append(m.vertices)
             else:
                 pieces.extend(self._decompose(m.vertices, m.faces))
+        self._last_pieces = (obj, pieces)
         return pieces
 
     def _decompose(self, vertices: np.ndarray, faces: np.ndarray) -> list[np.ndarray]:
