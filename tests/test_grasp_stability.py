@@ -13,12 +13,12 @@ import pytest
 pytest.importorskip("pybullet")
 
 from handsynth.grasp import synthesize  # noqa: E402
-from handsynth.grasp.convex_pieces import lathe_pieces, mass_properties  # noqa: E402
+from handsynth.grasp.convex_pieces import lathe_pieces  # noqa: E402
+from handsynth.grasp.object_mass import density_kg_m3, mass_properties  # noqa: E402
 from handsynth.grasp.quality import GraspQuality  # noqa: E402
 from handsynth.grasp.stability import (  # noqa: E402
     GRIP_BOUND_CM,
     Simulator,
-    density_kg_m3,
     gravity_directions,
     measure_stability,
 )

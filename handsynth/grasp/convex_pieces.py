@@ -122,31 +122,6 @@ def torus_arc_pieces(center, arc_radius: float, tube_radius: float, half_angle: 
     return out
 
 
-def mass_properties(obj) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
-    """Volume (m^3), centre of mass (3,), principal moments per kg (3,) and their axes (3, 3 columns)
-    of the union of the object's parts (overlaps counted twice: a mug handle's ends, < 1 %)."""
-    volume, first, second = 0.0, np.zeros(3), np.zeros((3, 3))
-    for part in obj.parts:
-        m = part.mesh()
-        tri = m.vertices[m.faces]  # (F, 3, 3) closed, outward: signed tetrahedra from the origin
-        a, b, c = tri[:, 0], tri[:, 1], tri[:, 2]
-        det = np.einsum("ij,ij->i", a, np.cross(b, c)) / 6.0
-        volume += det.sum()
-        first += (det[:, None] * (a + b + c) / 4.0).sum(axis=0)
-        # Second moment of each tetrahedron (0, a, b, c): V/20 (sum of outer products + (a+b+c)^2 term).
-        s = a + b + c
-        outer = np.einsum("fi,fj->fij", a, a) + np.einsum("fi,fj->fij", b, b) + np.einsum("fi,fj->fij", c, c)
-        outer += np.einsum("fi,fj->fij", s, s)
-        second += (det[:, None, None] * outer / 20.0).sum(axis=0)
-    com = first / volume
-    cov = second / volume - np.outer(com, com)  # per unit mass, about the COM
-    inertia = np.trace(cov) * np.eye(3) - cov
-    moments, axes = np.linalg.eigh(inertia)
-    if np.linalg.det(axes) < 0:
-        axes[:, 2] = -axes[:, 2]
-    return float(volume), com, moments, axes
-
-
 def hull_volume(points: np.ndarray) -> float:
     from scipy.spatial import ConvexHull
 

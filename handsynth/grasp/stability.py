@@ -3,7 +3,7 @@ imported inside the functions that need it); never scene, render, bpy, pyrender,
 
 The scene is the grasp's object frame, and gravity is turned instead of the scene (world-down written
 in the object frame). The object is a free body: mass = volume x its family's density
-(``FAMILY_DENSITY_KG_M3``), inertia of the solid, its collision shape convex pieces
+(``handsynth.grasp.object_mass``), inertia of the solid, its collision shape convex pieces
 (``handsynth.grasp.convex_pieces``: lathes and torus arcs cut from their own geometry, convex parts as
 their hull, other concave meshes through PyBullet's V-HACD, cached by mesh content in memory and, with
 ``cache_dir``, on disk). The hand is one convex hull per bone of the skinned skin that bone dominates
@@ -36,13 +36,13 @@ import numpy as np
 from handsynth.grasp.convex_pieces import (
     hand_pieces,
     hull_volume,
-    mass_properties,
     mesh_key,
     quat_xyzw,
     quiet_stdout,
     read_obj_hulls,
     write_hulls,
 )
+from handsynth.grasp.object_mass import density_kg_m3, mass_properties
 from handsynth.hand.shape import BONE_INDEX
 
 G = 9.81
@@ -58,36 +58,6 @@ ARM_TILT_DEG = 15.0  # scene sampling lets the forearm point up to 15 degrees be
 LITERATURE_STEPS = 35
 VHACD_RESOLUTION = 100_000
 CONVEX_TOLERANCE = 0.02  # a part whose hull is within 2 % of its volume is used as its own hull
-
-# Densities (kg/m^3) of each family's solid as modelled: a solid bottle, can or jar stands for a full
-# one, a mug or glass is its wall only (empty); paper, wood and fruit at their bulk densities.
-FAMILY_DENSITY_KG_M3 = {
-    "bottle": 1000.0,  # water in thin PET
-    "can": 1000.0,  # a full drink: 330 ml weigh ~350 g
-    "mug": 2300.0,  # stoneware / porcelain
-    "glass": 2500.0,  # soda-lime glass
-    "jar": 1100.0,  # jam or pickles in glass
-    "pencil": 700.0,  # cedar with a graphite core
-    "marker": 600.0,  # hollow plastic barrel with a felt and ink reservoir
-    "chopstick": 750.0,  # bamboo
-    "knife": 2000.0,  # a steel blade and a lighter handle: 70-100 g
-    "screwdriver": 2000.0,  # steel shaft in a plastic grip
-    "book": 750.0,  # paper
-    "phone": 2100.0,  # ~180 g over ~85 cm^3
-    "carton": 300.0,  # a box of tea bags or blister packs, mostly air
-    "block": 650.0,  # beech / maple
-    "cutting_board": 700.0,  # wood or bamboo
-    "ball": 400.0,  # a tennis ball: 58 g over ~150 cm^3 (hollow)
-    "orange": 900.0,
-    "apple": 800.0,  # apples float
-    "tomato": 1000.0,
-}
-CATEGORY_DENSITY_KG_M3 = {"cylindrical": 1000.0, "slender": 900.0, "cubical": 700.0, "spherical": 850.0}
-
-
-def density_kg_m3(obj) -> float:
-    """The density used for ``obj``: its family's, else its category's (new families, user meshes)."""
-    return FAMILY_DENSITY_KG_M3.get(obj.family, CATEGORY_DENSITY_KG_M3.get(obj.category, 1000.0))
 
 
 @dataclass(frozen=True)
