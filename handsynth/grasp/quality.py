@@ -54,6 +54,7 @@ class GraspQuality:
     contact_vertices: dict[str, int]
     thumb_opposition: float
     self_penetration_mm: float
+    stability: dict | None = None  # ``handsynth.grasp.stability.Stability.to_dict()`` when simulated
 
     def failures(self, power: bool, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> tuple[str, ...]:
         """Why this grasp is rejected (empty when it is accepted)."""
@@ -79,7 +80,7 @@ class GraspQuality:
         return tuple(out)
 
     def to_dict(self) -> dict:
-        return {
+        out = {
             "penetration_mm": round(self.penetration_mm, 4),
             "intersection_cm3": round(self.intersection_cm3, 5),
             "contact_fingers": list(self.contact_fingers),
@@ -87,6 +88,9 @@ class GraspQuality:
             "thumb_opposition": round(self.thumb_opposition, 4),
             "self_penetration_mm": round(self.self_penetration_mm, 4),
         }
+        if self.stability is not None:
+            out["stability"] = dict(self.stability)
+        return out
 
 
 def bone_groups() -> tuple[np.ndarray, np.ndarray]:

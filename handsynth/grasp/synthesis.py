@@ -23,7 +23,7 @@ result is mirrored back (a left rig renders the mirror of the same pose).
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -118,6 +118,8 @@ def synthesize(
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
     rig: HandRig | None = None,
     _hand: _Hand | None = None,
+    stability=None,
+    grip_gate: bool = False,
 ) -> tuple[Grasp | None, SynthesisStats]:
     """Try up to ``max_attempts`` candidate grasps of ``obj`` by ``subject``'s hand; return the first
     accepted one (or None) and the candidate counts.
@@ -131,6 +133,10 @@ def synthesize(
         max_attempts: candidates to try.
         thresholds: the acceptance gate.
         rig: a right-hand rig of ``subject`` to reuse (built when None).
+        stability: a ``handsynth.grasp.stability.Simulator``: simulate the grasp that passes the gate
+            and store both protocols in its quality record (``quality.stability``); None skips it.
+        grip_gate: with ``stability``, also reject (reason ``"grip"``) a grasp whose object moves more
+            than ``GRIP_BOUND_CM`` in the grip protocol.
     """
     stats = SynthesisStats()
     types = applicable_types(obj)
@@ -154,11 +160,20 @@ def synthesize(
         if failures:
             stats.rejected.update(failures)
             continue
-        stats.accepted += 1
         T = make_transform(rotation, translation)
         if side == "left":
             T = _MIRROR4 @ T @ _MIRROR4
-        return Grasp(obj, gtype.name, subject, side, HandPose(angles), T, quality, attempt), stats
+        grasp = Grasp(obj, gtype.name, subject, side, HandPose(angles), T, quality, attempt)
+        if stability is not None:
+            from handsynth.grasp.stability import measure_stability
+
+            measured = measure_stability(grasp, stability)
+            if grip_gate and not measured.holds():
+                stats.rejected["grip"] += 1
+                continue
+            grasp = replace(grasp, quality=replace(quality, stability=measured.to_dict()))
+        stats.accepted += 1
+        return grasp, stats
     return None, stats
 
 
@@ -229,6 +244,8 @@ def sample_grasp(
     side: str = "right",
     max_objects: int = 20,
     attempts_per_object: int = 6,
+    stability=None,
+    grip_gate: bool = False,
 ) -> tuple[Grasp, SynthesisStats]:
     """Grasp number ``index`` of a run with root ``seed``: a pure function of its arguments.
 
@@ -241,6 +258,7 @@ def sample_grasp(
         catalog: name -> ``Family`` (default: the procedural families).
         subjects: named subject ids to draw from (default: all ten).
         side: ``"right"`` or ``"left"``.
+        stability, grip_gate: simulate (and gate) each accepted grasp (``synthesize``).
 
     Raises:
         UngraspableError: no candidate accepted on ``max_objects`` objects (a ``SamplingError``).
@@ -259,7 +277,15 @@ def sample_grasp(
         family = catalog[families[int(rng.integers(len(families)))]]
         obj = family.build(rng)
         grasp, s = synthesize(
-            obj, subject, rng, side=side, max_attempts=attempts_per_object, rig=rig, _hand=hand
+            obj,
+            subject,
+            rng,
+            side=side,
+            max_attempts=attempts_per_object,
+            rig=rig,
+            _hand=hand,
+            stability=stability,
+            grip_gate=grip_gate,
         )
         stats.add(s)
         if grasp is not None:
