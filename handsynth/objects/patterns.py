@@ -54,7 +54,16 @@ import functools
 import numpy as np
 
 from handsynth.objects.model import PATTERNS, Material
-from handsynth.objects.pattern_canvas import PanelCanvas, Stamp, ink_for, uv_grid
+from handsynth.objects.pattern_canvas import (
+    BOX_MARGIN,
+    BOX_TILES,
+    PanelCanvas,
+    Stamp,
+    ink_for,
+    sample_texture,
+    uv_grid,
+)
+from handsynth.objects.patterns_items import draw_keypad, draw_leather, draw_seam
 from handsynth.texture.color import adjust_hsv, luma, smoothstep
 from handsynth.texture.noise import periodic_noise
 
@@ -71,8 +80,10 @@ _STREAM = {
     "pages": 15,
     "screen": 16,
     "stripes": 17,
+    "keypad": 18,
+    "leather": 19,
+    "seam": 20,
 }
-_BOX_TILES, _BOX_MARGIN = (3, 2), 0.02  # RoundedBox.mesh's atlas: 3 x 2 tiles, 2 % margin inside each
 
 
 def pattern_texture(material: Material, size: int = 256) -> np.ndarray:
@@ -99,26 +110,6 @@ def _texture(material: Material, size: int) -> np.ndarray:
     out = np.clip(image, 0.0, 1.0).astype(np.float32)
     out.setflags(write=False)
     return out
-
-
-def sample_texture(texture: np.ndarray, uv: np.ndarray) -> np.ndarray:
-    """(H, W, C) texture, (N, 2) uv -> (N, C) float64, bilinear with repeat, as OpenGL samples it.
-
-    uv (0, 0) is the bottom-left corner of the image (row H - 1), texel centres at ((j + .5) / W,
-    1 - (i + .5) / H).
-    """
-    tex = np.asarray(texture, dtype=np.float64)
-    uv = np.asarray(uv, dtype=np.float64).reshape(-1, 2)
-    h, w = tex.shape[:2]
-    x = uv[:, 0] * w - 0.5
-    y = (1.0 - uv[:, 1]) * h - 0.5
-    x0, y0 = np.floor(x), np.floor(y)
-    fx, fy = (x - x0)[:, None], (y - y0)[:, None]
-    j0, i0 = x0.astype(np.int64) % w, y0.astype(np.int64) % h
-    j1, i1 = (j0 + 1) % w, (i0 + 1) % h
-    top = tex[i0, j0] * (1 - fx) + tex[i0, j1] * fx
-    bottom = tex[i1, j0] * (1 - fx) + tex[i1, j1] * fx
-    return top * (1 - fy) + bottom * fy
 
 
 # --- patterns ------------------------------------------------------------------------------------------
@@ -299,7 +290,7 @@ def _pages(m: Material, size: int, rng: np.random.Generator) -> np.ndarray:
 
 def _screen(m: Material, size: int, rng: np.random.Generator) -> np.ndarray:
     glass, hue = np.asarray(m.base_color), np.asarray(m.pattern_color)
-    cv = PanelCanvas(size, _BOX_TILES[0], _BOX_TILES[1], glass, margin=_BOX_MARGIN)
+    cv = PanelCanvas(size, BOX_TILES[0], BOX_TILES[1], glass, margin=BOX_MARGIN)
     mm_s, mm_t = 1 / 150.0, 1 / 72.0  # a typical phone face: 150 mm along u (s), 72 mm along v (t)
     c1 = adjust_hsv(hue, sat=0.75, value=0.55)
     c2 = adjust_hsv(hue, hue_shift=rng.uniform(0.12, 0.35) * rng.choice([-1, 1]), sat=0.8, value=0.35)
@@ -390,5 +381,8 @@ _DRAW = {
     "pages": _pages,
     "screen": _screen,
     "stripes": _stripes,
+    "keypad": draw_keypad,
+    "leather": draw_leather,
+    "seam": draw_seam,
 }
 assert set(_DRAW) | {"plain"} == set(PATTERNS), "every pattern needs a drawing function"
