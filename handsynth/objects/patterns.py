@@ -19,8 +19,10 @@ How the shapes lay out UVs (``handsynth.objects.shapes``), which the patterns ar
 - ``RoundedBox`` (book, phone, carton, block, cutting board): a 3 × 2 atlas, one tile per face: face k of
   (-x, +x, -y, +y, -z, +z) fills column k % 3, row k // 3 (row 0 = v in [0, 1/2]) inside a 2 % margin;
   within a tile u runs along the lower-numbered other axis and v along the higher one (±x faces: u = y,
-  v = z; ±y: u = x, v = z; ±z: u = x, v = y), both increasing with their coordinate, so a + face shows
-  the tile as drawn seen from outside and a - face shows it mirrored.
+  v = z; ±y: u = x, v = z; ±z: u = x, v = y), both increasing with their coordinate (so some faces show
+  their tile mirrored), unless the box's ``face_up`` turns a face: then v runs along the axis it names
+  and the tile reads unmirrored from outside (book covers, carton faces, a remote's keys, a board's grain
+  along its length x).
 
 What each pattern draws (``pattern_scale`` = repeats per UV unit, as below):
 
@@ -32,7 +34,7 @@ What each pattern draws (``pattern_scale`` = repeats per UV unit, as below):
   panel, or a header bar) in ``pattern_color``, a title and text lines.
 - ``wood``: grain along v (a stick's long axis), ``3 round(scale)`` growth lines per UV unit across u,
   bent by noise, with fine fibre streaks; the grain is ``pattern_color``. On a box the grain follows each
-  tile's v, which is across a board whose long axis is the part's x.
+  tile's v: the cutting board turns its faces and long sides so that v runs along its length.
 - ``speckle``: fruit-skin pores/lenticels of ``pattern_color`` over a mottled ``base_color``, about
   ``scale`` dots per UV unit along v and drawn for a round lathe body: fewer, wider dots towards the
   poles so they stay round and evenly spread on the sphere.
@@ -44,6 +46,9 @@ What each pattern draws (``pattern_scale`` = repeats per UV unit, as below):
   about 150 × 72 mm; ``pattern_scale`` is unused.
 - ``stripes``: bands of constant u, ``round(scale)`` per UV unit, each centred in its period (ribs of a
   grip, gores of a beach ball, one band per block face).
+- ``keypad``, ``leather``, ``seam`` (``patterns_items``): a remote's keys in ``pattern_color`` on a face
+  turned upright along its length; pebbled leather with a stitched seam round every box tile; a tennis
+  ball's seam in ``pattern_color`` on felt, for a sphere lathe.
 """
 
 from __future__ import annotations

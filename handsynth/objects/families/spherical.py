@@ -113,7 +113,7 @@ def lemon(rng: np.random.Generator) -> ObjectModel:
     r = rng.uniform(0.026, 0.032)
     squash = rng.uniform(1.2, 1.32)
     peel = _speckled(
-        rng, "peel", [(245, 210, 30), (240, 200, 25), (235, 215, 60)], 0.02, 0.45, (0.75, 0.55, 0.04), 36
+        rng, "peel", [(250, 228, 45), (245, 222, 35), (240, 232, 70)], 0.02, 0.45, (0.86, 0.77, 0.12), 36
     )
     profile = _round_profile(r, squash, -0.09, 0.2)  # a negative dimple: the nipples
     length = float(np.ptp(profile[:, 1]))
