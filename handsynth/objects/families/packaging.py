@@ -15,7 +15,7 @@ _METAL = (0.80, 0.80, 0.82)
 def spray_can(rng: np.random.Generator) -> ObjectModel:
     """Aerosol can: printed tinplate/aluminium body, domed shoulder, 1-inch valve cup and an actuator,
     or a cap over them. Sizes: the common aerosol diameters 45, 53, 57 and 65 mm (FEA standard
-    diameters, e.g. deodorant 45-53 mm, spray paint 65 mm), body 130-210 mm; the valve cup is the
+    diameters, e.g. deodorant 45-53 mm, spray paint 65 mm), body 120-210 mm; the valve cup is the
     standard 1-inch (25.4 mm) one."""
     r = float(rng.choice([0.0225, 0.0265, 0.0285, 0.0325])) + rng.uniform(-0.0003, 0.0003)
     hb = rng.uniform(0.13, 0.21) if r > 0.025 else rng.uniform(0.12, 0.16)

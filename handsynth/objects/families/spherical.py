@@ -111,7 +111,7 @@ def lemon(rng: np.random.Generator) -> ObjectModel:
     """Lemon: 52-64 mm across and 70-90 mm long with a nipple at each end (Eureka/Lisbon lemons of the
     usual trade sizes); a pitted yellow peel."""
     r = rng.uniform(0.026, 0.032)
-    squash = rng.uniform(1.2, 1.32)
+    squash = rng.uniform(1.25, 1.32)
     peel = _speckled(
         rng, "peel", [(250, 228, 45), (245, 222, 35), (240, 232, 70)], 0.02, 0.45, (0.86, 0.77, 0.12), 36
     )
@@ -121,7 +121,7 @@ def lemon(rng: np.random.Generator) -> ObjectModel:
 
 
 def egg(rng: np.random.Generator) -> ObjectModel:
-    """Hen's egg: 53-63 mm long and 40-46 mm across (medium to extra-large grades, EU/USDA), blunt
+    """Hen's egg: 54-62 mm long and 41-45 mm across (medium to extra-large grades, EU/USDA), blunt
     below and pointed above; white or brown shell."""
     length = rng.uniform(0.054, 0.062)
     breadth = rng.uniform(0.041, 0.045)
@@ -140,7 +140,7 @@ def egg(rng: np.random.Generator) -> ObjectModel:
 
 
 def kiwi(rng: np.random.Generator) -> ObjectModel:
-    """Kiwifruit (Hayward): 46-54 mm across and 58-72 mm long; fuzzy brown skin."""
+    """Kiwifruit (Hayward): 46-54 mm across and 56-72 mm long; fuzzy brown skin."""
     r = rng.uniform(0.023, 0.027)
     squash = rng.uniform(1.25, 1.35)
     # The fuzz: fine, low-contrast hairs.

@@ -72,7 +72,7 @@ def _grasp(handle: float, half_width: float, half_thickness: float, top: float) 
 
 
 def fork(rng: np.random.Generator) -> ObjectModel:
-    """Stainless table fork, 180-205 mm long (dinner fork about 190-200 mm): a flat handle 10-14 mm
+    """Stainless table fork, 165-200 mm long (table and dinner forks): a flat handle 10-14 mm
     wide and 2.5-3 mm thick, a narrow neck bent 4-7 mm up to the head, four tines 30-36 mm long on a
     head 22-26 mm wide."""
     handle = rng.uniform(0.1, 0.115)
@@ -123,7 +123,7 @@ def _bowl(radius: float, depth: float, wall: float, n: int = 12) -> np.ndarray:
 
 
 def spoon(rng: np.random.Generator) -> ObjectModel:
-    """Stainless dessert or soup spoon, 175-205 mm long: a flat handle 10-13 mm wide and 2.5-3 mm
+    """Stainless dessert spoon, 160-190 mm long: a flat handle 10-13 mm wide and 2.5-3 mm
     thick, a neck, and a round bowl 38-44 mm across and 6-8 mm deep (a round soup spoon's)."""
     handle = rng.uniform(0.105, 0.12)
     hw, ht = rng.uniform(0.005, 0.0065), rng.uniform(0.00125, 0.0015)
@@ -152,7 +152,7 @@ def spoon(rng: np.random.Generator) -> ObjectModel:
 
 
 def toothbrush(rng: np.random.Generator) -> ObjectModel:
-    """Manual toothbrush, 180-195 mm long (the usual adult size): a handle 12-15 mm wide and 9-11 mm
+    """Manual toothbrush, 175-200 mm long (the usual adult size): a handle 12-15 mm wide and 9-11 mm
     thick, a neck about 5 mm across, a head 25-30 mm long with a bristle block 10-11 mm high."""
     handle = rng.uniform(0.11, 0.12)
     hw, ht = rng.uniform(0.006, 0.0075), rng.uniform(0.0045, 0.0055)
