@@ -74,8 +74,8 @@ def draw_leather(m: Material, size: int, rng: np.random.Generator) -> np.ndarray
     """Pebbled leather (``base_color`` mottled towards ``pattern_color``) with a stitched seam inset
     about 4 % round every box-atlas tile, in a thread colour lighter than the leather."""
     base, grain = np.asarray(m.base_color), np.asarray(m.pattern_color)
-    pebble = 0.5 + 0.35 * periodic_noise(rng, size, 0.006, 0.006, 256)
-    pebble += 0.2 * periodic_noise(rng, size, 0.04, 0.04, 64)
+    pebble = 0.35 + 0.3 * periodic_noise(rng, size, 0.006, 0.006, 256)
+    pebble += 0.08 * periodic_noise(rng, size, 0.04, 0.04, 64)
     img = base + (grain - base) * np.clip(pebble, 0.0, 1.0)[..., None]
     cv = PanelCanvas(size, BOX_TILES[0], BOX_TILES[1], base, margin=BOX_MARGIN)
     cv.img = img

@@ -175,7 +175,8 @@ def remote_control(rng: np.random.Generator) -> ObjectModel:
 
 def wallet(rng: np.random.Generator) -> ObjectModel:
     """Folded leather wallet: a bifold 110-120 x 85-95 mm (about the size of a banknote folded once)
-    and 12-20 mm thick, pebbled and stitched round its faces."""
+    and 12-20 mm thick, pebbled and stitched round its faces; its open side (+y) shows the layers of its
+    card pockets, its fold (-y) plain leather."""
     x, y, z = rng.uniform(0.11, 0.12), rng.uniform(0.085, 0.095), rng.uniform(0.012, 0.02)
     colour = _pick(rng, [(25, 20, 18), (90, 50, 25), (140, 85, 45), (60, 35, 25), (30, 30, 40)], 0.02)
     edges = Material("leather", colour, 0.55)
@@ -187,13 +188,24 @@ def wallet(rng: np.random.Generator) -> ObjectModel:
         pattern_color=tuple(0.6 * c for c in colour),  # the pebble grain's darker tone
         pattern_seed=_seed(rng),
     )
+    # The pocket layers: lines along the open side, lighter than the leather (its own seed reused: one
+    # draw fewer keeps every later draw of a run as it was).
+    layers = Material(
+        "leather_layers",
+        colour,
+        0.6,
+        pattern="pages",
+        pattern_color=tuple(min(1.0, 0.12 + 2.5 * c) for c in colour),
+        pattern_scale=24.0,
+        pattern_seed=faces.pattern_seed,
+    )
     return _box_model(
         "wallet",
         rng,
         (x / 2, y / 2, z / 2),
         min(0.005, z / 2 - 0.001),
-        (0, 0, 0, 0, 1, 1),
-        (edges, faces),
+        (0, 0, 0, 2, 1, 1),
+        (edges, faces, layers),
         {"length": x, "width": y, "thickness": z},
     )
 
