@@ -5,23 +5,13 @@ their long side."""
 import numpy as np
 import pytest
 import trimesh
+from test_objects import _brute_distance
 
-from handsynth.geometry.mesh_distance import closest_points
 from handsynth.objects import FAMILIES, pattern_texture
 from handsynth.objects.patterns import sample_texture
 from handsynth.objects.shapes import Lathe, Prism, RoundedBox
 
 TURN = np.array([[0.0, 0.0, 1.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])  # x -> y -> z -> x
-
-
-def _mesh_distance(mesh, points: np.ndarray) -> np.ndarray:
-    """(N,) unsigned distance from points to a part's mesh: the nearest point over all its triangles."""
-    tri = mesh.vertices[mesh.faces]
-    out = np.empty(len(points))
-    for i, p in enumerate(points):
-        closest, _ = closest_points(p, tri[:, 0], tri[:, 1], tri[:, 2])
-        out[i] = np.linalg.norm(closest - p, axis=1).min()
-    return out
 
 
 def test_prism_distance_is_exact_and_its_mesh_closed():
@@ -37,7 +27,7 @@ def test_prism_distance_is_exact_and_its_mesh_closed():
     assert np.allclose(prism.bounds(), [solid.vertices.min(axis=0), solid.vertices.max(axis=0)])
     points = np.random.default_rng(0).uniform(*(prism.bounds() + [[-0.01], [0.01]]), size=(300, 3))
     distance = prism.sdf(points)
-    assert np.abs(np.abs(distance) - _mesh_distance(mesh, points)).max() < 1e-12
+    assert np.abs(np.abs(distance) - _brute_distance(mesh.vertices, mesh.faces, points)).max() < 1e-12
     assert np.array_equal(distance < 0, solid.contains(points))
     assert mesh.face_uvs.min() >= 0.0 and mesh.face_uvs.max() <= 1.0
 
