@@ -40,7 +40,10 @@ def rendered():
     from handsynth.render.raster import RasterRenderer
 
     config = SceneConfig(width=WIDTH, height=HEIGHT, renders_per_grasp=2, sides=("right", "left"))
-    sampler = SceneSampler(3, config, tuple(sorted(FAMILIES)))
+    # Seed 5: the 48 scenes are drawn over every family, so adding families redraws them all; a wrist
+    # outside the finger and palm silhouette is rare (2 of 48 at seed 3 with 19 families, none with 32),
+    # and seed 5 shows one with the 32 families, as test_amodal_hand_holds_every_joint_in_the_image needs.
+    sampler = SceneSampler(5, config, tuple(sorted(FAMILIES)))
     with RasterRenderer(WIDTH, HEIGHT) as renderer:
         samples = [(spec, renderer.render(spec)) for spec in map(sampler.sample, range(NUM_SAMPLES))]
     sampler.bank.close()

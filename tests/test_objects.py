@@ -55,6 +55,34 @@ EXPECTED_DIMS_MM = {
     "orange": {"radius": (33, 47)},
     "apple": {"radius": (32, 46)},
     "tomato": {"radius": (26, 42)},
+    "spray_can": {"2*radius": (44, 66), "body_height": (119, 211), "height": (140, 265)},
+    "coffee_cup": {"2*radius_bottom": (54, 62), "2*radius_top": (78, 92), "height": (95, 150)},
+    "milk_carton": {"width": (68, 72), "body_height": (94, 201), "height": (130, 252)},
+    "fork": {
+        "length": (164, 200),
+        "handle_width": (9.5, 14.5),
+        "head_width": (21, 27),
+        "tine_length": (29, 37),
+    },
+    "spoon": {
+        "length": (160, 190),
+        "handle_width": (9.5, 13.5),
+        "bowl_width": (37, 45),
+        "bowl_depth": (5.5, 8.5),
+    },
+    "toothbrush": {
+        "length": (174, 201),
+        "handle_width": (11.5, 15.5),
+        "handle_thickness": (8.5, 11.5),
+        "bristle_height": (9.5, 11.5),
+    },
+    "remote_control": {"length": (145, 215), "width": (38, 57), "thickness": (16, 26)},
+    "wallet": {"length": (105, 125), "width": (80, 100), "thickness": (11, 21)},
+    "sponge": {"length": (90, 120), "width": (60, 80), "thickness": (35, 50), "pad": (5, 10)},
+    "tennis_ball": {"2*radius": (65.4, 68.6)},
+    "lemon": {"2*radius": (50, 66), "length": (68, 92)},
+    "egg": {"length": (52, 64), "breadth": (39, 47)},
+    "kiwi": {"2*radius": (44, 56), "length": (55, 75)},
 }
 
 
@@ -167,9 +195,11 @@ def test_family_is_a_pure_function_of_the_seed(name):
     assert all(other.dims != first.dims for other in others)
 
 
-def test_every_category_has_three_families_or_more():
+def test_every_category_has_six_families_or_more_and_thirty_in_all():
+    """HOP's range: 30 objects in 4 categories; ours at least as many families, 6 or more in each."""
     counts = {c: sum(f.category == c for f in FAMILIES.values()) for c in CATEGORIES}
-    assert min(counts.values()) >= 3, counts
+    assert min(counts.values()) >= 6, counts
+    assert len(FAMILIES) >= 30
     assert set(counts) == {f.category for f in FAMILIES.values()}
 
 

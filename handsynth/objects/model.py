@@ -9,7 +9,19 @@ import numpy as np
 from handsynth.conventions import OBJECT_CATEGORIES
 
 __all__ = ["OBJECT_CATEGORIES", "PATTERNS", "GraspGeometry", "Material", "ObjectModel"]
-PATTERNS = ("plain", "label", "print", "wood", "speckle", "pages", "screen", "stripes")
+PATTERNS = (
+    "plain",
+    "label",
+    "print",
+    "wood",
+    "speckle",
+    "pages",
+    "screen",
+    "stripes",
+    "keypad",
+    "leather",
+    "seam",
+)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@ import numpy as np
 
 from handsynth.texture.color import luma
 
+BOX_TILES, BOX_MARGIN = (3, 2), 0.02  # RoundedBox.mesh's atlas: 3 x 2 tiles, 2 % margin inside each
+
 
 def uv_grid(size: int) -> tuple[np.ndarray, np.ndarray]:
     """Texel-centre coordinates: u (1, W) and v (H, 1), v = 1 at row 0."""
@@ -127,3 +129,23 @@ class PanelCanvas:
         cov_y = np.clip(height * self.sy / 2 + 0.5 - d[np.arange(len(d)), nearest], 0.0, 1.0)
         nearest[cov_y <= 0] = len(rows_t)
         return Stamp(rows, cols, cov_y[:, None] * table[nearest])
+
+
+def sample_texture(texture: np.ndarray, uv: np.ndarray) -> np.ndarray:
+    """(H, W, C) texture, (N, 2) uv -> (N, C) float64, bilinear with repeat, as OpenGL samples it.
+
+    uv (0, 0) is the bottom-left corner of the image (row H - 1), texel centres at ((j + .5) / W,
+    1 - (i + .5) / H).
+    """
+    tex = np.asarray(texture, dtype=np.float64)
+    uv = np.asarray(uv, dtype=np.float64).reshape(-1, 2)
+    h, w = tex.shape[:2]
+    x = uv[:, 0] * w - 0.5
+    y = (1.0 - uv[:, 1]) * h - 0.5
+    x0, y0 = np.floor(x), np.floor(y)
+    fx, fy = (x - x0)[:, None], (y - y0)[:, None]
+    j0, i0 = x0.astype(np.int64) % w, y0.astype(np.int64) % h
+    j1, i1 = (j0 + 1) % w, (i0 + 1) % h
+    top = tex[i0, j0] * (1 - fx) + tex[i0, j1] * fx
+    bottom = tex[i1, j0] * (1 - fx) + tex[i1, j1] * fx
+    return top * (1 - fy) + bottom * fy

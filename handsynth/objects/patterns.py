@@ -19,8 +19,10 @@ How the shapes lay out UVs (``handsynth.objects.shapes``), which the patterns ar
 - ``RoundedBox`` (book, phone, carton, block, cutting board): a 3 × 2 atlas, one tile per face: face k of
   (-x, +x, -y, +y, -z, +z) fills column k % 3, row k // 3 (row 0 = v in [0, 1/2]) inside a 2 % margin;
   within a tile u runs along the lower-numbered other axis and v along the higher one (±x faces: u = y,
-  v = z; ±y: u = x, v = z; ±z: u = x, v = y), both increasing with their coordinate, so a + face shows
-  the tile as drawn seen from outside and a - face shows it mirrored.
+  v = z; ±y: u = x, v = z; ±z: u = x, v = y), both increasing with their coordinate (so some faces show
+  their tile mirrored), unless the box's ``face_up`` turns a face: then v runs along the axis it names
+  and the tile reads unmirrored from outside (book covers, carton faces, a remote's keys, a board's grain
+  along its length x).
 
 What each pattern draws (``pattern_scale`` = repeats per UV unit, as below):
 
@@ -32,7 +34,7 @@ What each pattern draws (``pattern_scale`` = repeats per UV unit, as below):
   panel, or a header bar) in ``pattern_color``, a title and text lines.
 - ``wood``: grain along v (a stick's long axis), ``3 round(scale)`` growth lines per UV unit across u,
   bent by noise, with fine fibre streaks; the grain is ``pattern_color``. On a box the grain follows each
-  tile's v, which is across a board whose long axis is the part's x.
+  tile's v: the cutting board turns its faces and long sides so that v runs along its length.
 - ``speckle``: fruit-skin pores/lenticels of ``pattern_color`` over a mottled ``base_color``, about
   ``scale`` dots per UV unit along v and drawn for a round lathe body: fewer, wider dots towards the
   poles so they stay round and evenly spread on the sphere.
@@ -44,6 +46,9 @@ What each pattern draws (``pattern_scale`` = repeats per UV unit, as below):
   about 150 × 72 mm; ``pattern_scale`` is unused.
 - ``stripes``: bands of constant u, ``round(scale)`` per UV unit, each centred in its period (ribs of a
   grip, gores of a beach ball, one band per block face).
+- ``keypad``, ``leather``, ``seam`` (``patterns_items``): a remote's keys in ``pattern_color`` on a face
+  turned upright along its length; pebbled leather with a stitched seam round every box tile; a tennis
+  ball's seam in ``pattern_color`` on felt, for a sphere lathe.
 """
 
 from __future__ import annotations
@@ -54,7 +59,16 @@ import functools
 import numpy as np
 
 from handsynth.objects.model import PATTERNS, Material
-from handsynth.objects.pattern_canvas import PanelCanvas, Stamp, ink_for, uv_grid
+from handsynth.objects.pattern_canvas import (
+    BOX_MARGIN,
+    BOX_TILES,
+    PanelCanvas,
+    Stamp,
+    ink_for,
+    sample_texture,
+    uv_grid,
+)
+from handsynth.objects.patterns_items import draw_keypad, draw_leather, draw_seam
 from handsynth.texture.color import adjust_hsv, luma, smoothstep
 from handsynth.texture.noise import periodic_noise
 
@@ -71,8 +85,10 @@ _STREAM = {
     "pages": 15,
     "screen": 16,
     "stripes": 17,
+    "keypad": 18,
+    "leather": 19,
+    "seam": 20,
 }
-_BOX_TILES, _BOX_MARGIN = (3, 2), 0.02  # RoundedBox.mesh's atlas: 3 x 2 tiles, 2 % margin inside each
 
 
 def pattern_texture(material: Material, size: int = 256) -> np.ndarray:
@@ -99,26 +115,6 @@ def _texture(material: Material, size: int) -> np.ndarray:
     out = np.clip(image, 0.0, 1.0).astype(np.float32)
     out.setflags(write=False)
     return out
-
-
-def sample_texture(texture: np.ndarray, uv: np.ndarray) -> np.ndarray:
-    """(H, W, C) texture, (N, 2) uv -> (N, C) float64, bilinear with repeat, as OpenGL samples it.
-
-    uv (0, 0) is the bottom-left corner of the image (row H - 1), texel centres at ((j + .5) / W,
-    1 - (i + .5) / H).
-    """
-    tex = np.asarray(texture, dtype=np.float64)
-    uv = np.asarray(uv, dtype=np.float64).reshape(-1, 2)
-    h, w = tex.shape[:2]
-    x = uv[:, 0] * w - 0.5
-    y = (1.0 - uv[:, 1]) * h - 0.5
-    x0, y0 = np.floor(x), np.floor(y)
-    fx, fy = (x - x0)[:, None], (y - y0)[:, None]
-    j0, i0 = x0.astype(np.int64) % w, y0.astype(np.int64) % h
-    j1, i1 = (j0 + 1) % w, (i0 + 1) % h
-    top = tex[i0, j0] * (1 - fx) + tex[i0, j1] * fx
-    bottom = tex[i1, j0] * (1 - fx) + tex[i1, j1] * fx
-    return top * (1 - fy) + bottom * fy
 
 
 # --- patterns ------------------------------------------------------------------------------------------
@@ -299,7 +295,7 @@ def _pages(m: Material, size: int, rng: np.random.Generator) -> np.ndarray:
 
 def _screen(m: Material, size: int, rng: np.random.Generator) -> np.ndarray:
     glass, hue = np.asarray(m.base_color), np.asarray(m.pattern_color)
-    cv = PanelCanvas(size, _BOX_TILES[0], _BOX_TILES[1], glass, margin=_BOX_MARGIN)
+    cv = PanelCanvas(size, BOX_TILES[0], BOX_TILES[1], glass, margin=BOX_MARGIN)
     mm_s, mm_t = 1 / 150.0, 1 / 72.0  # a typical phone face: 150 mm along u (s), 72 mm along v (t)
     c1 = adjust_hsv(hue, sat=0.75, value=0.55)
     c2 = adjust_hsv(hue, hue_shift=rng.uniform(0.12, 0.35) * rng.choice([-1, 1]), sat=0.8, value=0.35)
@@ -390,5 +386,8 @@ _DRAW = {
     "pages": _pages,
     "screen": _screen,
     "stripes": _stripes,
+    "keypad": draw_keypad,
+    "leather": draw_leather,
+    "seam": draw_seam,
 }
 assert set(_DRAW) | {"plain"} == set(PATTERNS), "every pattern needs a drawing function"

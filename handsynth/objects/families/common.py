@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from handsynth.conventions import srgb_to_linear
+from handsynth.objects.model import Material
 from handsynth.objects.shapes import Lathe, fillet_polyline
 
 
@@ -47,6 +48,20 @@ _CERAMIC = [
 ]
 _WOOD = [(190, 140, 90), (160, 110, 65), (120, 80, 50), (215, 180, 130)]
 _PAPER = [(245, 240, 225), (250, 250, 245), (235, 225, 200)]
+
+
+def _metal_print(rng: np.random.Generator) -> Material:
+    """The printed band of a metal can (drinks can, aerosol): bright inks on metal, two panels a face."""
+    return Material(
+        "print",
+        _pick(rng, _BRIGHT),
+        0.3,
+        metallic=0.6,
+        pattern="print",
+        pattern_color=_pick(rng, _BRIGHT),
+        pattern_scale=2.0,
+        pattern_seed=_seed(rng),
+    )
 
 
 def _lathe(points, fillets, slots, segments: int = 64, arc_segments: int = 6) -> Lathe:

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from handsynth.objects.families.common import _BRIGHT, _CERAMIC, _PAPER, _lathe, _lin, _pick, _seed
+from handsynth.objects.families.common import (
+    _BRIGHT,
+    _CERAMIC,
+    _PAPER,
+    _lathe,
+    _lin,
+    _metal_print,
+    _pick,
+    _seed,
+)
 from handsynth.objects.model import GraspGeometry, Material, ObjectModel
 from handsynth.objects.shapes import TorusArc
 
@@ -83,16 +92,7 @@ def can(rng: np.random.Generator) -> ObjectModel:
     fil = [0, 0.002, 0.003, 0.006, 0.006, 0.001, 0.0005, 0]
     slots = [0, 0, 0, 1, 0, 0, 0]
     metal = Material("aluminium", _lin((0.80, 0.80, 0.82)), roughness=0.25, metallic=1.0)
-    print_ = Material(
-        "print",
-        _pick(rng, _BRIGHT),
-        0.3,
-        metallic=0.6,
-        pattern="print",
-        pattern_color=_pick(rng, _BRIGHT),
-        pattern_scale=2.0,
-        pattern_seed=_seed(rng),
-    )
+    print_ = _metal_print(rng)
     return ObjectModel(
         "can",
         "cylindrical",

@@ -21,10 +21,29 @@ def _box_axis_coords(h: float, r: float, step: float, arc_steps: int) -> np.ndar
     return np.concatenate([-band[::-1], middle, band])
 
 
+def _tile_uv(along: dict, default: tuple[int, int], axis: int, sign: int, up: int | None) -> np.ndarray:
+    """(P, 2) tile coordinates in [0, 1]² of a face's grid points from their coordinates ``along`` each
+    of the face's two axes (scaled to [0, 1]): the atlas layout, or turned so v runs along ``up``."""
+    if up is None:
+        return np.stack([along[default[0]], along[default[1]]], axis=-1).reshape(-1, 2)
+    side = default[0] if up == default[1] else default[1]
+    # u x v = the outward normal makes the tile read unmirrored from outside: u = v x n.
+    u_sign = np.cross(np.eye(3)[up], sign * np.eye(3)[axis])[side]
+    u = along[side] if u_sign > 0 else 1.0 - along[side]
+    return np.stack([u, along[up]], axis=-1).reshape(-1, 2)
+
+
 @dataclass(frozen=True)
 class RoundedBox:
     """A box with rounded edges and corners (radius ``radius``), centred at ``center``, axis-aligned in
-    the object frame after ``rotation`` (3x3, part -> object)."""
+    the object frame after ``rotation`` (3x3, part -> object).
+
+    ``face_slots`` gives each face (-x, +x, -y, +y, -z, +z) its material slot. ``face_up`` turns the
+    picture on a face: None keeps the atlas layout (u along the lower-numbered other axis, v along the
+    higher one); an axis index (0, 1, 2 = part x, y, z; not the face's own) makes the tile's v (its
+    "up") run along + that axis and u across it so that the face shows the tile unmirrored from
+    outside, e.g. a book cover's print upright along its long side or a board's grain along its length.
+    """
 
     half_extents: tuple[float, float, float]
     radius: float
@@ -33,6 +52,12 @@ class RoundedBox:
     rotation: np.ndarray = field(default_factory=lambda: np.eye(3))
     step: float = 0.006
     face_slots: tuple[int, int, int, int, int, int] | None = None  # -x, +x, -y, +y, -z, +z
+    face_up: tuple[int | None, int | None, int | None, int | None, int | None, int | None] | None = None
+
+    def __post_init__(self) -> None:
+        for k, up in enumerate(self.face_up or ()):
+            if up is not None and up not in {0, 1, 2} - {k // 2}:
+                raise ValueError(f"face {k}: up axis {up!r} must be one of the face's own two axes")
 
     def _local(self, points: np.ndarray) -> np.ndarray:
         return (np.asarray(points, dtype=np.float64) - np.asarray(self.center)) @ np.asarray(self.rotation)
@@ -73,9 +98,13 @@ class RoundedBox:
                 quads = quads[:, ::-1]
             faces.append(np.concatenate([quads[:, [0, 1, 2]], quads[:, [0, 2, 3]]]))
             tile = np.array([face_index % 3, face_index // 3], dtype=np.float64)
-            uv = np.stack(
-                [(gu - cu[0]) / (cu[-1] - cu[0]), (gv - cv[0]) / (cv[-1] - cv[0])], axis=-1
-            ).reshape(-1, 2)
+            uv = _tile_uv(
+                {u_axis: (gu - cu[0]) / (cu[-1] - cu[0]), v_axis: (gv - cv[0]) / (cv[-1] - cv[0])},
+                (u_axis, v_axis),
+                axis,
+                sign,
+                None if self.face_up is None else self.face_up[face_index],
+            )
             uv = (uv * 0.96 + 0.02 + tile) / np.array([3.0, 2.0])
             uvs.append(uv)
             slot = self.slot if self.face_slots is None else self.face_slots[face_index]

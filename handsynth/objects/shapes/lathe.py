@@ -16,12 +16,27 @@ class Lathe:
 
     ``profile`` is an (r, z) polyline from a point on the axis (r = 0) up the outside and, for hollow
     things such as mugs, down the inside, to another point on the axis; it winds counter-clockwise in
-    the (r, z) half-plane. ``slots`` gives the material slot of each profile segment.
+    the (r, z) half-plane. ``slots`` gives the material slot of each profile segment. ``center`` and
+    ``rotation`` (3x3, part -> object; None = identity) place the axis elsewhere, e.g. a spoon's bowl
+    across its handle.
     """
 
     profile: np.ndarray
     slots: np.ndarray
     segments: int = 64
+    center: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    rotation: np.ndarray | None = None
+
+    def _local(self, points: np.ndarray) -> np.ndarray:
+        p = np.asarray(points, dtype=np.float64)
+        if self.rotation is None and not any(self.center):
+            return p
+        rotation = np.eye(3) if self.rotation is None else np.asarray(self.rotation)
+        return (p - np.asarray(self.center)) @ rotation
+
+    def _to_object(self, local: np.ndarray) -> np.ndarray:
+        rotation = np.eye(3) if self.rotation is None else np.asarray(self.rotation)
+        return local @ rotation.T + np.asarray(self.center)
 
     def __post_init__(self) -> None:
         profile = np.asarray(self.profile, dtype=np.float64)
@@ -33,7 +48,7 @@ class Lathe:
         )
 
     def sdf(self, points: np.ndarray) -> np.ndarray:
-        p = np.asarray(points, dtype=np.float64)
+        p = self._local(points)
         rz = np.stack([np.hypot(p[:, 0], p[:, 1]), p[:, 2]], axis=1)
         surface = np.ones(len(self.profile), dtype=bool)
         surface[-1] = False  # the closing edge runs along the axis
@@ -42,7 +57,7 @@ class Lathe:
     def sdf_fast(self, points: np.ndarray) -> np.ndarray:
         """``sdf`` from a 0.5 mm (r, z) table with bilinear interpolation (built on first use; within
         ~0.1 mm of the exact distance near the surface); beyond the table, a lower bound (>= 1 cm)."""
-        p = np.asarray(points, dtype=np.float64)
+        p = self._local(points)
         table = self._table()
         lo, step, values = table
         r = np.hypot(p[:, 0], p[:, 1])
@@ -108,7 +123,14 @@ class Lathe:
 
     def bounds(self) -> np.ndarray:
         r = self.profile[:, 0].max()
-        return np.array([[-r, -r, self.profile[:, 1].min()], [r, r, self.profile[:, 1].max()]])
+        z0, z1 = self.profile[:, 1].min(), self.profile[:, 1].max()
+        if self.rotation is None and not any(self.center):
+            return np.array([[-r, -r, z0], [r, r, z1]])
+        # The turned axis: the end discs' extents along each object axis, exactly.
+        axis = self._to_object(np.array([[0.0, 0.0, 1.0]]))[0] - np.asarray(self.center)
+        ends = self._to_object(np.array([[0.0, 0.0, z0], [0.0, 0.0, z1]]))
+        reach = r * np.sqrt(np.clip(1.0 - axis**2, 0.0, 1.0))
+        return np.stack([ends.min(axis=0) - reach, ends.max(axis=0) + reach])
 
     def mesh(self) -> PartMesh:
         prof = self.profile
@@ -126,6 +148,8 @@ class Lathe:
         ).reshape(-1, 3)
         bottom, top = n_rings * s, n_rings * s + 1
         vertices = np.concatenate([ring_xyz, [[0.0, 0.0, prof[0, 1]], [0.0, 0.0, prof[-1, 1]]]])
+        if self.rotation is not None or any(self.center):
+            vertices = self._to_object(vertices)
         arc = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(prof, axis=0), axis=1))])
         v_of = arc / arc[-1]
         j = np.arange(s)
