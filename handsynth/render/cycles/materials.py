@@ -52,6 +52,16 @@ PAPER_PATTERNS = ("pages", "print", "label")
 # Switch to "RANDOM_WALK_SKIN" once the visible hand is one mesh.
 SKIN_SSS_METHOD = "BURLEY"
 
+# Glass light paths (``_glass_light_paths``). With refractive caustics off (firefly sources), Cycles ends
+# every diffuse path at glass and blocks every shadow ray, so a hand behind or inside a glass got no lamp
+# light (black fingertips seen through a tumbler) and its shadow was black; and the glossy bounces
+# (2 at ``standard``) of total internal reflection in a thick glass floor ran out, so its rim went black
+# and its inside grainy. Shadow and diffuse rays therefore see a tinted transparent surface (the
+# transmitted share of the base colour, less the two surfaces' reflection), and so does every ray once
+# GLASS_DEPTH glossy bounces (or twice that many transmissions) are spent.
+GLASS_SHADOW = 0.85
+GLASS_DEPTH = 2
+
 _cache: OrderedDict = OrderedDict()  # (Material, kind) -> bpy Material
 
 
@@ -154,6 +164,7 @@ def _build_object_material(material: Material, kind: str, name: str):
         color = tex.outputs["Color"]
     if kind == "glass":
         bsdf.inputs["IOR"].default_value = 1.5
+        _glass_light_paths(made, bsdf, material)
     elif kind == "metal":
         bsdf.inputs["Roughness"].default_value = max(float(material.roughness), 0.08)
     elif kind == "fruit":
@@ -172,6 +183,37 @@ def _build_object_material(material: Material, kind: str, name: str):
     elif kind == "plastic":
         bsdf.inputs["Specular IOR Level"].default_value = 0.5
     return made
+
+
+def _glass_light_paths(made, bsdf, material: Material) -> None:
+    """Glass that camera and glossy rays see as glass, but shadow rays, diffuse rays and rays that have
+    already bounced about inside glass see as a tinted transparent surface (see ``GLASS_*``)."""
+    nodes, links = made.node_tree.nodes, made.node_tree.links
+    path = nodes.new("ShaderNodeLightPath")
+
+    def math(op, a, b):
+        node = nodes.new("ShaderNodeMath")
+        node.operation = op
+        links.new(a, node.inputs[0])
+        if isinstance(b, float):
+            node.inputs[1].default_value = b
+        else:
+            links.new(b, node.inputs[1])
+        return node.outputs[0]
+
+    see_through = math("MAXIMUM", path.outputs["Is Shadow Ray"], path.outputs["Is Diffuse Ray"])
+    deep = math(
+        "MAXIMUM", path.outputs["Glossy Depth"], math("MULTIPLY", path.outputs["Transmission Depth"], 0.5)
+    )
+    see_through = math("MAXIMUM", see_through, math("GREATER_THAN", deep, GLASS_DEPTH - 0.5))
+    transparent = nodes.new("ShaderNodeBsdfTransparent")
+    clear = float(material.transmission) * GLASS_SHADOW
+    transparent.inputs["Color"].default_value = (*(clear * float(c) for c in material.base_color), 1.0)
+    mix = nodes.new("ShaderNodeMixShader")
+    links.new(see_through, mix.inputs["Fac"])
+    links.new(bsdf.outputs["BSDF"], mix.inputs[1])
+    links.new(transparent.outputs["BSDF"], mix.inputs[2])
+    links.new(mix.outputs["Shader"], nodes["Material Output"].inputs["Surface"])
 
 
 def _bump_from(nodes, links, color, bsdf, strength: float, distance: float, invert: bool) -> None:
