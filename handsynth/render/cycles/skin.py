@@ -217,24 +217,28 @@ class _Graph:
         return node
 
 
-def _creases(g: _Graph, palm, code, palm_tent):
-    """Crease depth in [0, 1] from the mask fields (see the module docstring)."""
-    on_finger = g.math("MULTIPLY", g.math("GREATER_THAN", code, 1.25), g.math("LESS_THAN", code, 4.35))
-    c = g.math("MULTIPLY", g.math("SUBTRACT", code, g.math("ROUND", code)), 4.0)  # +-1 over a band
-    # Palmar: a double groove at c = +-0.15 (parabolic profile about 0.6 mm wide each).
-    groove = g.math("MULTIPLY", g.math("SUBTRACT", g.math("ABSOLUTE", c), 0.15), 1.0 / 0.09)
+def _creases(g: _Graph, palm, code, signed):
+    """Crease depth in [0, 1] from the mask fields (see the module docstring); few nodes, as the bump
+    evaluates them three times per shading point."""
+    f = g.math("SUBTRACT", code, g.math("ROUND", code))  # +-0.25 over a band, +-0.5 off every band
+    # Palmar: a double groove at f = +-0.0375 (parabolic profile, each about 0.9 mm wide in a 5 mm band).
+    groove = g.math("MULTIPLY_ADD", g.math("ABSOLUTE", f), 1.0 / 0.0225, -0.0375 / 0.0225)
     groove = g.math("SUBTRACT", 1.0, g.math("MULTIPLY", groove, groove), clamp=True)
-    # Dorsal: five parallel wrinkles across the band, deepest in its middle.
-    lines = g.math("MULTIPLY_ADD", g.math("COSINE", g.math("MULTIPLY", c, 5.0 * np.pi)), 0.5, 0.5)
-    envelope = g.math("SUBTRACT", 1.0, g.math("MULTIPLY", c, c), clamp=True)
-    wrinkles = g.math("MULTIPLY", g.math("POWER", lines, 6.0), g.math("MULTIPLY", envelope, 0.55))
-    finger = g.math(
-        "ADD", g.math("MULTIPLY", palm, groove), g.math("MULTIPLY", g.math("SUBTRACT", 1.0, palm), wrinkles)
+    # Dorsal: five parallel wrinkles across the band (cosine peaks at f = 0, +-0.1, +-0.2), shallower
+    # towards its ends and none beyond (the -6 f^2 term).
+    wrinkles = g.math(
+        "MULTIPLY_ADD", g.math("MULTIPLY", f, f), -6.0, g.math("COSINE", g.math("MULTIPLY", f, 20.0 * np.pi))
     )
-    finger = g.math("MULTIPLY", finger, on_finger)
-    # Palm creases: the tent's top 55 % (about 1.4 mm wide), squared for a rounded profile.
-    top = g.math("MULTIPLY_ADD", palm_tent, 1.0 / 0.55, -0.45 / 0.55, clamp=True)
-    return g.math("MAXIMUM", finger, g.math("MULTIPLY", top, top))
+    wrinkles = g.math("MULTIPLY_ADD", wrinkles, 1.4, -0.84, clamp=True)
+    side = g.nodes.new("ShaderNodeMix")
+    side.data_type = "FLOAT"
+    g.links.new(palm, side.inputs["Factor"])
+    g.links.new(wrinkles, side.inputs[2])
+    g.links.new(groove, side.inputs[3])
+    # None off the hand mesh (the forearm extension has no mask: code 0).
+    finger = g.math("MULTIPLY", side.outputs[0], g.math("MULTIPLY_ADD", code, 2.0, -2.0, clamp=True))
+    # Palm creases: the tent's top 55 % (about 1.4 mm wide).
+    return g.math("MAXIMUM", finger, g.math("MULTIPLY_ADD", signed, -1.0 / 0.55, -0.45 / 0.55, clamp=True))
 
 
 def skin_group():
@@ -265,26 +269,18 @@ def skin_group():
     palm, code, signed = sep.outputs[0], sep.outputs[1], sep.outputs[2]
     flush = g.math("MAXIMUM", signed, 0.0)
     nail = g.math("MULTIPLY_ADD", code, 2.0 / NAIL_CODE, -1.0, clamp=True)  # 0 below NAIL_CODE / 2
-    crease = _creases(g, palm, code, g.math("MAXIMUM", g.math("MULTIPLY", signed, -1.0), 0.0))
+    crease = _creases(g, palm, code, signed)
     coords = g.nodes.new("ShaderNodeTexCoord").outputs["Object"]  # metres; every part shares the frame
     mottle = g.noise(coords, 45.0, 1.0)  # blotches of about 2 cm
-    blotch = g.noise(coords, 220.0, 1.0)  # freckle-sized, about 5 mm
+    blotch = g.noise(coords, 220.0, 0.0)  # freckle-sized, about 5 mm; one octave (cost)
 
     base = g.mix(1.0, inp.outputs["Base Color"], inp.outputs["Tint"], "MULTIPLY")
-    # +-15 % brightness mottling, redder where brighter (blood), and an independent red-yellow drift.
+    # +-15 % brightness mottling: yellower where darker, redder where brighter (blood).
     m = g.math("SUBTRACT", mottle.outputs["Fac"], 0.5)
     shade = g.mix(
-        g.math("MULTIPLY_ADD", m, 1.2, 0.5, clamp=True), (0.85, 0.87, 0.9, 1.0), (1.14, 1.06, 1.02, 1.0)
+        g.math("MULTIPLY_ADD", m, 1.2, 0.5, clamp=True), (0.86, 0.87, 0.86, 1.0), (1.15, 1.05, 1.01, 1.0)
     )
     base = g.mix(1.0, base, shade, "MULTIPLY")
-    drift = g.nodes.new("ShaderNodeSeparateColor")
-    g.links.new(mottle.outputs["Color"], drift.inputs["Color"])
-    hue = g.mix(
-        g.math("MULTIPLY_ADD", drift.outputs[1], 1.6, -0.3, clamp=True),
-        (1.04, 0.96, 0.93, 1.0),
-        (0.97, 1.0, 1.03, 1.0),
-    )
-    base = g.mix(1.0, base, hue, "MULTIPLY")
     b = g.math("MULTIPLY", g.math("SUBTRACT", blotch.outputs["Fac"], 0.55, clamp=True), 0.6)
     base = g.mix(b, base, (0.55, 0.38, 0.3, 1.0), "MULTIPLY")
     # Flushed knuckles and fingertips: redder; the palm lighter and less pigmented; creases darker.
@@ -301,9 +297,8 @@ def skin_group():
     bsdf.inputs["Subsurface Scale"].default_value = SKIN_SCALE
     bsdf.inputs["IOR"].default_value = 1.4
     g.links.new(g.math("SUBTRACT", 1.0, nail), bsdf.inputs["Subsurface Weight"])
-    # Pores: fine noise; its low values become small dimples. Roughness follows it a little.
+    # Pores: fine noise; roughness follows it a little.
     pores = g.noise(coords, 2200.0, 0.0).outputs["Fac"]
-    dimples = g.math("MULTIPLY_ADD", pores, -8.0, 3.2, clamp=True)  # 1 where the noise is below 0.28
     rough = g.math("MULTIPLY_ADD", pores, 0.1, SKIN_ROUGHNESS - 0.05)
     rough = g.math("ADD", rough, g.math("MULTIPLY", crease, 0.1))  # creases hold no skin oil
     blend_rough = g.nodes.new("ShaderNodeMix")
@@ -315,11 +310,7 @@ def skin_group():
     g.links.new(nail, bsdf.inputs["Coat Weight"])
     bsdf.inputs["Coat Roughness"].default_value = 0.06
     # One bump: pores (+-0.1 mm scale) and creases (about 0.3 mm deep), in metres via Distance.
-    height = g.math(
-        "SUBTRACT",
-        g.math("SUBTRACT", pores, g.math("MULTIPLY", dimples, 0.6)),
-        g.math("MULTIPLY", crease, 3.0),
-    )
+    height = g.math("MULTIPLY_ADD", crease, -3.0, pores)
     height = g.math("MULTIPLY", height, g.math("SUBTRACT", 1.0, nail))  # the nail plate is smooth
     bump = g.nodes.new("ShaderNodeBump")
     bump.inputs["Strength"].default_value = 0.3
