@@ -131,15 +131,44 @@ def test_one_skin_group_used_by_every_hand_material(specs, renderer):
             assert used == [groups[0]], material.name
 
 
-def test_hand_mask_marks_nails_and_flush():
+def test_hand_mask_marks_nails_flush_and_creases():
+    from handsynth.hand.shape import BONE_INDEX, FINGER_BONES
     from handsynth.hand.template import LABEL_NAIL, hand_template
-    from handsynth.render.cycles.materials import hand_mask
+    from handsynth.render.cycles.skin import NAIL_CODE, PALM_CREASES_MM, T_OFF_FINGER, hand_mask
 
     template = hand_template()
     mask = hand_mask(len(template.labels))
-    assert mask.shape == (len(template.labels), 3) and mask.min() >= 0 and mask.max() <= 1
-    assert (mask[:, 1] == (template.labels == LABEL_NAIL)).all()
-    assert 0.02 < (mask[:, 2] > 0.3).mean() < 0.5  # knuckles and fingertips, not the whole hand
+    assert mask.shape == (len(template.labels), 3) and mask.dtype == np.float32
+    palmar, code, signed = mask.T.astype(np.float64)
+    assert palmar.min() >= 0 and palmar.max() <= 1 and signed.min() >= -1 and signed.max() <= 1
+    nail = template.labels == LABEL_NAIL
+    assert (code[nail] == NAIL_CODE).all()
+    assert code[~nail].min() == T_OFF_FINGER and code[~nail].max() <= 4.5
+    assert 0.02 < (signed > 0.3).mean() < 0.5  # flush: knuckles and fingertips, not the whole hand
+    # The back of the palm is off every crease band.
+    v, sk = template.vertices, template.skeleton
+    back = (v[:, 0] > 0.01) & (v[:, 0] < 0.05) & (v[:, 1] < 0.015) & (palmar < 0.05)  # not the thumb
+    assert back.sum() > 100 and (code[back] == T_OFF_FINGER).all()
+    # Over each PIP (3) and DIP (4) on the back of a long finger, t is that integer (the wrinkles' middle).
+    for finger in ("index", "middle", "ring", "little"):
+        for k, bone in enumerate(FINGER_BONES[finger][1:], start=3):
+            i = BONE_INDEX[bone]
+            axis = sk.rest_transforms[i, :3, 0]
+            s = (v - sk.heads[i]) @ axis
+            r = np.linalg.norm(v - sk.heads[i] - s[:, None] * axis, axis=1)
+            over = (np.abs(s) < 0.0007) & (template.palmar < 0.05) & (r < 1.3 * sk.radii[i, 0])
+            assert over.sum() >= 5 and np.abs(code[over] - k).max() < 0.06, (finger, k, code[over])
+    # Palm creases: the palmar vertices on the thenar crease are deep in it (B near -1).
+    thenar = np.asarray(PALM_CREASES_MM[2][1:-1], dtype=np.float64) / 1000.0
+    on = (np.linalg.norm(v[:, None, :2] - thenar[None], axis=2).min(axis=1) < 0.0006) & (
+        template.palmar > 0.95
+    )
+    assert on.sum() >= 2 and (signed[on] < -0.6).all(), signed[on]
+    # The shader thresholds t per shading point, so no edge may jump over a whole crease band.
+    edges = np.concatenate([template.faces[:, [0, 1]], template.faces[:, [1, 2]], template.faces[:, [2, 0]]])
+    lo, hi = np.sort(code[edges], axis=1).T
+    for k in (2, 3, 4):
+        assert not ((lo < k - 0.25) & (hi > k + 0.25) & (hi < NAIL_CODE)).any()
 
 
 def test_studio_script_writes_a_blend_with_the_skin_group(tmp_path):

@@ -8,8 +8,8 @@ removed with their images. Kinds (``material_kind``):
 
 - ``glass``: transmission > 0; Principled transmission, IOR 1.5 (real refraction);
 - ``metal``: metallic >= 0.5; Principled metallic with the Material's roughness;
-- ``fruit``: fruit skin (families orange, apple, tomato: Materials named ``peel`` / ``skin``) with a
-  little random-walk subsurface scattering and a pore bump from the speckle texture;
+- ``fruit``: fruit skin (``FRUIT_FAMILIES``; or Materials named ``peel`` / ``skin``) with a little
+  random-walk subsurface scattering and a pore bump from the speckle texture;
 - ``wood``/``paper`` (patterns wood, pages, print, label): the Material's roughness, no clear coat,
   wood grain as a faint bump;
 - ``screen``: a phone screen: its texture also emits a little (a lit display) under glossy glass;
@@ -20,13 +20,8 @@ linear float RGB), put into an Image datablock with ``foreach_set`` (no file on 
 Blender stores them bottom-up; float buffer in scene-linear space, so no transfer function is applied),
 sampled with the object's ``face_uvs`` (UV map ``UVMap``, see ``blend.mesh_object``).
 
-The skin node group (``skin_group``, one per Blender session, named ``SKIN_GROUP``) takes an albedo and a
-tint and reads the hand mesh's ``skin_mask`` colour attribute (R: palmar side, G: nail, B: flush around
-knuckles and fingertips; ``hand_mask``), absent (zero) on the forearm extension:
-Principled BSDF with random-walk subsurface scattering (``SKIN_SSS_METHOD``), radii red > green > blue
-(3.6 / 1.2 / 0.6 mm); albedo = albedo x tint x low-frequency
-noise mottling, redder where flushed and a little lighter on the palm; a fine noise bump (pores, about
-0.5 mm); nails glossier and without subsurface.
+The skin (``hand_mask``, ``skin_group``, ``skin_material``, ``SKIN_GROUP``, ``MASK_ATTRIBUTE``,
+``SKIN_SSS_METHOD``) lives in ``skin.py`` and is re-exported here.
 """
 
 from __future__ import annotations
@@ -37,23 +32,30 @@ import bpy
 import numpy as np
 
 from handsynth.objects.model import Material
+from handsynth.render.cycles.skin import (  # noqa: F401 - re-exported: the renderer's skin comes from here
+    MASK_ATTRIBUTE,
+    SKIN_GROUP,
+    SKIN_SSS_METHOD,
+    hand_mask,
+    skin_group,
+    skin_material,
+)
 
-SKIN_GROUP = "handsynth_skin"
-MASK_ATTRIBUTE = "skin_mask"
 UV_MAP = "UVMap"
 CACHE_SIZE = 64
-FRUIT_FAMILIES = ("orange", "apple", "tomato")
+FRUIT_FAMILIES = ("orange", "apple", "tomato", "lemon", "kiwi")
 FRUIT_NAMES = ("peel", "skin")
 PAPER_PATTERNS = ("pages", "print", "label")
-SKIN_RADIUS = (1.0, 0.33, 0.17)  # relative mean free paths, red > green > blue
-SKIN_SCALE = 0.0036  # m: the red mean free path
-# Random walk (the skin variant, which also lets light refract at the entry): the visible hand is one
-# mesh (render/cycles/hand.py), so the walk crosses part borders as light does in skin. With one
-# object per part it stayed inside each part and drew dark seams at the wrist and part borders, which is
-# why Christensen-Burley was used before.
-SKIN_SSS_METHOD = "RANDOM_WALK_SKIN"
-SKIN_ROUGHNESS = 0.5
-NAIL_ROUGHNESS = 0.22
+
+# Glass light paths (``_glass_light_paths``). With refractive caustics off (firefly sources), Cycles ends
+# every diffuse path at glass and blocks every shadow ray, so a hand behind or inside a glass got no lamp
+# light (black fingertips seen through a tumbler) and its shadow was black; and the glossy bounces
+# (2 at ``standard``) of total internal reflection in a thick glass floor ran out, so its rim went black
+# and its inside grainy. Shadow and diffuse rays therefore see a tinted transparent surface (the
+# transmitted share of the base colour, less the two surfaces' reflection), and so does every ray once
+# GLASS_DEPTH glossy bounces (or twice that many transmissions) are spent.
+GLASS_SHADOW = 0.85
+GLASS_DEPTH = 2
 
 _cache: OrderedDict = OrderedDict()  # (Material, kind) -> bpy Material
 
@@ -157,6 +159,7 @@ def _build_object_material(material: Material, kind: str, name: str):
         color = tex.outputs["Color"]
     if kind == "glass":
         bsdf.inputs["IOR"].default_value = 1.5
+        _glass_light_paths(made, bsdf, material)
     elif kind == "metal":
         bsdf.inputs["Roughness"].default_value = max(float(material.roughness), 0.08)
     elif kind == "fruit":
@@ -177,6 +180,37 @@ def _build_object_material(material: Material, kind: str, name: str):
     return made
 
 
+def _glass_light_paths(made, bsdf, material: Material) -> None:
+    """Glass that camera and glossy rays see as glass, but shadow rays, diffuse rays and rays that have
+    already bounced about inside glass see as a tinted transparent surface (see ``GLASS_*``)."""
+    nodes, links = made.node_tree.nodes, made.node_tree.links
+    path = nodes.new("ShaderNodeLightPath")
+
+    def math(op, a, b):
+        node = nodes.new("ShaderNodeMath")
+        node.operation = op
+        links.new(a, node.inputs[0])
+        if isinstance(b, float):
+            node.inputs[1].default_value = b
+        else:
+            links.new(b, node.inputs[1])
+        return node.outputs[0]
+
+    see_through = math("MAXIMUM", path.outputs["Is Shadow Ray"], path.outputs["Is Diffuse Ray"])
+    deep = math(
+        "MAXIMUM", path.outputs["Glossy Depth"], math("MULTIPLY", path.outputs["Transmission Depth"], 0.5)
+    )
+    see_through = math("MAXIMUM", see_through, math("GREATER_THAN", deep, GLASS_DEPTH - 0.5))
+    transparent = nodes.new("ShaderNodeBsdfTransparent")
+    clear = float(material.transmission) * GLASS_SHADOW
+    transparent.inputs["Color"].default_value = (*(clear * float(c) for c in material.base_color), 1.0)
+    mix = nodes.new("ShaderNodeMixShader")
+    links.new(see_through, mix.inputs["Fac"])
+    links.new(bsdf.outputs["BSDF"], mix.inputs[1])
+    links.new(transparent.outputs["BSDF"], mix.inputs[2])
+    links.new(mix.outputs["Shader"], nodes["Material Output"].inputs["Surface"])
+
+
 def _bump_from(nodes, links, color, bsdf, strength: float, distance: float, invert: bool) -> None:
     bump = nodes.new("ShaderNodeBump")
     bump.invert = invert
@@ -184,164 +218,3 @@ def _bump_from(nodes, links, color, bsdf, strength: float, distance: float, inve
     bump.inputs["Distance"].default_value = distance
     links.new(color, bump.inputs["Height"])
     links.new(bump.outputs["Normal"], bsdf.inputs["Normal"])
-
-
-# --- skin ------------------------------------------------------------------------------------------------
-
-
-def hand_mask(n_vertices: int) -> np.ndarray:
-    """(V, 3) float32 per-vertex skin mask of the template hand (every hand shares its vertex order):
-    R palmar side in [0, 1] (fading to 0 on the forearm), G nail (0/1), B flush in [0, 1] (the back of
-    the knuckles and the fingertips, where skin is redder)."""
-    from handsynth.hand.shape import BONE_INDEX, BONE_PARENTS
-    from handsynth.hand.template import LABEL_FOREARM, LABEL_NAIL, hand_template
-
-    template = hand_template()
-    if len(template.labels) != n_vertices:
-        raise ValueError(f"hand mesh has {n_vertices} vertices, the template {len(template.labels)}")
-    w = template.weights
-    root = {BONE_INDEX["lowerarm02"], BONE_INDEX["wrist"]}
-    joint = np.zeros(n_vertices)
-    for bone, parent in enumerate(BONE_PARENTS):
-        if parent >= 0 and parent not in root and bone not in root:
-            joint = np.maximum(joint, 2.0 * np.minimum(w[:, bone], w[:, parent]))
-    knuckles = np.clip(joint, 0.0, 1.0) * (1.0 - template.palmar)
-    tips = template.vertices[template.tip_vertices]  # (5, 3)
-    d_tip = np.linalg.norm(template.vertices[:, None, :] - tips[None], axis=-1).min(axis=1)
-    fingertips = np.clip(1.0 - d_tip / 0.015, 0.0, 1.0) ** 2
-    flush = np.clip(knuckles + fingertips, 0.0, 1.0)
-    flush[template.labels == LABEL_FOREARM] = 0.0
-    nail = (template.labels == LABEL_NAIL).astype(np.float64)
-    # The palm's extra lightness fades out along the forearm, whose extension mesh has no mask (zero).
-    palmar = template.palmar * (1.0 - w[:, BONE_INDEX["lowerarm02"]])
-    return np.stack([palmar, nail, flush], axis=1).astype(np.float32)
-
-
-def skin_group():
-    """The skin node group (built once per Blender session; see the module docstring).
-
-    Inputs: ``Base Color`` (colour), ``Tint`` (colour); output: ``BSDF``.
-    """
-    group = bpy.data.node_groups.get(SKIN_GROUP)
-    if group is not None:
-        return group
-    group = bpy.data.node_groups.new(SKIN_GROUP, "ShaderNodeTree")
-    group.use_fake_user = True
-    iface = group.interface
-    iface.new_socket("Base Color", in_out="INPUT", socket_type="NodeSocketColor").default_value = (
-        0.6, 0.45, 0.38, 1.0,
-    )  # fmt: skip
-    iface.new_socket("Tint", in_out="INPUT", socket_type="NodeSocketColor").default_value = (1, 1, 1, 1)
-    iface.new_socket("BSDF", in_out="OUTPUT", socket_type="NodeSocketShader")
-    nodes, links = group.nodes, group.links
-    inp, out = nodes.new("NodeGroupInput"), nodes.new("NodeGroupOutput")
-
-    def math(op, a, b=None, clamp=False):
-        node = nodes.new("ShaderNodeMath")
-        node.operation = op
-        node.use_clamp = clamp
-        for k, value in enumerate((a, b)):
-            if value is None:
-                continue
-            if isinstance(value, (int, float)):
-                node.inputs[k].default_value = float(value)
-            else:
-                links.new(value, node.inputs[k])
-        return node.outputs[0]
-
-    def mix(factor, a, b, blend="MIX"):
-        node = nodes.new("ShaderNodeMix")
-        node.data_type = "RGBA"
-        node.blend_type = blend
-        node.clamp_result = True
-        if isinstance(factor, float):
-            node.inputs["Factor"].default_value = factor
-        else:
-            links.new(factor, node.inputs["Factor"])
-        for socket, value in ((node.inputs[6], a), (node.inputs[7], b)):
-            if isinstance(value, tuple):
-                socket.default_value = value
-            else:
-                links.new(value, socket)
-        return node.outputs[2]
-
-    mask = nodes.new("ShaderNodeAttribute")
-    mask.attribute_type = "GEOMETRY"
-    mask.attribute_name = MASK_ATTRIBUTE
-    sep = nodes.new("ShaderNodeSeparateColor")
-    links.new(mask.outputs["Color"], sep.inputs["Color"])
-    palm, nail, flush = sep.outputs[0], sep.outputs[1], sep.outputs[2]
-    coords = nodes.new("ShaderNodeTexCoord")
-    # Mottling: low-frequency noise in object space (metres; every part shares the object frame).
-    mottle = nodes.new("ShaderNodeTexNoise")
-    mottle.inputs["Scale"].default_value = 45.0  # blotches of about 2 cm
-    mottle.inputs["Detail"].default_value = 1.0
-    links.new(coords.outputs["Object"], mottle.inputs["Vector"])
-    blotch = nodes.new("ShaderNodeTexNoise")
-    blotch.inputs["Scale"].default_value = 220.0  # freckle-sized, about 5 mm
-    blotch.inputs["Detail"].default_value = 1.0
-    links.new(coords.outputs["Object"], blotch.inputs["Vector"])
-
-    base = mix(1.0, inp.outputs["Base Color"], inp.outputs["Tint"], "MULTIPLY")
-    # +-10 % brightness mottling, slightly redder where brighter (blood), and faint small blotches.
-    m = math("SUBTRACT", mottle.outputs["Fac"], 0.5)
-    shade = mix(math("ADD", math("MULTIPLY", m, 0.9), 0.5, clamp=True), (0.88, 0.9, 0.92, 1.0),
-                (1.1, 1.05, 1.02, 1.0))  # fmt: skip
-    base = mix(1.0, base, shade, "MULTIPLY")
-    b = math("MULTIPLY", math("SUBTRACT", blotch.outputs["Fac"], 0.55, clamp=True), 0.6)
-    base = mix(b, base, (0.55, 0.38, 0.3, 1.0), "MULTIPLY")
-    # Flushed knuckles and fingertips: redder; the palm a little lighter.
-    base = mix(math("MULTIPLY", flush, 0.55), base, (1.0, 0.72, 0.7, 1.0), "MULTIPLY")
-    base = mix(math("MULTIPLY", palm, 0.12), base, (1.0, 0.96, 0.92, 1.0), "SCREEN")
-
-    bsdf = nodes.new("ShaderNodeBsdfPrincipled")
-    bsdf.subsurface_method = SKIN_SSS_METHOD
-    links.new(base, bsdf.inputs["Base Color"])
-    bsdf.inputs["Subsurface Radius"].default_value = SKIN_RADIUS
-    bsdf.inputs["Subsurface Scale"].default_value = SKIN_SCALE
-    bsdf.inputs["IOR"].default_value = 1.4
-    # Nails: no subsurface, glossier; skin roughness varies a little with the pores.
-    links.new(math("SUBTRACT", 1.0, nail), bsdf.inputs["Subsurface Weight"])
-    pores = nodes.new("ShaderNodeTexNoise")
-    pores.inputs["Scale"].default_value = 2200.0  # about 0.5 mm
-    pores.inputs["Detail"].default_value = 0.0
-    links.new(coords.outputs["Object"], pores.inputs["Vector"])
-    rough = math("ADD", SKIN_ROUGHNESS - 0.05, math("MULTIPLY", pores.outputs["Fac"], 0.1))
-    blend_rough = nodes.new("ShaderNodeMix")
-    blend_rough.data_type = "FLOAT"
-    links.new(nail, blend_rough.inputs["Factor"])
-    links.new(rough, blend_rough.inputs[2])
-    blend_rough.inputs[3].default_value = NAIL_ROUGHNESS
-    links.new(blend_rough.outputs[0], bsdf.inputs["Roughness"])
-    bump = nodes.new("ShaderNodeBump")
-    bump.inputs["Strength"].default_value = 0.25
-    bump.inputs["Distance"].default_value = 0.0002
-    links.new(pores.outputs["Fac"], bump.inputs["Height"])
-    links.new(bump.outputs["Normal"], bsdf.inputs["Normal"])
-    links.new(bsdf.outputs["BSDF"], out.inputs["BSDF"])
-    return group
-
-
-def skin_material(name: str, attribute: str | None):
-    """A material that instances the skin group.
-
-    Args:
-        attribute: the mesh's albedo colour attribute feeding ``Base Color`` (the hand), or None for a
-            constant albedo (the forearm extension).
-
-    Returns:
-        (material, group node): set ``node.inputs["Tint"]`` / ``["Base Color"]`` per sample.
-    """
-    material = bpy.data.materials.new(name)
-    material.use_nodes = True
-    nodes, links = material.node_tree.nodes, material.node_tree.links
-    nodes.remove(nodes["Principled BSDF"])
-    node = nodes.new("ShaderNodeGroup")
-    node.node_tree = skin_group()
-    if attribute is not None:
-        albedo = nodes.new("ShaderNodeAttribute")
-        albedo.attribute_type = "GEOMETRY"
-        albedo.attribute_name = attribute
-        links.new(albedo.outputs["Color"], node.inputs["Base Color"])
-    links.new(node.outputs["BSDF"], nodes["Material Output"].inputs["Surface"])
-    return material, node
