@@ -34,8 +34,8 @@ def render_grid(out: Path, per_category: int, size: int, quality: str, seed: int
     rows, seconds = [], []
     preset = RenderConfig(quality=quality)
     with RasterRenderer(size, size) as raster, CyclesRenderer(size, size, preset) as cycles:
-        for category in OBJECT_CATEGORIES:
-            sampler = SceneSampler(seed, config, resolve_objects((category,)))
+        for k, category in enumerate(OBJECT_CATEGORIES):  # each row its own subjects and backgrounds
+            sampler = SceneSampler(seed + 101 * k, config, resolve_objects((category,)))
             pair = ([], [])
             for i in range(per_category):
                 spec = sampler.sample(i)
