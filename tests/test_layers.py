@@ -23,6 +23,7 @@ FORBIDDEN = {
     "render": {"ray", "torch"},
     "dataset": {"bpy", "pyrender", "OpenGL", "ray", "torch"},
     "pipeline.py": {"ray", "torch"},
+    "resume.py": {"bpy", "pyrender", "OpenGL", "ray", "torch"},
     "files.py": {"numpy", "bpy", "pyrender", "OpenGL", "ray", "torch"},
 }
 
@@ -58,6 +59,7 @@ LAYER_OF = {
     "render": "render",
     "dataset": "dataset",
     "pipeline.py": "orchestration",
+    "resume.py": "orchestration",
     "preflight.py": "orchestration",
     "distributed.py": "orchestration",
     "distributed": "orchestration",
@@ -70,6 +72,7 @@ _ABOVE_CORE = {
     "render",
     "dataset",
     "pipeline",
+    "resume",
     "preflight",
     "distributed",
     "cli",

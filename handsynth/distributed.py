@@ -1,0 +1,432 @@
+"""Ray-distributed rendering: actors each holding one renderer render whole shards straight into ``--out``.
+
+Orchestration layer and the only module that imports ray (inside functions: ``import handsynth`` stays
+light); never bpy, pyrender or torch directly. ``pipeline.render_dataset`` does the pre-flight, the lock,
+resume and ``dataset.json``; this module only runs ``pipeline.render_shard`` on workers:
+
+- a worker is an actor built once per process (one Blender, or one EGL context), fed one shard at a
+  time, so the driver holds at most one task per worker whatever ``--n`` (the shard indices are a lazy
+  iterator) and nothing but sample ids and a shard's small summary come back through Ray;
+- a worker that dies (SIGKILL, segfault, out of memory) is replaced and its shard rendered again from
+  scratch: sample ``i`` depends only on ``(seed, i, config)``, so the bytes are the same; a shard that
+  fails ``max_attempts`` times is reported and the others finish;
+- workers are replaced after ``recycle_samples`` samples or when their memory passes
+  ``recycle_memory_mb`` (Blender leaks a little per scene);
+- a stop (Ctrl-C, an error) kills every worker and waits for their deaths, so the caller can remove
+  their temp shards while it still holds the output's lock.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import sys
+import time
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+
+from handsynth.errors import UserError
+
+log = logging.getLogger(__name__)
+
+LOGS_DIR = "logs"  # OUT/logs: one file per worker and the driver's Ray messages
+WAIT_S = 0.5  # how often the driver's loop wakes up (progress bar, Ctrl-C) while workers render
+STOP_WAIT_S = 30.0  # how long a stop waits for killed workers to be gone
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClusterOptions:
+    """How a run is spread over Ray workers (not part of the run's configuration: any layout gives the same
+    bytes)."""
+
+    workers: int | None = None
+    """Ray actors, each with one renderer; None: one per CPU for raster, one per GPU for Cycles on GPU, and
+    for Cycles on CPU one per node using all its cores (measured fastest on 2 cores:
+    ``benchmarks/distributed.py``)."""
+    threads_per_worker: int | None = None
+    """CPUs each worker reserves and its renderer's threads; None: 1, or for Cycles on CPU
+    ``render.threads`` when set, else every core of the smallest node."""
+    address: str | None = None
+    """``auto`` or ``HOST:PORT`` of a running Ray cluster; None starts a local Ray for the run."""
+    max_attempts: int = 3
+    """Attempts of a shard (a worker death or an exception each count one) before it is reported failed."""
+    recycle_samples: int = 2000
+    """A worker is replaced by a fresh process after rendering this many samples (0: never)."""
+    recycle_memory_mb: int = 6000
+    """... or once its resident memory passes this many MiB after a shard (0: never)."""
+
+
+def default_layout(
+    backend: str, device: str, options: ClusterOptions, resources: dict
+) -> tuple[int, int, int]:
+    """(workers, threads per worker, GPUs per worker) of a run.
+
+    ``device``: the Cycles device the run resolved (``cpu``, ``optix``, ``cuda``, ``hip``); ``resources``:
+    ``{"CPU": total, "GPU": total, "node_cpus": [CPUs of each alive node]}`` of the Ray cluster.
+    """
+    cpus = max(int(resources.get("CPU", 1)), 1)
+    node_cpus = resources.get("node_cpus") or [cpus]
+    gpus = 1 if backend == "cycles" and device != "cpu" else 0
+    if gpus:
+        threads = options.threads_per_worker or 1
+        workers = options.workers or max(int(resources.get("GPU", 0)), 1)
+    elif backend == "cycles":
+        threads = options.threads_per_worker or max(min(node_cpus), 1)
+        workers = options.workers or max(cpus // threads, 1)
+    else:
+        threads = options.threads_per_worker or 1
+        workers = options.workers or max(cpus // threads, 1)
+    return workers, threads, gpus
+
+
+def _redirect_output(path: Path) -> None:
+    """Point this process's stdout and stderr (fds 1 and 2: Blender's ``Fra:`` lines, tracebacks) at
+    ``path``, appending."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
+
+
+def _resident_mb() -> float:
+    """This process's resident memory in MiB (its peak where /proc is missing)."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGESIZE") / 2**20
+    except OSError:
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class ShardWorker:
+    """One Ray actor's state: the run's ``RunContext`` (specs, renderer) built once, then shard after shard.
+
+    ``config``: the run's RunConfig with ``render.threads`` set to the worker's threads; ``render_entry``:
+    the annotations' render entry as the driver resolved it, so every worker writes the same bytes.
+    """
+
+    def __init__(self, config, catalog: dict, render_entry: dict, log_path: str | None = None) -> None:
+        self.args = (config, catalog, render_entry)
+        self.context = None
+        self.samples = 0
+        if log_path is not None:
+            self.log_to(log_path)
+
+    def log_to(self, path: str) -> None:
+        """Write this worker's output to ``path`` (in the run's ``OUT/logs``) from now on."""
+        _redirect_output(Path(path))
+
+    def start(self) -> dict:
+        """Build the context and the renderer (a missing package or display fails here, before the run
+        writes); returns where this worker runs."""
+        if self.context is None:
+            from handsynth.pipeline import RunContext
+
+            config, catalog, render_entry = self.args
+            self.context = RunContext(config, catalog, render_entry)
+            self.context.open_renderer()
+        return {"host": socket.gethostname(), "pid": os.getpid()}
+
+    def render_shard(self, out: str, shard_index: int, attempt: int):
+        """Render shard ``shard_index`` into ``out``: yields each sample id as it is added, then one dict
+        (the shard's summary, stage seconds, busy seconds, resident MiB)."""
+        from handsynth.pipeline import StageTimes, render_shard
+
+        self.start()
+        print(
+            f"{time.strftime('%H:%M:%S')} shard {shard_index} attempt {attempt} pid {os.getpid()}", flush=True
+        )
+        times = StageTimes()
+        started = time.perf_counter()
+        shard = yield from render_shard(self.context, Path(out), shard_index, times)
+        self.samples += shard["num_samples"]
+        yield {
+            "shard": shard,
+            "stage_seconds": dict(times.seconds),
+            "seconds": time.perf_counter() - started,
+            "resident_mb": _resident_mb(),
+            "samples": self.samples,
+            "worker": f"{socket.gethostname()}:{os.getpid()}",
+        }
+
+
+@dataclass
+class _Slot:
+    """One worker place of the pool: its current actor and what it is doing."""
+
+    number: int
+    actor: object = None
+    name: str = ""
+    task: tuple[int, int] | None = None  # (shard index, attempt) in flight
+    ticks: int = 0  # samples of the task in flight already counted on the bar
+    deaths_in_a_row: int = 0
+
+
+class RayShards:
+    """Renders shards on Ray actors (``pipeline.render_dataset``'s ``cluster`` path).
+
+    Built before the run writes anything: connects to (or starts) Ray and starts every worker with its
+    renderer, so a worker that cannot start is a UserError with nothing on disk. ``run`` renders, ``stop``
+    kills the workers (and waits for their deaths), ``close`` disconnects from Ray.
+    """
+
+    def __init__(self, config, catalog: dict, render_entry: dict, options: ClusterOptions, out: Path) -> None:
+        self.options, self.out = options, Path(out)
+        self.failures: list[tuple[int, str]] = []
+        self.retries = 0
+        self.slots: list[_Slot] = []
+        self.ray, self.started_ray = _connect(options)
+        try:
+            have = _resources(self.ray)
+            device = str(render_entry.get("device", "cpu"))
+            workers, threads, gpus = default_layout(config.render.backend, device, options, have)
+            _check_fits(workers, threads, gpus, have)
+            worker_config = _with_threads(config, threads)
+            self.actor_class = self.ray.remote(ShardWorker).options(
+                num_cpus=threads, num_gpus=gpus, max_restarts=0, max_task_retries=0
+            )
+            self.actor_args = (worker_config, catalog, render_entry)
+            self.slots = [_Slot(k) for k in range(workers)]
+            self.threads = threads
+            for slot in self.slots:
+                slot.actor = self.actor_class.remote(*self.actor_args)
+            self._started([slot.actor.start.remote() for slot in self.slots])
+        except BaseException:
+            self.stop()
+            self.close()
+            raise
+
+    def _started(self, refs: list) -> None:
+        """Wait for every worker's ``start``; a UserError inside one (missing package) is re-raised as is."""
+        for slot, info in zip(self.slots, self._get_all(refs), strict=True):
+            slot.name = f"{info['host']}:{info['pid']}"
+
+    def _get_all(self, refs: list) -> list:
+        try:
+            return self.ray.get(refs)
+        except self.ray.exceptions.RayTaskError as error:
+            if isinstance(error.cause, UserError):
+                raise error.cause from None
+            raise
+
+    def run(self, out: Path, todo, bar, times):
+        """Render the shard indices ``todo`` (a lazy iterable); yields (index, shard summary) as shards
+        finish, in any order. Failed shards end in ``self.failures``."""
+        logs = out / LOGS_DIR
+        logs.mkdir(exist_ok=True)
+        self.ray.get([s.actor.log_to.remote(str(logs / f"worker-{s.number:03d}.log")) for s in self.slots])
+        with _messages_to(logs / "driver.log", self.ray):
+            yield from self._run(out, todo, bar, times)
+
+    def _run(self, out: Path, todo, bar, times):
+        todo, again = iter(todo), deque()
+        inflight: dict = {}  # stream -> slot
+        while True:
+            for slot in self.slots:
+                if slot.task is None and slot.actor is not None and (job := _next_job(again, todo)):
+                    slot.task, slot.ticks = job, 0
+                    inflight[slot.actor.render_shard.remote(str(out), *job)] = slot
+            if not inflight:
+                return
+            ready, _ = self.ray.wait(list(inflight), num_returns=1, timeout=WAIT_S)
+            for stream in ready:
+                slot = inflight[stream]
+                try:
+                    item = self.ray.get(next(stream))
+                except self.ray.exceptions.RayError as error:
+                    del inflight[stream]
+                    self._failed(slot, error, again, bar)
+                    continue
+                except StopIteration:  # the stream ended without a summary: a bug of ours
+                    raise RuntimeError(
+                        f"worker {slot.name} returned no summary of shard {slot.task[0]}"
+                    ) from None
+                if isinstance(item, int):
+                    slot.ticks += 1
+                    bar.update(1)
+                    continue
+                del inflight[stream]
+                yield slot.task[0], item["shard"]
+                self._finished(slot, item, times)
+            alive = sum(slot.actor is not None for slot in self.slots)
+            bar.set_postfix_str(f"workers {alive}, retries {self.retries}", refresh=False)
+
+    def _finished(self, slot: _Slot, item: dict, times) -> None:
+        slot.task, slot.deaths_in_a_row, slot.name = None, 0, item["worker"]
+        if times is not None:
+            times.merge(item["stage_seconds"], item["shard"]["num_samples"])
+            done = times.workers.setdefault(slot.name, [0, 0.0])
+            done[0] += item["shard"]["num_samples"]
+            done[1] += item["seconds"]
+        worn = (self.options.recycle_samples and item["samples"] >= self.options.recycle_samples) or (
+            self.options.recycle_memory_mb and item["resident_mb"] > self.options.recycle_memory_mb
+        )
+        if worn:
+            log.info(
+                "recycling worker %s (%d samples, %.0f MiB)", slot.name, item["samples"], item["resident_mb"]
+            )
+            self.ray.kill(slot.actor, no_restart=True)
+            self._replace(slot)
+
+    def _failed(self, slot: _Slot, error: BaseException, again: deque, bar) -> None:
+        """A shard attempt failed: roll its samples back off the bar, replace a dead worker, and queue the
+        shard again or report it failed."""
+        shard_index, attempt = slot.task
+        slot.task = None
+        bar.update(-slot.ticks)
+        died = not isinstance(error, self.ray.exceptions.RayTaskError)  # else a Python error, worker alive
+        message = _one_line(error)
+        log.warning("shard %d attempt %d on worker %s failed: %s", shard_index, attempt, slot.name, error)
+        if died:
+            slot.deaths_in_a_row += 1
+            if slot.deaths_in_a_row > self.options.max_attempts:  # it dies whatever it is given
+                log.error("worker slot %d keeps dying; giving it up", slot.number)
+                slot.actor = None
+                self.failures.append((shard_index, f"worker died {slot.deaths_in_a_row} times in a row"))
+                return
+            self._replace(slot)
+        if attempt < self.options.max_attempts:
+            self.retries += 1
+            again.append((shard_index, attempt + 1))
+        else:
+            self.failures.append((shard_index, message))
+        if all(s.actor is None for s in self.slots):
+            self._fail_the_rest(again, message)
+
+    def _fail_the_rest(self, again: deque, message: str) -> None:
+        while again:
+            self.failures.append((again.popleft()[0], message))
+        raise RuntimeError(f"every Ray worker keeps dying ({message}); see {self.out / LOGS_DIR}")
+
+    def _replace(self, slot: _Slot) -> None:
+        """A fresh actor (new process) in ``slot``: it builds its renderer on its first shard."""
+        log_path = str(self.out / LOGS_DIR / f"worker-{slot.number:03d}.log")
+        slot.actor = self.actor_class.remote(*self.actor_args, log_path)
+        slot.name = f"slot {slot.number} (restarted)"
+
+    def stop(self) -> None:
+        """Kill every worker and wait (up to STOP_WAIT_S) until Ray reports them dead, so that none still
+        writes a temp shard. Safe to call more than once."""
+        actors = [slot.actor for slot in self.slots if slot.actor is not None]
+        for slot in self.slots:
+            slot.actor = None
+        for actor in actors:
+            self.ray.kill(actor, no_restart=True)
+        # A call to a killed actor fails only once Ray has seen its process end.
+        probes = [actor.start.remote() for actor in actors]
+        self.ray.wait(probes, num_returns=len(probes), timeout=STOP_WAIT_S)
+
+    def close(self) -> None:
+        """Disconnect from Ray (and shut down the local Ray this run started)."""
+        if self.started_ray:
+            self.ray.shutdown()
+            self.started_ray = False
+
+
+def _next_job(again: deque, todo) -> tuple[int, int] | None:
+    """(shard index, attempt): a retry first, else the next new shard, else None."""
+    if again:
+        return again.popleft()
+    shard_index = next(todo, None)
+    return None if shard_index is None else (shard_index, 1)
+
+
+def _with_threads(config, threads: int):
+    """``config`` with ``render.threads`` = the worker's threads (the renderer's own setting; the
+    annotations keep the driver's render entry)."""
+    import dataclasses
+
+    return dataclasses.replace(config, render=dataclasses.replace(config.render, threads=threads))
+
+
+def _connect(options: ClusterOptions):
+    """(the ray module, whether this call started or joined Ray and must shut it down): joins
+    ``options.address``, or starts a local Ray quietly (no banner, no dashboard, worker output kept out of
+    the terminal), or uses the Ray this process is already connected to (tests, notebooks)."""
+    import ray
+
+    if ray.is_initialized():
+        return ray, False
+    quiet = {"log_to_driver": False, "logging_level": logging.ERROR}
+    if options.address is None:
+        cores = len(os.sched_getaffinity(0))
+        asked = (options.workers or 0) * (options.threads_per_worker or 1)
+        ray.init(address="local", num_cpus=max(cores, asked), include_dashboard=False, **quiet)
+        return ray, True
+    try:
+        ray.init(address=options.address, **quiet)
+    except (ConnectionError, ValueError) as error:
+        raise UserError(
+            f"cannot join a Ray cluster at --address {options.address} ({_first_line(str(error))}); start "
+            "one with `ray start --head`, or leave out --address to use this machine"
+        ) from None
+    return ray, True
+
+
+def _resources(ray) -> dict:
+    """``{"CPU": total, "GPU": total, "node_cpus": [CPUs of each alive node]}`` of the cluster."""
+    total = ray.cluster_resources()
+    node_cpus = [int(n["Resources"].get("CPU", 0)) for n in ray.nodes() if n.get("Alive")]
+    return {"CPU": total.get("CPU", 0), "GPU": total.get("GPU", 0), "node_cpus": [c for c in node_cpus if c]}
+
+
+def _check_fits(workers: int, threads: int, gpus: int, have: dict) -> None:
+    """UserError when the workers cannot all be placed (they would wait for resources forever)."""
+    if workers < 1 or threads < 1:
+        raise UserError(f"--workers and --threads-per-worker must be at least 1, got {workers} and {threads}")
+    if workers * threads > have.get("CPU", 0) or workers * gpus > have.get("GPU", 0):
+        need = f"{workers * threads} CPUs" + (f" and {workers * gpus} GPUs" if gpus else "")
+        raise UserError(
+            f"--workers {workers} with --threads-per-worker {threads} needs {need}; the Ray cluster has "
+            f"{int(have.get('CPU', 0))} CPUs and {int(have.get('GPU', 0))} GPUs: ask for fewer workers"
+        )
+
+
+def _first_line(text: str) -> str:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[0] if lines else "no message"
+
+
+def _one_line(error: BaseException) -> str:
+    """The error of a failed shard attempt on one line: a worker's Python exception as ``Type: message``,
+    a worker's death as Ray's first line."""
+    cause = getattr(error, "cause", None)
+    if cause is not None:
+        return f"{type(cause).__name__}: {_first_line(str(cause))}"
+    return f"worker died ({_first_line(str(error))})"
+
+
+class _messages_to:
+    """``with _messages_to(path, ray):`` sends this module's log records and the messages Ray's raylet
+    pushes to the driver (a worker's crash report, printed on stdout by default) to ``path`` instead of
+    the terminal, where the progress bar and the final summary say what happened."""
+
+    def __init__(self, path: Path, ray) -> None:
+        self.path, self.worker_module = path, ray._private.worker
+
+    def __enter__(self):
+        self.handler = logging.FileHandler(self.path)
+        self.handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        log.addHandler(self.handler)
+        log.propagate = False
+        self.printer = getattr(self.worker_module, "print_to_stdstream", None)
+        if self.printer is not None:
+            self.worker_module.print_to_stdstream = self._print
+        return self
+
+    def _print(self, data: dict, ignore_prefix: bool = False) -> None:
+        for line in data.get("lines", []):
+            log.warning("(%s) %s", data.get("pid", "ray"), line)
+
+    def __exit__(self, *exc) -> None:
+        if self.printer is not None:
+            self.worker_module.print_to_stdstream = self.printer
+        log.removeHandler(self.handler)
+        log.propagate = True
+        self.handler.close()
