@@ -169,32 +169,18 @@ def _run_config(args: argparse.Namespace):
     return cfg.apply_overrides(config, args.set or [])
 
 
-def _cluster_options(args: argparse.Namespace):
-    """The Ray layout of a render (``--workers``, ``--threads-per-worker``, ``--address``)."""
-    from handsynth.distributed import ClusterOptions
-
-    for flag, value in (("--workers", args.workers), ("--threads-per-worker", args.threads_per_worker)):
-        if value is not None and value < 1:
-            raise UserError(f"{flag} must be at least 1, got {value}")
-    if args.address is not None and args.address != "auto":
-        host, _, port = args.address.rpartition(":")
-        if not host or not port.isdigit():
-            raise UserError(f"--address must be auto or HOST:PORT (e.g. 10.0.0.5:6379), got '{args.address}'")
-    return ClusterOptions(
-        workers=args.workers, threads_per_worker=args.threads_per_worker, address=args.address
-    )
-
-
 def _cmd_render(args: argparse.Namespace) -> int:
     """Render a dataset (format handsynth/1.1) of hands grasping objects on Ray workers."""
     import time
 
+    from handsynth.distributed import ClusterOptions
     from handsynth.errors import UngraspableError
     from handsynth.pipeline import ShardsFailed, StageTimes, render_dataset
     from handsynth.preflight import ungraspable_message
 
     config = _run_config(args)
-    cluster = _cluster_options(args)
+    layout = {"workers": args.workers, "threads_per_worker": args.threads_per_worker, "address": args.address}
+    cluster = ClusterOptions(**layout)
     times = StageTimes()
     start = time.perf_counter()
     try:
@@ -212,14 +198,7 @@ def _cmd_render(args: argparse.Namespace) -> int:
     rate = f"{times.samples / elapsed:.1f} images/s" if times.samples else "nothing left to render"
     print(f"{info['num_samples']} samples in {len(info['shards'])} shards ({categories}); {rate}; {args.out}")
     if times.samples:
-        per_worker = ", ".join(
-            f"{name} {samples / max(seconds, 1e-9):.2f}"
-            for name, (samples, seconds) in sorted(times.workers.items())
-        )
-        shares = ", ".join(
-            f"{stage} {share:.0%}" for stage, share in sorted(times.shares().items(), key=lambda x: -x[1])
-        )
-        print(f"images/s per worker: {per_worker}; time per stage: {shares}")
+        print(times.summary())
     return 0
 
 
@@ -341,25 +320,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="download folder of its meshes (not part of the configuration: meshes are verified by sha256)",
     )
     render.add_argument(
-        "--workers",
-        type=int,
-        default=None,
-        help="Ray workers, each with one renderer (default: one per core for raster; for cycles one per GPU, "
-        "or on CPU one per machine using all its cores)",
+        "--workers", type=int, help="Ray workers (default: 1 a core; cycles: 1 a GPU or machine)"
     )
     render.add_argument(
-        "--threads-per-worker",
-        type=int,
-        default=None,
-        metavar="N",
-        help="CPU cores each worker reserves and renders with (default 1; cycles on CPU: all cores)",
+        "--threads-per-worker", type=int, help="cores a worker uses (default 1; cycles CPU: all)"
     )
     render.add_argument(
-        "--address",
-        default=None,
-        metavar="auto|HOST:PORT",
-        help="join a running Ray cluster (output folder on a filesystem every node shares); "
-        "default: start a Ray on this machine for the run",
+        "--address", help="auto or HOST:PORT of a Ray cluster (default: a local Ray for the run)"
     )
     render.add_argument("--quiet", action="store_true", help="no progress bar")
     render.set_defaults(func=_cmd_render)

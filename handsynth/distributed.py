@@ -20,14 +20,12 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
-import sys
-import time
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
 from handsynth.errors import UserError
+from handsynth.worker import ShardWorker
 
 log = logging.getLogger(__name__)
 
@@ -57,15 +55,23 @@ class ClusterOptions:
     recycle_memory_mb: int = 6000
     """... or once its resident memory passes this many MiB after a shard (0: never)."""
 
+    def __post_init__(self) -> None:
+        for flag, value in (("--workers", self.workers), ("--threads-per-worker", self.threads_per_worker)):
+            if value is not None and value < 1:
+                raise UserError(f"{flag} must be at least 1, got {value}")
+        host, _, port = (self.address or "auto").rpartition(":")
+        if self.address not in (None, "auto") and not (host and port.isdigit()):
+            raise UserError(f"--address must be auto or HOST:PORT (e.g. 10.0.0.5:6379), got '{self.address}'")
 
-def default_layout(
-    backend: str, device: str, options: ClusterOptions, resources: dict
-) -> tuple[int, int, int]:
+
+def default_layout(render, device: str, options: ClusterOptions, resources: dict) -> tuple[int, int, int]:
     """(workers, threads per worker, GPUs per worker) of a run.
 
-    ``device``: the Cycles device the run resolved (``cpu``, ``optix``, ``cuda``, ``hip``); ``resources``:
-    ``{"CPU": total, "GPU": total, "node_cpus": [CPUs of each alive node]}`` of the Ray cluster.
+    ``render``: the run's RenderConfig; ``device``: the Cycles device the run resolved (``cpu``, ``optix``,
+    ``cuda``, ``hip``); ``resources``: ``{"CPU": total, "GPU": total, "node_cpus": [CPUs of each alive
+    node]}`` of the Ray cluster.
     """
+    backend = render.backend
     cpus = max(int(resources.get("CPU", 1)), 1)
     node_cpus = resources.get("node_cpus") or [cpus]
     gpus = 1 if backend == "cycles" and device != "cpu" else 0
@@ -73,87 +79,12 @@ def default_layout(
         threads = options.threads_per_worker or 1
         workers = options.workers or max(int(resources.get("GPU", 0)), 1)
     elif backend == "cycles":
-        threads = options.threads_per_worker or max(min(node_cpus), 1)
+        threads = options.threads_per_worker or render.threads or max(min(node_cpus), 1)
         workers = options.workers or max(cpus // threads, 1)
     else:
         threads = options.threads_per_worker or 1
         workers = options.workers or max(cpus // threads, 1)
     return workers, threads, gpus
-
-
-def _redirect_output(path: Path) -> None:
-    """Point this process's stdout and stderr (fds 1 and 2: Blender's ``Fra:`` lines, tracebacks) at
-    ``path``, appending."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os.dup2(fd, 1)
-    os.dup2(fd, 2)
-    os.close(fd)
-
-
-def _resident_mb() -> float:
-    """This process's resident memory in MiB (its peak where /proc is missing)."""
-    try:
-        with open("/proc/self/statm") as statm:
-            return int(statm.read().split()[1]) * os.sysconf("SC_PAGESIZE") / 2**20
-    except OSError:
-        import resource
-
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-class ShardWorker:
-    """One Ray actor's state: the run's ``RunContext`` (specs, renderer) built once, then shard after shard.
-
-    ``config``: the run's RunConfig with ``render.threads`` set to the worker's threads; ``render_entry``:
-    the annotations' render entry as the driver resolved it, so every worker writes the same bytes.
-    """
-
-    def __init__(self, config, catalog: dict, render_entry: dict, log_path: str | None = None) -> None:
-        self.args = (config, catalog, render_entry)
-        self.context = None
-        self.samples = 0
-        if log_path is not None:
-            self.log_to(log_path)
-
-    def log_to(self, path: str) -> None:
-        """Write this worker's output to ``path`` (in the run's ``OUT/logs``) from now on."""
-        _redirect_output(Path(path))
-
-    def start(self) -> dict:
-        """Build the context and the renderer (a missing package or display fails here, before the run
-        writes); returns where this worker runs."""
-        if self.context is None:
-            from handsynth.pipeline import RunContext
-
-            config, catalog, render_entry = self.args
-            self.context = RunContext(config, catalog, render_entry)
-            self.context.open_renderer()
-        return {"host": socket.gethostname(), "pid": os.getpid()}
-
-    def render_shard(self, out: str, shard_index: int, attempt: int):
-        """Render shard ``shard_index`` into ``out``: yields each sample id as it is added, then one dict
-        (the shard's summary, stage seconds, busy seconds, resident MiB)."""
-        from handsynth.pipeline import StageTimes, render_shard
-
-        self.start()
-        print(
-            f"{time.strftime('%H:%M:%S')} shard {shard_index} attempt {attempt} pid {os.getpid()}", flush=True
-        )
-        times = StageTimes()
-        started = time.perf_counter()
-        shard = yield from render_shard(self.context, Path(out), shard_index, times)
-        self.samples += shard["num_samples"]
-        yield {
-            "shard": shard,
-            "stage_seconds": dict(times.seconds),
-            "seconds": time.perf_counter() - started,
-            "resident_mb": _resident_mb(),
-            "samples": self.samples,
-            "worker": f"{socket.gethostname()}:{os.getpid()}",
-        }
 
 
 @dataclass
@@ -185,7 +116,7 @@ class RayShards:
         try:
             have = _resources(self.ray)
             device = str(render_entry.get("device", "cpu"))
-            workers, threads, gpus = default_layout(config.render.backend, device, options, have)
+            workers, threads, gpus = default_layout(config.render, device, options, have)
             _check_fits(workers, threads, gpus, have)
             worker_config = _with_threads(config, threads)
             self.actor_class = self.ray.remote(ShardWorker).options(
@@ -359,6 +290,8 @@ def _connect(options: ClusterOptions):
         asked = (options.workers or 0) * (options.threads_per_worker or 1)
         ray.init(address="local", num_cpus=max(cores, asked), include_dashboard=False, **quiet)
         return ray, True
+    if options.address != "auto":  # Ray itself retries an address where nothing listens for minutes
+        _check_reachable(options.address)
     try:
         ray.init(address=options.address, **quiet)
     except (ConnectionError, ValueError) as error:
@@ -367,6 +300,20 @@ def _connect(options: ClusterOptions):
             "one with `ray start --head`, or leave out --address to use this machine"
         ) from None
     return ray, True
+
+
+def _check_reachable(address: str, timeout_s: float = 5.0) -> None:
+    """UserError when nothing accepts a TCP connection at ``HOST:PORT`` within ``timeout_s``."""
+    import socket
+
+    host, _, port = address.rpartition(":")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout_s).close()
+    except OSError as error:
+        raise UserError(
+            f"no Ray cluster answers at --address {address} ({error.strerror or error}); start its head with "
+            "`ray start --head`, or leave out --address to use this machine"
+        ) from None
 
 
 def _resources(ray) -> dict:
@@ -378,8 +325,6 @@ def _resources(ray) -> dict:
 
 def _check_fits(workers: int, threads: int, gpus: int, have: dict) -> None:
     """UserError when the workers cannot all be placed (they would wait for resources forever)."""
-    if workers < 1 or threads < 1:
-        raise UserError(f"--workers and --threads-per-worker must be at least 1, got {workers} and {threads}")
     if workers * threads > have.get("CPU", 0) or workers * gpus > have.get("GPU", 0):
         need = f"{workers * threads} CPUs" + (f" and {workers * gpus} GPUs" if gpus else "")
         raise UserError(

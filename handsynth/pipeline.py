@@ -42,6 +42,16 @@ class StageTimes:
             self.seconds[stage] += seconds
         self.samples += samples
 
+    def summary(self) -> str:
+        """One line: images/s of each worker, then each stage's share of the time, largest first."""
+        per_worker = ", ".join(
+            f"{name} {samples / max(seconds, 1e-9):.2f}"
+            for name, (samples, seconds) in sorted(self.workers.items())
+        )
+        shares = sorted(self.shares().items(), key=lambda item: -item[1])
+        stages = ", ".join(f"{stage} {share:.0%}" for stage, share in shares)
+        return f"images/s per worker: {per_worker or 'this process'}; time per stage: {stages}"
+
     def shares(self) -> dict[str, float]:
         """Stage -> fraction of the summed stage time."""
         total = sum(self.seconds.values()) or 1.0

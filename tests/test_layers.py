@@ -24,6 +24,7 @@ FORBIDDEN = {
     "dataset": {"bpy", "pyrender", "OpenGL", "ray", "torch"},
     "pipeline.py": {"ray", "torch"},
     "resume.py": {"bpy", "pyrender", "OpenGL", "ray", "torch"},
+    "worker.py": {"bpy", "pyrender", "OpenGL", "ray", "torch"},
     "files.py": {"numpy", "bpy", "pyrender", "OpenGL", "ray", "torch"},
 }
 
@@ -60,6 +61,7 @@ LAYER_OF = {
     "dataset": "dataset",
     "pipeline.py": "orchestration",
     "resume.py": "orchestration",
+    "worker.py": "orchestration",
     "preflight.py": "orchestration",
     "distributed.py": "orchestration",
     "distributed": "orchestration",
@@ -73,6 +75,7 @@ _ABOVE_CORE = {
     "dataset",
     "pipeline",
     "resume",
+    "worker",
     "preflight",
     "distributed",
     "cli",
