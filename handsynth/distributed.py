@@ -282,6 +282,11 @@ def _connect(options: ClusterOptions):
     the terminal), or uses the Ray this process is already connected to (tests, notebooks)."""
     import ray
 
+    if options.address not in (
+        None,
+        "auto",
+    ):  # Ray itself retries an address where nothing listens for minutes
+        _check_reachable(options.address)
     if ray.is_initialized():
         return ray, False
     quiet = {"log_to_driver": False, "logging_level": logging.ERROR}
@@ -290,8 +295,6 @@ def _connect(options: ClusterOptions):
         asked = (options.workers or 0) * (options.threads_per_worker or 1)
         ray.init(address="local", num_cpus=max(cores, asked), include_dashboard=False, **quiet)
         return ray, True
-    if options.address != "auto":  # Ray itself retries an address where nothing listens for minutes
-        _check_reachable(options.address)
     try:
         ray.init(address=options.address, **quiet)
     except (ConnectionError, ValueError) as error:
