@@ -173,7 +173,7 @@ def _cmd_render(args: argparse.Namespace) -> int:
     """Render a dataset (format handsynth/1.1) of hands grasping objects on Ray workers."""
     import time
 
-    from handsynth.distributed import ClusterOptions
+    from handsynth.cluster import ClusterOptions
     from handsynth.errors import UngraspableError
     from handsynth.pipeline import ShardsFailed, StageTimes, render_dataset
     from handsynth.preflight import ungraspable_message

@@ -20,11 +20,15 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
+import time
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
+from handsynth.cluster import ClusterOptions, default_layout
 from handsynth.errors import UserError
+from handsynth.files import ENVIRONMENT_ERRNOS
 from handsynth.worker import ShardWorker
 
 log = logging.getLogger(__name__)
@@ -32,59 +36,6 @@ log = logging.getLogger(__name__)
 LOGS_DIR = "logs"  # OUT/logs: one file per worker and the driver's Ray messages
 WAIT_S = 0.5  # how often the driver's loop wakes up (progress bar, Ctrl-C) while workers render
 STOP_WAIT_S = 30.0  # how long a stop waits for killed workers to be gone
-
-
-@dataclass(frozen=True, kw_only=True)
-class ClusterOptions:
-    """How a run is spread over Ray workers (not part of the run's configuration: any layout gives the same
-    bytes)."""
-
-    workers: int | None = None
-    """Ray actors, each with one renderer; None: one per CPU for raster, one per GPU for Cycles on GPU, and
-    for Cycles on CPU one per node using all its cores (measured fastest on 2 cores:
-    ``benchmarks/distributed.py``)."""
-    threads_per_worker: int | None = None
-    """CPUs each worker reserves and its renderer's threads; None: 1, or for Cycles on CPU
-    ``render.threads`` when set, else every core of the smallest node."""
-    address: str | None = None
-    """``auto`` or ``HOST:PORT`` of a running Ray cluster; None starts a local Ray for the run."""
-    max_attempts: int = 3
-    """Attempts of a shard (a worker death or an exception each count one) before it is reported failed."""
-    recycle_samples: int = 2000
-    """A worker is replaced by a fresh process after rendering this many samples (0: never)."""
-    recycle_memory_mb: int = 6000
-    """... or once its resident memory passes this many MiB after a shard (0: never)."""
-
-    def __post_init__(self) -> None:
-        for flag, value in (("--workers", self.workers), ("--threads-per-worker", self.threads_per_worker)):
-            if value is not None and value < 1:
-                raise UserError(f"{flag} must be at least 1, got {value}")
-        host, _, port = (self.address or "auto").rpartition(":")
-        if self.address not in (None, "auto") and not (host and port.isdigit()):
-            raise UserError(f"--address must be auto or HOST:PORT (e.g. 10.0.0.5:6379), got '{self.address}'")
-
-
-def default_layout(render, device: str, options: ClusterOptions, resources: dict) -> tuple[int, int, int]:
-    """(workers, threads per worker, GPUs per worker) of a run.
-
-    ``render``: the run's RenderConfig; ``device``: the Cycles device the run resolved (``cpu``, ``optix``,
-    ``cuda``, ``hip``); ``resources``: ``{"CPU": total, "GPU": total, "node_cpus": [CPUs of each alive
-    node]}`` of the Ray cluster.
-    """
-    backend = render.backend
-    cpus = max(int(resources.get("CPU", 1)), 1)
-    node_cpus = resources.get("node_cpus") or [cpus]
-    gpus = 1 if backend == "cycles" and device != "cpu" else 0
-    if gpus:
-        threads = options.threads_per_worker or 1
-        workers = options.workers or max(int(resources.get("GPU", 0)), 1)
-    elif backend == "cycles":
-        threads = options.threads_per_worker or render.threads or max(min(node_cpus), 1)
-        workers = options.workers or max(cpus // threads, 1)
-    else:
-        threads = options.threads_per_worker or 1
-        workers = options.workers or max(cpus // threads, 1)
-    return workers, threads, gpus
 
 
 @dataclass
@@ -97,6 +48,7 @@ class _Slot:
     task: tuple[int, int] | None = None  # (shard index, attempt) in flight
     ticks: int = 0  # samples of the task in flight already counted on the bar
     deaths_in_a_row: int = 0
+    where: object = None  # the actor's ``start()`` result (host, pid), or the reference to it
 
 
 class RayShards:
@@ -127,7 +79,8 @@ class RayShards:
             self.threads = threads
             for slot in self.slots:
                 slot.actor = self.actor_class.remote(*self.actor_args)
-            self._started([slot.actor.start.remote() for slot in self.slots])
+                slot.where = slot.actor.start.remote()
+            self._started([slot.where for slot in self.slots])
         except BaseException:
             self.stop()
             self.close()
@@ -214,6 +167,9 @@ class RayShards:
         died = not isinstance(error, self.ray.exceptions.RayTaskError)  # else a Python error, worker alive
         message = _one_line(error)
         log.warning("shard %d attempt %d on worker %s failed: %s", shard_index, attempt, slot.name, error)
+        cause = getattr(error, "cause", None)
+        if isinstance(cause, OSError) and cause.errno in ENVIRONMENT_ERRNOS:
+            raise cause from None  # a full disk or read-only --out: the run stops, as without Ray
         if died:
             slot.deaths_in_a_row += 1
             if slot.deaths_in_a_row > self.options.max_attempts:  # it dies whatever it is given
@@ -239,25 +195,50 @@ class RayShards:
         """A fresh actor (new process) in ``slot``: it builds its renderer on its first shard."""
         log_path = str(self.out / LOGS_DIR / f"worker-{slot.number:03d}.log")
         slot.actor = self.actor_class.remote(*self.actor_args, log_path)
+        slot.where = slot.actor.start.remote()  # runs before any shard: its pid is known before it writes
         slot.name = f"slot {slot.number} (restarted)"
 
     def stop(self) -> None:
         """Kill every worker and wait (up to STOP_WAIT_S) until Ray reports them dead, so that none still
-        writes a temp shard. Safe to call more than once."""
-        actors = [slot.actor for slot in self.slots if slot.actor is not None]
-        for slot in self.slots:
-            slot.actor = None
-        for actor in actors:
-            self.ray.kill(actor, no_restart=True)
-        # A call to a killed actor fails only once Ray has seen its process end.
-        probes = [actor.start.remote() for actor in actors]
+        writes a temp shard; on this host, until their processes are gone. Safe to call more than once."""
+        live = [slot for slot in self.slots if slot.actor is not None]
+        for slot in live:
+            self.ray.kill(slot.actor, no_restart=True)
+        # A call to a killed actor fails once Ray has seen it die; its process may take a moment longer.
+        probes = [slot.actor.start.remote() for slot in live]
+        deadline = time.monotonic() + STOP_WAIT_S
         self.ray.wait(probes, num_returns=len(probes), timeout=STOP_WAIT_S)
+        known = [slot.where for slot in live if slot.where is not None]
+        for ref in self.ray.wait(known, num_returns=len(known), timeout=0)[0]:
+            try:
+                where = self.ray.get(ref)
+            except self.ray.exceptions.RayError:  # died before it started: it never wrote
+                continue
+            if where["host"] == socket.gethostname():
+                _wait_gone(where["pid"], deadline)
+        for slot in self.slots:
+            slot.actor = slot.where = None
 
     def close(self) -> None:
         """Disconnect from Ray (and shut down the local Ray this run started)."""
         if self.started_ray:
             self.ray.shutdown()
             self.started_ray = False
+
+
+def _wait_gone(pid: int, deadline: float) -> None:
+    """Wait until process ``pid`` of this host has exited (or is a zombie: it holds no files), or
+    ``deadline`` (time.monotonic) passes."""
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                if stat.read().rpartition(")")[2].split()[0] == "Z":
+                    return
+        except FileNotFoundError:
+            return
+        except OSError:  # no /proc here: Ray's report of the death is all there is
+            return
+        time.sleep(0.02)
 
 
 def _next_job(again: deque, todo) -> tuple[int, int] | None:
@@ -350,6 +331,25 @@ def _one_line(error: BaseException) -> str:
     return f"worker died ({_first_line(str(error))})"
 
 
+class _LogFile(logging.Handler):
+    """The driver's log file, written unbuffered. Best effort: a record that cannot be written (on the disk
+    the run has filled) is lost, and the run reports that disk on one line itself."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            os.write(self.fd, (self.format(record) + "\n").encode("utf-8"))
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        os.close(self.fd)
+        super().close()
+
+
 class _messages_to:
     """``with _messages_to(path, ray):`` sends this module's log records and the messages Ray's raylet
     pushes to the driver (a worker's crash report, printed on stdout by default) to ``path`` instead of
@@ -359,7 +359,7 @@ class _messages_to:
         self.path, self.worker_module = path, ray._private.worker
 
     def __enter__(self):
-        self.handler = logging.FileHandler(self.path)
+        self.handler = _LogFile(self.path)
         self.handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
         log.addHandler(self.handler)
         log.propagate = False

@@ -24,6 +24,15 @@ def _redirect_output(path: Path) -> None:
     os.close(fd)
 
 
+def _log_line(line: str) -> None:
+    """Append ``line`` to this worker's log (fd 1). Best effort: on a full disk the line is lost, and the
+    shard's own write reports the disk, naming the file."""
+    try:
+        os.write(1, (line + "\n").encode("utf-8"))
+    except OSError:
+        pass
+
+
 def _resident_mb() -> float:
     """This process's resident memory in MiB (its peak where /proc is missing)."""
     try:
@@ -70,9 +79,7 @@ class ShardWorker:
         from handsynth.pipeline import StageTimes, render_shard
 
         self.start()
-        print(
-            f"{time.strftime('%H:%M:%S')} shard {shard_index} attempt {attempt} pid {os.getpid()}", flush=True
-        )
+        _log_line(f"{time.strftime('%H:%M:%S')} shard {shard_index} attempt {attempt} pid {os.getpid()}")
         times = StageTimes()
         started = time.perf_counter()
         shard = yield from render_shard(self.context, Path(out), shard_index, times)

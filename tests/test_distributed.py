@@ -2,8 +2,8 @@
 cluster), Ctrl-C resumes to the same bytes, a shard that always fails is reported while the others finish,
 workers are recycled, bad layouts are one line.
 
-Runs in this process share one local Ray (``ray_local``, num_cpus=2); the killed-worker and Ctrl-C runs are
-separate driver processes, as a user's would be.
+Runs in this process share one local Ray (conftest's ``ray_session``, num_cpus=2); the killed-worker and
+Ctrl-C runs are separate driver processes, as a user's would be.
 """
 
 import contextlib
@@ -20,10 +20,10 @@ from pathlib import Path
 import pytest
 
 from handsynth.cli import main
+from handsynth.cluster import ClusterOptions, default_layout
 from handsynth.config import RenderConfig
 from handsynth.dataset import validate_dataset
 from handsynth.dataset.lock import LOCK_NAME
-from handsynth.distributed import ClusterOptions, default_layout
 from handsynth.worker import ShardWorker
 
 ARGS = [
@@ -89,18 +89,6 @@ def _wait_until(condition, process: subprocess.Popen, what: str, timeout_s: floa
         time.sleep(0.05)
 
 
-@pytest.fixture(scope="module")
-def ray_local():
-    """One local Ray (2 CPUs) for every in-process run of this module; its workers can import this module
-    (FailingWorker)."""
-    ray = pytest.importorskip("ray")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("PYTHONPATH", _env()["PYTHONPATH"])  # the raylet passes it on to every worker
-        ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
-    yield ray
-    ray.shutdown()
-
-
 def _config():
     from handsynth.cli import _run_config, build_parser
 
@@ -113,7 +101,7 @@ def _categories(out: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def reference(tmp_path_factory, ray_local) -> Path:
+def reference(tmp_path_factory, ray_session) -> Path:
     """ARGS rendered by two Ray workers: the bytes every other run must give."""
     out = tmp_path_factory.mktemp("reference") / "run"
     with contextlib.redirect_stdout(io.StringIO()) as stdout:
@@ -218,7 +206,7 @@ def test_ctrl_c_stops_every_worker_and_the_same_command_resumes_to_the_same_byte
 
 
 @pytest.fixture(scope="module")
-def two_nodes(ray_local):
+def two_nodes(ray_session):
     """A Ray cluster of two nodes (1 CPU each) on this machine, for runs that join it with --address."""
     from ray.cluster_utils import Cluster
 

@@ -25,6 +25,7 @@ FORBIDDEN = {
     "pipeline.py": {"ray", "torch"},
     "resume.py": {"bpy", "pyrender", "OpenGL", "ray", "torch"},
     "worker.py": {"bpy", "pyrender", "OpenGL", "ray", "torch"},
+    "cluster.py": {"numpy", "bpy", "pyrender", "OpenGL", "ray", "torch"},
     "files.py": {"numpy", "bpy", "pyrender", "OpenGL", "ray", "torch"},
 }
 
@@ -62,6 +63,7 @@ LAYER_OF = {
     "pipeline.py": "orchestration",
     "resume.py": "orchestration",
     "worker.py": "orchestration",
+    "cluster.py": "orchestration",
     "preflight.py": "orchestration",
     "distributed.py": "orchestration",
     "distributed": "orchestration",
@@ -76,6 +78,7 @@ _ABOVE_CORE = {
     "pipeline",
     "resume",
     "worker",
+    "cluster",
     "preflight",
     "distributed",
     "cli",
