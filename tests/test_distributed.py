@@ -289,3 +289,20 @@ def test_default_layout(backend, device, options, resources, layout):
 def test_render_threads_set_the_cycles_workers_threads():
     render = RenderConfig(backend="cycles", threads=1)
     assert default_layout(render, "cpu", ClusterOptions(), {"CPU": 2}) == (2, 1, 0)
+
+
+def test_cycles_workers_with_one_thread_write_the_bytes_of_one_process(ray_session, tmp_path):
+    """Cycles draft at 32 px: two workers of one thread each and the single-process path (all cores) give
+    the same annotations and images: a worker's threads never reach the annotations' render entry."""
+    pytest.importorskip("bpy")
+    from handsynth.cli import _run_config, build_parser
+    from handsynth.pipeline import render_dataset
+
+    args = ["--backend", "cycles", "--quality", "draft", "--device", "cpu", "--resolution", "32"]
+    args += ["--objects", "orange", "--n", "2", "--shard-size", "1", "--set", "scene.renders_per_grasp=100"]
+    config = _run_config(build_parser().parse_args(["render", *args, "--out", "unused"]))
+    two, one = tmp_path / "two", tmp_path / "one"
+    render_dataset(config, two, progress=False, cluster=ClusterOptions(workers=2, threads_per_worker=1))
+    render_dataset(config, one, progress=False)
+    assert _files(two) == _files(one)
+    assert validate_dataset(two).ok
