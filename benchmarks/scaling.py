@@ -5,8 +5,10 @@ peak memory for a small and a huge --n (flat: the driver never lists shards or f
     python benchmarks/scaling.py [--raster-n 128] [--cycles-n 12] [--skip-memory]
 
 Each layout renders the same run into a fresh folder with one local Ray started once (its start-up is
-reported apart); a layout's wall time includes its workers' start-up (imports, hand template, renderer,
-first grasps), as a user's run does. Figures only, never assertions.
+reported apart). Two rates per layout: end to end (wall time, including the workers' start-up: imports,
+hand template, renderer, first grasps, as a user's short run pays) and steady (images/s over the last
+three quarters of the samples, from the progress bar's ticks: what a long run converges to). Figures only,
+never assertions.
 """
 
 import argparse
@@ -20,9 +22,32 @@ import tempfile
 import time
 from pathlib import Path
 
+import handsynth.pipeline
 from handsynth.cluster import ClusterOptions
 from handsynth.config import RenderConfig, RunConfig, SceneConfig
 from handsynth.pipeline import StageTimes, render_dataset
+
+
+class _Ticks:
+    """Stands in for the run's progress bar: the time at which each sample was counted."""
+
+    def __init__(self, total: int, initial: int, progress: bool) -> None:
+        self.count, self.times = initial, []
+
+    def update(self, k: int = 1) -> None:
+        self.count += k
+        self.times = self.times[: max(self.count, 0)] if k < 0 else self.times + [time.perf_counter()] * k
+
+    def set_postfix_str(self, *args, **kwargs) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def steady_rate(self) -> float:
+        """Images/s from the sample a quarter of the way in to the last one."""
+        first = len(self.times) // 4
+        return (len(self.times) - 1 - first) / max(self.times[-1] - self.times[first], 1e-9)
 
 
 def _cpu_s() -> float:
@@ -30,33 +55,36 @@ def _cpu_s() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _run(config: RunConfig, cluster: ClusterOptions | None) -> tuple[float, float, StageTimes]:
-    """(wall seconds, the driver's CPU seconds, stage times) of one run into a temporary folder."""
-    times = StageTimes()
+def _run(config: RunConfig, cluster: ClusterOptions | None) -> tuple[float, float, float]:
+    """(wall seconds, the driver's CPU seconds, steady images/s) of one run into a temporary folder."""
+    bars = []
+    handsynth.pipeline._progress_bar = lambda *args: bars.append(_Ticks(*args)) or bars[-1]
     with tempfile.TemporaryDirectory() as tmp:
         wall, cpu = time.perf_counter(), _cpu_s()
-        render_dataset(config, Path(tmp) / "run", progress=False, times=times, cluster=cluster)
-        return time.perf_counter() - wall, _cpu_s() - cpu, times
+        render_dataset(config, Path(tmp) / "run", progress=False, times=StageTimes(), cluster=cluster)
+        return time.perf_counter() - wall, _cpu_s() - cpu, bars[0].steady_rate()
 
 
 def _layouts(name: str, config: RunConfig, layouts: list[tuple[int, int]]) -> None:
     """Print images/s of the single-process path and of each (workers, threads) layout."""
-    wall, cpu, _ = _run(config, None)
-    base = config.n / wall
+    wall, cpu, base = _run(config, None)
     print(f"{name}: n={config.n}, {config.scene.width}x{config.scene.height}, shard_size={config.shard_size}")
-    print(f"  single process (no Ray)     {base:7.2f} images/s  ({wall:.1f} s)")
+    end_to_end = f"end to end {config.n / wall:6.2f} ({wall:.1f} s)"
+    print(f"  single process (no Ray)      steady {base:6.2f} images/s; {end_to_end}")
     rates = {}
     for workers, threads in layouts:
-        wall, cpu, _ = _run(config, ClusterOptions(workers=workers, threads_per_worker=threads))
-        rates[workers, threads] = rate = config.n / wall
+        wall, cpu, rate = _run(config, ClusterOptions(workers=workers, threads_per_worker=threads))
+        rates[workers, threads] = rate
+        layout = f"Ray {workers} worker(s) x {threads} thread(s)"
+        end_to_end = f"end to end {config.n / wall:6.2f} ({wall:.1f} s)"
         print(
-            f"  Ray {workers} worker(s) x {threads} thread(s) {rate:7.2f} images/s  ({wall:.1f} s; "
-            f"{rate / base:.2f}x single process; driver CPU {cpu / wall:.0%} of one core)"
+            f"  {layout} steady {rate:6.2f} images/s ({rate / base:.2f}x single process); {end_to_end}; "
+            f"driver CPU {cpu / wall:.0%} of a core"
         )
     if (1, 1) in rates and (2, 1) in rates:
-        print(f"  2 workers / 1 worker (1 thread each): {rates[2, 1] / rates[1, 1]:.2f}x")
+        print(f"  steady, 2 workers / 1 worker (1 thread each): {rates[2, 1] / rates[1, 1]:.2f}x")
     best = max(rates, key=rates.get)
-    print(f"  fastest layout here: {best[0]} worker(s) x {best[1]} thread(s)")
+    print(f"  fastest layout here (steady): {best[0]} worker(s) x {best[1]} thread(s)")
 
 
 def _peak_driver_mb(n: int, shards_before: int = 3) -> float:
