@@ -76,7 +76,6 @@ class RayShards:
             )
             self.actor_args = (worker_config, catalog, render_entry)
             self.slots = [_Slot(k) for k in range(workers)]
-            self.threads = threads
             for slot in self.slots:
                 slot.actor = self.actor_class.remote(*self.actor_args)
                 slot.where = slot.actor.start.remote()
@@ -187,9 +186,13 @@ class RayShards:
             self._fail_the_rest(again, message)
 
     def _fail_the_rest(self, again: deque, message: str) -> None:
-        while again:
-            self.failures.append((again.popleft()[0], message))
-        raise RuntimeError(f"every Ray worker keeps dying ({message}); see {self.out / LOGS_DIR}")
+        """Every worker slot was given up: the run cannot go on (ShardsFailed: one line, exit status 1)."""
+        from handsynth.pipeline import ShardsFailed
+
+        raise ShardsFailed(
+            f"every Ray worker died {self.options.max_attempts + 1} times in a row (last: {message}); the "
+            f"complete shards are kept: see {self.out / LOGS_DIR}, then run the same command to resume"
+        )
 
     def _replace(self, slot: _Slot) -> None:
         """A fresh actor (new process) in ``slot``: it builds its renderer on its first shard."""
