@@ -182,7 +182,8 @@ def test_ctrl_c_stops_every_worker_and_the_same_command_resumes_to_the_same_byte
     out = tmp_path / "run"
     driver = _driver(out)
     try:
-        _wait_until(lambda: (out / "shards" / "shard-000000").exists(), driver, "a first shard")
+        # A worker has begun its first shard (its grasp takes seconds): the run is surely still going.
+        _wait_until(lambda: list((out / "shards").glob(".tmp-shard-*")), driver, "a shard being written")
         assert main(["render", *ARGS, "--out", str(out)]) == 2  # a second run on the folder: refused
         assert f"is in use by a run of pid {driver.pid}" in capsys.readouterr().err
         pids = [
