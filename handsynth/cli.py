@@ -170,25 +170,35 @@ def _run_config(args: argparse.Namespace):
 
 
 def _cmd_render(args: argparse.Namespace) -> int:
-    """Render a dataset (format handsynth/1.1) of hands grasping objects."""
+    """Render a dataset (format handsynth/1.1) of hands grasping objects on Ray workers."""
     import time
 
+    from handsynth.cluster import ClusterOptions
     from handsynth.errors import UngraspableError
-    from handsynth.pipeline import StageTimes, render_dataset
+    from handsynth.pipeline import ShardsFailed, StageTimes, render_dataset
     from handsynth.preflight import ungraspable_message
 
     config = _run_config(args)
+    layout = {"workers": args.workers, "threads_per_worker": args.threads_per_worker, "address": args.address}
+    cluster = ClusterOptions(**layout)
     times = StageTimes()
     start = time.perf_counter()
     try:
         progress = not args.quiet
-        info = render_dataset(config, args.out, progress=progress, times=times, cache_dir=args.cache_dir)
+        info = render_dataset(
+            config, args.out, progress=progress, times=times, cache_dir=args.cache_dir, cluster=cluster
+        )
     except UngraspableError as err:  # a grasp after the pre-flight's; complete shards stay resumable
         raise UserError(ungraspable_message(err)) from None
+    except ShardsFailed as failed:  # not the user's mistake: exit status 1, after every other shard
+        print(f"handsynth render: error: {failed}", file=sys.stderr)
+        return 1
     elapsed = time.perf_counter() - start
     categories = ", ".join(f"{k} {v}" for k, v in info["categories"].items())
     rate = f"{times.samples / elapsed:.1f} images/s" if times.samples else "nothing left to render"
     print(f"{info['num_samples']} samples in {len(info['shards'])} shards ({categories}); {rate}; {args.out}")
+    if times.samples:
+        print(times.summary())
     return 0
 
 
@@ -318,6 +328,15 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="download folder of its meshes (not part of the configuration: meshes are verified by sha256)",
     )
+    render.add_argument(
+        "--workers", type=int, help="Ray workers (default: 1 a core; cycles: 1 a GPU or machine)"
+    )
+    render.add_argument(
+        "--threads-per-worker", type=int, help="cores a worker uses (default 1; cycles CPU: all)"
+    )
+    render.add_argument(
+        "--address", help="auto or HOST:PORT of a Ray cluster (default: a local Ray for the run)"
+    )
     render.add_argument("--quiet", action="store_true", help="no progress bar")
     render.set_defaults(func=_cmd_render)
     validate = sub.add_parser(
@@ -388,7 +407,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         hint = "; run the same command to resume" if command == "handsynth render" else ""
-        print(f"{command}: interrupted{hint}", file=sys.stderr)
+        print(f"{command}: interrupted{hint}", file=sys.stderr, flush=True)
         return 130
 
 

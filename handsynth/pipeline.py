@@ -8,11 +8,8 @@ resumes, skipping complete shards, and produces the same bytes as an uninterrupt
 from __future__ import annotations
 
 import logging
-import os
-import shutil
 import sys
 import time
-import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +18,6 @@ import numpy as np
 
 from handsynth.config import RunConfig, to_yaml
 from handsynth.errors import UserError
-from handsynth.files import fsync_dir
 from handsynth.preflight import check_samples, resolve_run
 from handsynth.render import make_renderer, render_info
 
@@ -34,9 +30,27 @@ class StageTimes:
 
     seconds: dict[str, float] = field(default_factory=lambda: defaultdict(float))
     samples: int = 0
+    workers: dict[str, list[float]] = field(default_factory=dict)
+    """worker name -> [samples, seconds busy rendering shards] (filled by a Ray run)."""
 
     def add(self, stage: str, seconds: float) -> None:
         self.seconds[stage] += seconds
+
+    def merge(self, stage_seconds: dict[str, float], samples: int) -> None:
+        """Add the stage seconds and sample count of another process (a Ray worker's shard)."""
+        for stage, seconds in stage_seconds.items():
+            self.seconds[stage] += seconds
+        self.samples += samples
+
+    def summary(self) -> str:
+        """One line: images/s of each worker, then each stage's share of the time, largest first."""
+        per_worker = ", ".join(
+            f"{name} {samples / max(seconds, 1e-9):.2f}"
+            for name, (samples, seconds) in sorted(self.workers.items())
+        )
+        shares = sorted(self.shares().items(), key=lambda item: -item[1])
+        stages = ", ".join(f"{stage} {share:.0%}" for stage, share in shares)
+        return f"images/s per worker: {per_worker or 'this process'}; time per stage: {stages}"
 
     def shares(self) -> dict[str, float]:
         """Stage -> fraction of the summed stage time."""
@@ -116,7 +130,12 @@ class BackgroundSource:
 class RunContext:
     """Everything a process needs to render samples of one run (specs, renderer, backgrounds)."""
 
-    def __init__(self, config: RunConfig, catalog: dict | None = None) -> None:
+    def __init__(
+        self, config: RunConfig, catalog: dict | None = None, render_entry: dict | None = None
+    ) -> None:
+        """``render_entry``: the ``render`` entry of every annotation, as the run's driver resolved it (a Ray
+        worker's own threads or device must not change the annotations); by default ``render_info(config)``.
+        """
         from handsynth.objects.catalog import resolve_objects
         from handsynth.scene.spec import SceneSampler
 
@@ -125,7 +144,7 @@ class RunContext:
         self.backgrounds = BackgroundSource(config.scene.background.folder)
         self.sampler = SceneSampler(config.seed, config.scene, self.families, catalog, self.backgrounds.names)
         self.sampler.prefetch = True
-        self.render_info = render_info(config)
+        self.render_info = render_entry if render_entry is not None else render_info(config)
         self.renderer = None
 
     def open_renderer(self) -> None:
@@ -181,6 +200,38 @@ class RunContext:
         return annotation, images
 
 
+class ShardsFailed(Exception):
+    """Some shards of a run failed every attempt; the others are complete and the same command retries the
+    failed ones. ``str(error)`` is the one-line summary the command line prints."""
+
+
+class LocalShards:
+    """Renders shards in this process, one after another: the library's path without Ray (benchmarks
+    compare the Ray workers with it). ``run`` and ``stop`` are the interface of ``distributed.RayShards``."""
+
+    def __init__(self, context: RunContext) -> None:
+        self.context = context
+        self.failures: list[tuple[int, str]] = []
+
+    def run(self, out: Path, todo, bar, times: StageTimes | None):
+        """Render the shard indices ``todo`` (an iterable) into ``out``; yields (index, shard summary)."""
+        for shard_index in todo:
+            steps = render_shard(self.context, out, shard_index, times)
+            while True:
+                try:
+                    next(steps)
+                except StopIteration as finished:
+                    yield shard_index, finished.value
+                    break
+                bar.update(1)
+
+    def stop(self) -> None:
+        """Nothing runs outside this process."""
+
+    def close(self) -> None:
+        self.context.close()
+
+
 def render_dataset(
     config: RunConfig,
     out: str | Path,
@@ -188,24 +239,26 @@ def render_dataset(
     progress: bool = True,
     times: StageTimes | None = None,
     cache_dir: str | Path | None = None,
+    cluster=None,
 ) -> dict:
     """Render the run ``config`` into ``out`` (format ``handsynth/1.1``); returns the dataset.json dict.
 
     ``catalog`` replaces the object catalogue of ``config.manifest`` (tests); ``cache_dir`` is the
-    download folder of the manifest's http(s) meshes.
+    download folder of the manifest's http(s) meshes; ``cluster`` (a ``distributed.ClusterOptions``)
+    renders the shards on Ray workers, None in this process.
 
     Checks every input first (``handsynth.preflight``: names, manifest and meshes, output folder,
-    backgrounds folder, the first specs, one grasp per external family, renderer); then locks ``out``
-    (``OUT/.handsynth-lock``: a second run is refused), writes ``config.yaml``, each shard atomically, and
-    ``dataset.json`` last, and unlocks. Complete shards of an earlier run of the same configuration are
-    verified against their shard.json and kept (resume); damaged ones are rendered again. Start-up costs
-    O(shards present), whatever ``config.n``.
+    backgrounds folder, the first specs, one grasp per external family, renderer or Ray workers); then
+    locks ``out`` (``OUT/.handsynth-lock``: a second run is refused), writes ``config.yaml``, each shard
+    atomically, and ``dataset.json`` last, and unlocks. Complete shards of an earlier run of the same
+    configuration are verified against their shard.json and kept (resume); damaged ones are rendered again.
+    Start-up costs O(shards present), whatever ``config.n``. Raises ShardsFailed (after finishing every
+    other shard, without dataset.json) when a shard fails every attempt.
     """
-    from tqdm import tqdm
-
     from handsynth.dataset.layout import CONFIG_YAML, DATASET_JSON, num_shards
     from handsynth.dataset.lock import OutputLock, take_over_if_stale
     from handsynth.dataset.writer import dataset_info, write_json_atomic, write_text_atomic
+    from handsynth.resume import complete_shards, dataset_entry, remove_temp_shards
 
     out = Path(out)
     resolved = resolve_run(config, catalog, cache_dir)  # names, manifest content and meshes
@@ -217,102 +270,78 @@ def render_dataset(
     context = RunContext(config, resolved.catalog)
     try:
         check_samples(context, resolved.external)  # photos decoded, first specs, external grasps
-        context.open_renderer()  # fails here (EGL, pyrender) before anything is written
+        if cluster is None:
+            context.open_renderer()  # fails here (EGL, pyrender) before anything is written
+            shards_runner = LocalShards(context)
+        else:
+            from handsynth.distributed import RayShards
+
+            context.close()  # the workers sample and render; each builds its renderer before any write
+            shards_runner = RayShards(config, resolved.catalog, context.render_info, cluster, out)
     except BaseException:
         context.close()
         raise
     try:
         out.mkdir(parents=True, exist_ok=True)
         with OutputLock(out):
-            if not resuming and (out / CONFIG_YAML).exists():  # another run began here since the check
-                resuming = check_output_dir(out, config_text)
-            if not resuming:
-                write_text_atomic(out / CONFIG_YAML, config_text)
-            shard_count = num_shards(config.n, config.shard_size)
-            done = _complete_shards(out, config, shard_count) if resuming else {}
-            if done:
-                log.info("resuming: %d of %d shards are complete", len(done), shard_count)
-            bar = tqdm(
-                total=config.n,
-                initial=sum(int(shard["num_samples"]) for shard in done.values()),
-                unit="img",
-                desc="render",
-                disable=not progress,
-                file=sys.stderr,
-                dynamic_ncols=True,
-                smoothing=0.05,
-            )
-            shards = []
-            for shard_index in range(shard_count):
-                if shard_index in done:
-                    shard = done.pop(shard_index)
-                else:
-                    shard = _render_shard(context, out, shard_index, bar, times)
-                shards.append(_dataset_entry(shard))
-            bar.close()
+            try:
+                if not resuming and (out / CONFIG_YAML).exists():  # another run began here since the check
+                    resuming = check_output_dir(out, config_text)
+                if not resuming:
+                    write_text_atomic(out / CONFIG_YAML, config_text)
+                shard_count = num_shards(config.n, config.shard_size)
+                done = complete_shards(out, config, shard_count) if resuming else {}
+                if done:
+                    log.info("resuming: %d of %d shards are complete", len(done), shard_count)
+                bar = _progress_bar(config.n, sum(int(s["num_samples"]) for s in done.values()), progress)
+                todo = (k for k in range(shard_count) if k not in done)
+                for shard_index, shard in shards_runner.run(out, todo, bar, times):
+                    done[shard_index] = dataset_entry(shard)
+                bar.close()
+            finally:
+                shards_runner.stop()  # workers gone before their temp shards are removed and the lock freed
+                remove_temp_shards(out)
+            if shards_runner.failures:
+                raise ShardsFailed(_failure_summary(shards_runner.failures, shard_count))
+            shards = [done[k] for k in range(shard_count)]
             info = dataset_info(config.seed, shards, bpy_version=render_info(config).get("bpy"))
             write_json_atomic(out / DATASET_JSON, info)
     finally:
-        context.close()
+        shards_runner.close()
     return info
 
 
-def _dataset_entry(shard: dict) -> dict:
-    """What dataset.json needs of a shard (name, count, categories), not its file hashes: a run keeps one
-    per shard in memory, so this keeps that small."""
-    return {key: shard[key] for key in ("name", "num_samples", "categories")}
+def _progress_bar(total: int, initial: int, progress: bool):
+    from tqdm import tqdm
+
+    return tqdm(
+        total=total,
+        initial=initial,
+        unit="img",
+        desc="render",
+        disable=not progress,
+        file=sys.stderr,
+        dynamic_ncols=True,
+        smoothing=0.05,
+    )
 
 
-def _complete_shards(out: Path, config: RunConfig, shard_count: int) -> dict[int, dict]:
-    """Scan ``out/shards`` once: remove temp dirs of an interrupted run, verify each complete shard of the
-    run (``verify_shard``), and move aside and delete the damaged ones (they are rendered again).
+def _failure_summary(failures: list[tuple[int, str]], shard_count: int, shown: int = 2) -> str:
+    """One line: how many shards failed, the first ``shown`` with their errors, and what to do."""
+    from handsynth.dataset.layout import shard_name
 
-    Returns shard index -> ``_dataset_entry`` of every intact shard. Costs one directory
-    listing plus reading the shards present, whatever ``config.n``.
-    """
-    from handsynth.dataset.integrity import ShardDamaged, verify_shard
-    from handsynth.dataset.layout import SHARD_PREFIX, SHARDS_DIR, TMP_PREFIX, shard_ids, shard_name
-
-    shards_dir = out / SHARDS_DIR
-    if not shards_dir.is_dir():
-        return {}
-    done = {}
-    for entry in sorted(os.scandir(shards_dir), key=lambda e: e.name):
-        path = Path(entry.path)
-        if entry.name.startswith(TMP_PREFIX):  # never read; the lock says no other run is writing it
-            shutil.rmtree(path, ignore_errors=True)
-            continue
-        digits = entry.name.removeprefix(SHARD_PREFIX)
-        if not (entry.name.startswith(SHARD_PREFIX) and digits.isdigit()):
-            continue  # not ours; validate reports it
-        shard_index = int(digits)
-        if shard_index >= shard_count or entry.name != shard_name(shard_index):
-            continue
-        if not entry.is_dir(follow_symlinks=False):  # a file (or link) where the shard's folder belongs
-            log.warning("%s is not a folder: rendering it again", entry.name)
-            path.unlink()
-            continue
-        ids = shard_ids(shard_index, config.n, config.shard_size)
-        try:
-            done[shard_index] = _dataset_entry(verify_shard(path, shard_index, ids, config.n))
-        except ShardDamaged as damage:
-            log.warning("%s is damaged (%s): rendering it again", entry.name, damage)
-            _remove_dir(path)
-    return done
+    listed = "; ".join(f"{shard_name(k)}: {error}" for k, error in sorted(failures)[:shown])
+    more = f"; and {len(failures) - shown} more" if len(failures) > shown else ""
+    return (
+        f"{len(failures)} of {shard_count} shards failed on every attempt ({listed}{more}); the other shards "
+        "are complete: run the same command to retry the failed ones"
+    )
 
 
-def _remove_dir(path: Path) -> None:
-    """Remove a shard directory so that its final name is gone first (renamed to a temp name)."""
-    from handsynth.dataset.layout import TMP_PREFIX
-
-    aside = path.with_name(f"{TMP_PREFIX}damaged-{uuid.uuid4().hex[:8]}")
-    os.rename(path, aside)
-    fsync_dir(path.parent)
-    shutil.rmtree(aside)
-
-
-def _render_shard(context: RunContext, out: Path, shard_index: int, bar, times: StageTimes | None) -> dict:
-    """Render and write one shard atomically; returns what ``ShardWriter.close`` returns."""
+def render_shard(context: RunContext, out: Path, shard_index: int, times: StageTimes | None = None):
+    """Render and write one shard atomically (the unit of work of every worker): a generator that yields
+    each sample id once its sample is added, and returns what ``ShardWriter.close`` returns. Abandoned or
+    failed, it leaves no shard (the writer removes its temp dir)."""
     from handsynth.dataset.layout import shard_ids
     from handsynth.dataset.writer import ShardWriter
 
@@ -324,7 +353,7 @@ def _render_shard(context: RunContext, out: Path, shard_index: int, bar, times: 
             writer.add(annotation, images)
             if times is not None:
                 times.add("png encoding + writing", time.perf_counter() - t)
-            bar.update(1)
+            yield index
         t = time.perf_counter()
         shard = writer.close()
         if times is not None:

@@ -55,10 +55,11 @@ def succeeds(capsys, command: str, args: list[str], out: Path) -> None:
 
 
 def _files(root: Path) -> dict[str, bytes]:
+    """Relative path -> bytes of every file of a run but dataset.json (a timestamp) and the workers' logs."""
     return {
         str(p.relative_to(root)): p.read_bytes()
         for p in sorted(root.rglob("*"))
-        if p.is_file() and p.name != "dataset.json"
+        if p.is_file() and p.name != "dataset.json" and p.relative_to(root).parts[0] != "logs"
     }
 
 

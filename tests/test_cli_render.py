@@ -15,6 +15,9 @@ from handsynth.cli import main
 from handsynth.dataset import Dataset, validate_dataset
 from handsynth.dataset.preview import sheet_size
 
+# In-process renders share one local Ray (conftest.py) instead of starting one each.
+pytestmark = pytest.mark.usefixtures("ray_session")
+
 ARGS = [
     "--objects",
     "can,orange",
@@ -31,11 +34,12 @@ ARGS = [
 
 
 def _files(root: Path) -> dict[str, bytes]:
-    """Relative path -> bytes of every file of a run except dataset.json (it holds a timestamp)."""
+    """Relative path -> bytes of every file of a run except dataset.json (it holds a timestamp) and the
+    Ray workers' logs."""
     return {
         str(p.relative_to(root)): p.read_bytes()
         for p in sorted(root.rglob("*"))
-        if p.is_file() and p.name != "dataset.json"
+        if p.is_file() and p.name != "dataset.json" and p.relative_to(root).parts[0] != "logs"
     }
 
 
