@@ -121,3 +121,23 @@ def test_loader_with_workers_matches_the_main_process(tmp_path):
         assert torch.equal(b["image"], s["image"]) and torch.equal(b["joints_uv"], s["joints_uv"])
     dataset.set_epoch(1)
     assert not torch.equal(dataset[0]["joints_uv"], batches[0]["joints_uv"][0])
+
+
+def test_inspect_data_prints_and_draws(tmp_path, capsys):
+    from handsynth_train.inspect_data import main
+
+    write_rhd(tmp_path / "rhd")
+    out = tmp_path / "overlay.png"
+    assert (
+        main([f"rhd:{tmp_path / 'rhd'}", "--index", "0", "--out", str(out), "--crop", "32", "--scale", "2"])
+        == 0
+    )
+    printed = capsys.readouterr().out
+    assert '"side": "right"' in printed and "21/21 joints labelled" in printed
+    from PIL import Image
+
+    with Image.open(out) as image:
+        assert image.size == (64 * 2 + 32 * 4, 128)  # the 64 px image at scale 2 beside the 32 px crop
+    assert main([f"rhd:{tmp_path / 'missing'}", "--out", str(out)]) == 2
+    assert main([f"rhd:{tmp_path / 'rhd'}", "--index", "5", "--out", str(out)]) == 2
+    assert "outside the 1 samples" in capsys.readouterr().err
