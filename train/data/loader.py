@@ -9,7 +9,7 @@ import numpy as np
 import torch
 from handsynth_train.data.sample import VIS_NONE, HandSample
 from handsynth_train.data.targets import background_heatmap, gaussian_heatmaps
-from handsynth_train.data.transforms import Augment, crop_sample, mirror
+from handsynth_train.data.transforms import Augment, crop_sample, hand_box, mirror
 
 # MMPose's data preprocessor (RGB, 0-255 scale).
 IMAGE_MEAN = np.array([123.675, 116.28, 103.53], np.float32)
@@ -43,7 +43,10 @@ def prepare(sample: HandSample, config: SampleConfig, augment: Augment | None, r
     """One sample -> dict of tensors: ``image`` (3, S, S), ``heatmaps`` (K[+1], S/stride, S/stride),
     ``target_weight`` (K,), ``joints_uv`` (21, 2) crop pixels, ``joints_valid`` (21,) bool,
     ``joints_cam`` (21, 3) metres (zeros without 3D), ``has_3d`` (21,) bool, ``crop_affine`` (3, 3)
-    original -> crop pixels, ``mirrored`` bool, ``index`` of the source sample."""
+    original -> crop pixels, ``mirrored`` bool, ``index`` of the source sample; for evaluation in the
+    source's pixels ``image_width``, ``orig_uv`` (21, 2), ``orig_valid`` (21,), ``orig_box`` (4,) xyxy
+    hand box, and the strings ``object_category`` and ``grasp_type`` ("" when unknown)."""
+    original = sample
     mirrored = config.mirror_left and sample.side == "left"
     if mirrored:
         sample = mirror(sample)
@@ -70,7 +73,22 @@ def prepare(sample: HandSample, config: SampleConfig, augment: Augment | None, r
         "has_3d": torch.from_numpy(has_3d),
         "crop_affine": torch.tensor(crop.extra["crop_affine"], dtype=torch.float64),
         "mirrored": torch.tensor(mirrored),
+        "image_width": torch.tensor(sample.width),
+        "orig_uv": torch.from_numpy(original.joints_uv.astype(np.float64)),
+        "orig_valid": torch.from_numpy(original.joints_vis > VIS_NONE),
+        "orig_box": torch.from_numpy(annotated_box(original)),
+        "object_category": original.object_category or "",
+        "grasp_type": original.grasp_type or "",
     }
+
+
+def annotated_box(sample: HandSample) -> np.ndarray:
+    """(4,) float64 xyxy GT box of the hand: the source's own ``bbox_xywh`` when it has one (COCO-style
+    files, handsynth), else ``hand_box`` (mask and labelled joints). MMPose's PCK normalises by it."""
+    x, y, w, h = (list(sample.extra.get("bbox_xywh") or []) + [0, 0, 0, 0])[:4]
+    if w > 0 and h > 0:
+        return np.array([x, y, x + w, y + h], np.float64)
+    return hand_box(sample)
 
 
 class HandPoseDataset(torch.utils.data.Dataset):
