@@ -39,7 +39,7 @@ def test_two_steps_per_config(name, dataset, tmp_path):
     args = ["--config", f"train/configs/{name}.yaml", "--data", f"handsynth:{dataset}", "--out", str(out)]
     assert fit_main([*args, "--max-steps", "2", "--set", *TINY[name], *SMALL]) == 0
     assert steps_logged(out) == [1, 2] and (out / "config.yaml").is_file()
-    state = torch.load(out / "checkpoints" / "last.pt", weights_only=False)
+    state = torch.load(out / "checkpoints" / "last.pt", weights_only=True)
     assert state["step"] == 2 and state["config"]["model"]["name"] == name
 
 
@@ -93,3 +93,15 @@ def test_overfitting_8_samples_drives_the_loss_down_10x(dataset, tmp_path):
     summary = train(config, tmp_path)
     # 0.19 is the loss of predicting all-zero heatmaps here: a 10x drop below it is real fitting.
     assert summary["last_loss"] <= summary["first_loss"] / 10 and summary["last_loss"] < 0.019
+
+
+def test_held_out_subjects_and_families_reach_the_reader(dataset):
+    from handsynth_train.config import source_options
+    from handsynth_train.data.sources import open_source
+
+    sets = ["data.test_subjects=[s0]", "data.test_families=[ball]"]
+    config = load_config("train/configs/resunet34.yaml", sets, [f"handsynth:{dataset}"])
+    options = source_options(f"handsynth:{dataset}", config)
+    assert options == {"test_families": ["ball"], "test_subjects": ["s0"]}
+    assert open_source(f"handsynth:{dataset}", "test", **options).ids == [0, 1, 3, 5, 7]  # s0 and every ball
+    assert source_options("rhd:/x", config) == {}

@@ -47,6 +47,8 @@ class DataConfig:
     """Draws per epoch from the merged sources (0: the sum of their sizes)."""
     test_subjects: tuple[str, ...] = ()
     """handsynth sources: held-out subjects (empty: 20 % of the subjects, drawn by seed 0)."""
+    test_families: tuple[str, ...] = ()
+    """handsynth sources: object families held out as well (e.g. mug, pencil)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -145,3 +147,13 @@ def load_config(path: str | Path | None, overrides: list[str] = (), data: list[s
         config = replace(config, data=replace(config.data, train=tuple(data)))
     check(config)
     return config
+
+
+def source_options(spec: str, config: TrainConfig) -> dict:
+    """Reader options from the config: held-out subjects and object families for handsynth sources."""
+    if not spec.startswith("handsynth:"):
+        return {}
+    options = {"test_families": list(config.data.test_families)}
+    if config.data.test_subjects:
+        options["test_subjects"] = list(config.data.test_subjects)
+    return options

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from handsynth_train.config import source_options
 from handsynth_train.data.loader import HandPoseDataset, make_loader
 from handsynth_train.data.sources import SPLITS, open_source
 from handsynth_train.losses import predict_uv, to_original
@@ -92,7 +93,7 @@ def load_checkpoint(path: str | Path, device):
     from handsynth_train.fit import build_network
 
     try:
-        state = torch.load(Path(path), map_location="cpu", weights_only=False)
+        state = torch.load(Path(path), map_location="cpu", weights_only=True)
         config = _replace(TrainConfig(), state["config"])
     except (OSError, RuntimeError, KeyError, ValueError, EOFError, pickle.UnpicklingError) as error:
         raise UserError(f"cannot read checkpoint {path}: {error}") from None
@@ -142,13 +143,6 @@ def summary(metrics: dict) -> str:
     """The headline numbers of one protocol's result, e.g. ``auc 0.812 epe_mean 4.10``."""
     keys = ("pck@0.2", "auc", "epe", "epe_mean", "epe_median")
     return " ".join(f"{k} {metrics[k]:.3f}" for k in keys if k in metrics)
-
-
-def source_options(spec: str, config) -> dict:
-    """Reader options from the config: held-out subjects for handsynth sources."""
-    if spec.startswith("handsynth:") and config.data.test_subjects:
-        return {"test_subjects": list(config.data.test_subjects)}
-    return {}
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import torch
-from handsynth_train.config import TrainConfig, load_config, to_yaml
+from handsynth_train.config import TrainConfig, load_config, source_options, to_yaml
 from handsynth_train.data.loader import HandPoseDataset, make_loader
 from handsynth_train.data.merge import MergedSource
 from handsynth_train.data.sources import open_source
@@ -46,11 +46,7 @@ def build_training_source(config: TrainConfig):
     """The merged training sources (train splits) of ``data.train``; UserError when there are none."""
     if not config.data.train:
         raise UserError("no training data: give --data KIND:PATH or data.train in the config")
-    options = {"test_subjects": list(config.data.test_subjects)} if config.data.test_subjects else {}
-    sources = [
-        open_source(spec, "train", **(options if spec.startswith("handsynth:") else {}))
-        for spec in config.data.train
-    ]
+    sources = [open_source(spec, "train", **source_options(spec, config)) for spec in config.data.train]
     weights = list(config.data.weights) or [len(s) for s in sources]
     total = config.data.samples_per_epoch or sum(len(s) for s in sources)
     try:
@@ -108,7 +104,7 @@ def train(config: TrainConfig, out: Path) -> dict:
     torch.manual_seed(config.run.seed)
     device = resolve_device(config.run.device)
     source = build_training_source(config)
-    from handsynth_train.evaluate import metrics_of, predict, source_options
+    from handsynth_train.evaluate import metrics_of, predict
     from handsynth_train.evaluate import summary as headline
 
     val_sources = {
@@ -126,7 +122,7 @@ def train(config: TrainConfig, out: Path) -> dict:
     last = ckpt_dir / "last.pt"
     if last.exists():
         try:
-            state = torch.load(last, map_location=device, weights_only=False)
+            state = torch.load(last, map_location=device, weights_only=True)
             model.load_state_dict(state["model"])
             optimizer.load_state_dict(state["optimizer"])
             scheduler.load_state_dict(state["scheduler"])
