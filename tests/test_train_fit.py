@@ -1,0 +1,107 @@
+"""fit.py and evaluate.py through their command lines: two CPU steps per config, resume, evaluation
+outputs, one-line errors with exit 2, and over-fitting 8 samples."""
+
+import csv
+import json
+
+import pytest
+import torch
+from handsynth_train.config import load_config
+from handsynth_train.evaluate import main as evaluate_main
+from handsynth_train.fit import main as fit_main
+from handsynth_train.fit import train
+from test_train_layouts import write_handsynth
+
+TINY = {
+    "mobilenetv2_vnect": ["model.width_mult=0.25"],
+    "simple_baseline_resnet18": ["model.base_width=8"],
+    "simple_baseline_resnet50": ["model.base_width=8"],
+    "resunet34": ["model.base_width=8"],
+}
+SMALL = ["sample.input_size=32", "optim.batch_size=2", "run.workers=0", "run.log_every=1"]
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory):
+    root = tmp_path_factory.mktemp("hs")
+    write_handsynth(root, subjects=[f"s{i}" for i in range(8)])
+    return root
+
+
+def steps_logged(out):
+    with open(out / "log.csv") as f:
+        return [int(row["step"]) for row in csv.DictReader(f)]
+
+
+@pytest.mark.parametrize("name", list(TINY))
+def test_two_steps_per_config(name, dataset, tmp_path):
+    out = tmp_path / name
+    args = ["--config", f"train/configs/{name}.yaml", "--data", f"handsynth:{dataset}", "--out", str(out)]
+    assert fit_main([*args, "--max-steps", "2", "--set", *TINY[name], *SMALL]) == 0
+    assert steps_logged(out) == [1, 2] and (out / "config.yaml").is_file()
+    state = torch.load(out / "checkpoints" / "last.pt", weights_only=True)
+    assert state["step"] == 2 and state["config"]["model"]["name"] == name
+
+
+def test_resume_and_evaluate(dataset, tmp_path, capsys):
+    out, name = tmp_path / "run", "simple_baseline_resnet18"
+    args = ["--config", f"train/configs/{name}.yaml", "--data", f"handsynth:{dataset}", "--out", str(out)]
+    sets = ["--set", *TINY[name], *SMALL, "data.test_subjects=[s1, s2]"]
+    assert fit_main([*args, "--max-steps", "2", *sets]) == 0
+    assert fit_main([*args, "--max-steps", "3", *sets]) == 0
+    assert steps_logged(out) == [1, 2, 3]  # resumed at step 2, not restarted
+    ev = tmp_path / "eval"
+    ckpt = str(out / "checkpoints" / "last.pt")
+    assert evaluate_main(["--checkpoint", ckpt, "--data", f"handsynth:{dataset}", "--out", str(ev)]) == 0
+    metrics = json.loads((ev / "metrics.json").read_text())[f"handsynth:{dataset}"]
+    assert metrics["num_samples"] == 2  # held-out subjects s1, s2
+    assert set(metrics["hop_2d"]["per_category"]) == {"cylindrical", "spherical"}
+    assert set(metrics["hop_2d"]["per_grasp"]) == {"power_wrap"}
+    assert len(metrics["mmpose"]["overall"]["pck_per_joint"]) == 21
+    assert len(metrics["hop_2d"]["overall"]["auc_per_joint"]) == 21
+    preds = json.loads((ev / "predictions.json").read_text())[f"handsynth:{dataset}"]
+    assert len(preds["pred_uv"]) == 2 and len(preds["pred_uv"][0]) == 21
+    assert (ev / "pck_curve.png").stat().st_size > 1000
+    assert "hop_2d auc" in capsys.readouterr().out
+
+
+def test_user_errors_exit_2(dataset, tmp_path, capsys):
+    cfg = ["--config", "train/configs/resunet34.yaml", "--out", str(tmp_path / "o")]
+    assert fit_main([*cfg, "--data", f"handsynth:{tmp_path / 'nope'}"]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert fit_main([*cfg, "--data", f"handsynth:{dataset}", "--set", "optim.learning_rate=1"]) == 2
+    assert (
+        "unknown config key 'optim.learning_rate'; valid: optim.optimizer, optim.lr"
+        in capsys.readouterr().err
+    )
+    assert fit_main([*cfg, "--data", f"handsynth:{dataset}", "--set", "sample.heatmap_stride=4"]) == 2
+    assert "heatmap_stride must be 2 for resunet34" in capsys.readouterr().err
+    assert fit_main(["--config", str(tmp_path / "missing.yaml")]) == 2
+    (tmp_path / "o" / "checkpoints").mkdir(parents=True)
+    (tmp_path / "o" / "checkpoints" / "last.pt").write_bytes(b"garbage")
+    assert fit_main([*cfg, "--data", f"handsynth:{dataset}", "--set", *TINY["resunet34"], *SMALL]) == 2
+    assert "cannot resume from" in capsys.readouterr().err
+    bad = ["--checkpoint", str(tmp_path / "o" / "checkpoints" / "last.pt"), "--data", f"handsynth:{dataset}"]
+    assert evaluate_main([*bad, "--out", str(tmp_path / "e")]) == 2
+
+
+def test_overfitting_8_samples_drives_the_loss_down_10x(dataset, tmp_path):
+    sets = ["model.base_width=8", "sample.input_size=32", "optim.lr=0.003", "optim.warmup_steps=0"]
+    sets += ["optim.batch_size=8", "run.augment=false", "run.workers=0", "data.test_subjects=[]"]
+    sets += ["optim.max_steps=12", "run.checkpoint_every=100"]
+    config = load_config("train/configs/simple_baseline_resnet18.yaml", sets, [f"handsynth:{dataset}"])
+    summary = train(config, tmp_path)
+    # 0.19 is the loss of predicting all-zero heatmaps here: a 10x drop below it is real fitting.
+    assert summary["last_loss"] <= summary["first_loss"] / 10 and summary["last_loss"] < 0.019
+
+
+def test_held_out_subjects_and_families_reach_the_reader(dataset):
+    from handsynth_train.config import source_options
+    from handsynth_train.data.sources import open_source
+
+    sets = ["data.test_subjects=[s0]", "data.test_families=[ball]"]
+    config = load_config("train/configs/resunet34.yaml", sets, [f"handsynth:{dataset}"])
+    options = source_options(f"handsynth:{dataset}", config)
+    assert options == {"test_families": ["ball"], "test_subjects": ["s0"]}
+    assert open_source(f"handsynth:{dataset}", "test", **options).ids == [0, 1, 3, 5, 7]  # s0 and every ball
+    assert source_options("rhd:/x", config) == {}

@@ -1,0 +1,57 @@
+"""Losses and prediction read-out for every network (torch only)."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from handsynth_train.data.targets import decode_heatmaps
+
+
+def heatmap_mse(pred: torch.Tensor, target: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """MMPose ``KeypointMSELoss(use_target_weight=True)``: mean over B*C*H*W of ``(pred - target)^2 * w``.
+
+    pred, target: (B, C, H, W); weight: (B, K) for the first K channels (any further channels, e.g. seed
+    000's background, get weight 1).
+    """
+    b, c = pred.shape[:2]
+    w = torch.ones(b, c, dtype=pred.dtype, device=pred.device)
+    w[:, : weight.shape[1]] = weight
+    return ((pred - target) ** 2 * w[:, :, None, None]).mean()
+
+
+def coordinate_l1(
+    uv: torch.Tensor, target: torch.Tensor, valid: torch.Tensor, input_size: int
+) -> torch.Tensor:
+    """L1 distance of labelled joints in units of the input size: (B, K, 2) uv and target, (B, K) valid."""
+    err = (uv - target).abs().sum(dim=-1) / input_size  # (B, K)
+    return (err * valid).sum() / valid.sum().clamp(min=1)
+
+
+def training_loss(output: dict, batch: dict, input_size: int) -> torch.Tensor:
+    """The loss of a network's output on a batch: soft-argmax coordinates (ResUnet) or heatmap MSE."""
+    if "uv" in output:
+        return coordinate_l1(output["uv"], batch["joints_uv"], batch["joints_valid"].float(), input_size)
+    return heatmap_mse(output["heatmaps"], batch["heatmaps"], batch["target_weight"])
+
+
+def predict_uv(output: dict, stride: int, num_joints: int = 21) -> np.ndarray:
+    """(B, K, 2) float32 predicted joints in input-crop pixels: the soft-argmax of ResUnet, or MMPose's
+    MSRA decoding of the first ``num_joints`` heatmaps (seed 000's background channel ignored)."""
+    if "uv" in output:
+        return output["uv"].detach().float().cpu().numpy()
+    heatmaps = output["heatmaps"][:, :num_joints].detach().float().cpu().numpy()
+    return decode_heatmaps(heatmaps, stride)[0]
+
+
+def to_original(
+    uv_crop: np.ndarray, crop_affine: np.ndarray, mirrored: np.ndarray, widths: np.ndarray
+) -> np.ndarray:
+    """Crop pixels back to the source image: (B, K, 2) uv, (B, 3, 3) original->crop affines, (B,) mirrored
+    flags and (B,) original widths -> (B, K, 2) float64 original pixels (un-mirrored)."""
+    out = np.empty(uv_crop.shape, np.float64)
+    for i in range(len(uv_crop)):
+        inv = np.linalg.inv(np.asarray(crop_affine[i], np.float64))
+        out[i] = uv_crop[i] @ inv[:2, :2].T + inv[:2, 2]
+        if mirrored[i]:
+            out[i, :, 0] = widths[i] - 1 - out[i, :, 0]
+    return out
