@@ -69,6 +69,7 @@ LAYER_OF = {
     "distributed.py": "orchestration",
     "distributed": "orchestration",
     "cli.py": "cli",
+    "cli_inspect.py": "cli",
     "__main__.py": "cli",
 }
 _ABOVE_CORE = {
@@ -84,6 +85,7 @@ _ABOVE_CORE = {
     "preflight",
     "distributed",
     "cli",
+    "cli_inspect",
     "__main__",
 }
 # layer -> (the rule in words, "only" or "never", handsynth modules: first component below handsynth)
