@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from handsynth.conventions import linear_to_srgb8
+from handsynth.conventions import PART_OBJECT, linear_to_srgb8
 
 NO_SURFACE_Z = 1e9  # Cycles writes 1e10 where a pixel's first sample meets nothing
 
@@ -86,8 +86,6 @@ def smooth_glass_alpha(alpha: np.ndarray, parts: np.ndarray) -> np.ndarray:
     median alpha of the translucent interior pixels in its ``GLASS_ALPHA_WINDOW`` window; opaque pixels and
     silhouette edges (antialiasing, not noise) are left as they are.
     """
-    from handsynth.conventions import PART_OBJECT
-
     obj = parts == PART_OBJECT
     interior = obj.copy()
     height, width = obj.shape
