@@ -105,3 +105,31 @@ def test_held_out_subjects_and_families_reach_the_reader(dataset):
     assert options == {"test_families": ["ball"], "test_subjects": ["s0"]}
     assert open_source(f"handsynth:{dataset}", "test", **options).ids == [0, 1, 3, 5, 7]  # s0 and every ball
     assert source_options("rhd:/x", config) == {}
+
+
+def test_evaluate_flip_test_low_confidence_and_pooled_report(dataset, tmp_path, capsys):
+    second = tmp_path / "second"
+    write_handsynth(second, subjects=["a", "b", "c"])
+    out, name = tmp_path / "run", "mobilenetv2_vnect"
+    args = ["--config", f"train/configs/{name}.yaml", "--data", f"handsynth:{dataset}", "--out", str(out)]
+    assert fit_main([*args, "--max-steps", "1", "--set", *TINY[name], *SMALL]) == 0
+    ev, specs = tmp_path / "eval", [f"handsynth:{dataset}", f"handsynth:{second}"]
+    ckpt = ["--checkpoint", str(out / "checkpoints" / "last.pt"), "--split", "all"]
+    assert (
+        evaluate_main([*ckpt, "--data", *specs, "--out", str(ev), "--flip-test", "--low-confidence", "0.5"])
+        == 0
+    )
+    report = json.loads((ev / "metrics.json").read_text())
+    assert report["flip_test"] is True and report["low_confidence"] == 0.5
+    sizes = [report[s]["num_samples"] for s in specs]
+    assert sizes == [8, 3] and report["pooled"]["num_samples"] == 11
+    epe = [report[s]["mmpose"]["overall"]["epe"] for s in [*specs, "pooled"]]
+    assert epe[2] == pytest.approx((8 * epe[0] + 3 * epe[1]) / 11)  # every joint valid: pooled mean
+    assert "pooled: mmpose" in capsys.readouterr().out
+    res = tmp_path / "res"
+    args = ["--config", "train/configs/resunet34.yaml", "--data", specs[1], "--out", str(res)]
+    assert fit_main([*args, "--max-steps", "1", "--set", *TINY["resunet34"], *SMALL]) == 0
+    ckpt = ["--checkpoint", str(res / "checkpoints" / "last.pt"), "--data", specs[1], "--split", "all"]
+    assert evaluate_main([*ckpt, "--out", str(tmp_path / "e2"), "--low-confidence", "0.5"]) == 2
+    assert "resunet34 uses soft-argmax" in capsys.readouterr().err
+    assert evaluate_main([*ckpt, "--out", str(tmp_path / "e3"), "--flip-test"]) == 0

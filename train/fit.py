@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import torch
-from handsynth_train.config import TrainConfig, load_config, source_options, to_yaml
+from handsynth_train.config import TrainConfig, load_config, resolve_device, source_options, to_yaml
 from handsynth_train.data.loader import HandPoseDataset, make_loader
 from handsynth_train.data.merge import MergedSource
 from handsynth_train.data.sources import open_source
@@ -71,16 +71,6 @@ def make_optimizer(model, config: TrainConfig):
         return warm * o.gamma ** sum(step >= m for m in o.milestones)
 
     return optimizer, torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
-
-
-def resolve_device(name: str) -> torch.device:
-    """auto -> CUDA when present, else CPU; anything else as torch spells it."""
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        return torch.device(name)
-    except RuntimeError:
-        raise UserError(f"run.device {name!r} is not a device; valid: auto, cpu, cuda, cuda:N") from None
 
 
 def save_checkpoint(path: Path, model, optimizer, scheduler, step: int, config: TrainConfig) -> None:
@@ -159,7 +149,7 @@ def train(config: TrainConfig, out: Path) -> dict:
                 optimizer.step()
                 scheduler.step()
                 step += 1
-                losses.append(float(loss))
+                losses.append(float(loss.detach()))
                 rate = batch_size / (time.perf_counter() - tic)
                 tic = time.perf_counter()
                 bar.update(1)

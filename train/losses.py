@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from handsynth_train.data.targets import decode_heatmaps
 
 
 def heatmap_mse(pred: torch.Tensor, target: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
@@ -32,15 +31,6 @@ def training_loss(output: dict, batch: dict, input_size: int) -> torch.Tensor:
     if "uv" in output:
         return coordinate_l1(output["uv"], batch["joints_uv"], batch["joints_valid"].float(), input_size)
     return heatmap_mse(output["heatmaps"], batch["heatmaps"], batch["target_weight"])
-
-
-def predict_uv(output: dict, stride: int, num_joints: int = 21) -> np.ndarray:
-    """(B, K, 2) float32 predicted joints in input-crop pixels: the soft-argmax of ResUnet, or MMPose's
-    MSRA decoding of the first ``num_joints`` heatmaps (seed 000's background channel ignored)."""
-    if "uv" in output:
-        return output["uv"].detach().float().cpu().numpy()
-    heatmaps = output["heatmaps"][:, :num_joints].detach().float().cpu().numpy()
-    return decode_heatmaps(heatmaps, stride)[0]
 
 
 def to_original(
