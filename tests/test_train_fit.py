@@ -12,6 +12,8 @@ from handsynth_train.fit import main as fit_main
 from handsynth_train.fit import train
 from test_train_layouts import write_handsynth
 
+from handsynth.errors import UserError
+
 TINY = {
     "mobilenetv2_vnect": ["model.width_mult=0.25"],
     "simple_baseline_resnet18": ["model.base_width=8"],
@@ -133,3 +135,20 @@ def test_evaluate_flip_test_low_confidence_and_pooled_report(dataset, tmp_path, 
     assert evaluate_main([*ckpt, "--out", str(tmp_path / "e2"), "--low-confidence", "0.5"]) == 2
     assert "resunet34 uses soft-argmax" in capsys.readouterr().err
     assert evaluate_main([*ckpt, "--out", str(tmp_path / "e3"), "--flip-test"]) == 0
+
+
+def test_dexycb_setup_from_the_config_reaches_the_reader(tmp_path):
+    from handsynth_train.config import source_options
+    from handsynth_train.data.sources import open_source
+    from handsynth_train.data.sources.dexycb import split_indices
+    from test_train_sources import write_dexycb
+
+    write_dexycb(tmp_path)  # subject 3, sequence 0, one camera: s0 and s1 train, s3 train, s2 train
+    for setup, split, count in [("s0", "train", 2), ("s1", "test", 0), ("s1", "train", 2), ("s2", "test", 0)]:
+        config = load_config("train/configs/resunet34.yaml", [f"data.dexycb_setup={setup}"])
+        options = source_options(f"dexycb:{tmp_path}", config)
+        assert options == {"setup": setup}
+        assert len(open_source(f"dexycb:{tmp_path}", split, **options)) == count
+    assert split_indices("s2", "test")[1] == [7] and split_indices("s1", "val")[0] == [6]
+    with pytest.raises(UserError, match="data.dexycb_setup 's4' is unknown; valid: s0, s1, s2, s3"):
+        load_config("train/configs/resunet34.yaml", ["data.dexycb_setup=s4"])
