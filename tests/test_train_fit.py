@@ -152,3 +152,17 @@ def test_dexycb_setup_from_the_config_reaches_the_reader(tmp_path):
     assert split_indices("s2", "test")[1] == [7] and split_indices("s1", "val")[0] == [6]
     with pytest.raises(UserError, match="data.dexycb_setup 's4' is unknown; valid: s0, s1, s2, s3"):
         load_config("train/configs/resunet34.yaml", ["data.dexycb_setup=s4"])
+
+
+def test_resunet_with_intermediate_supervision_trains_through_the_cli(dataset, tmp_path, capsys):
+    out = tmp_path / "side"
+    args = ["--config", "train/configs/resunet34.yaml", "--data", f"handsynth:{dataset}", "--out", str(out)]
+    sets = ["--set", *TINY["resunet34"], *SMALL, "model.intermediate_weight=1.0"]
+    assert fit_main([*args, "--max-steps", "2", *sets]) == 0
+    state = torch.load(out / "checkpoints" / "last.pt", weights_only=True)
+    assert "side_betas" in state["model"] and state["config"]["model"]["intermediate_weight"] == 1.0
+    ev = ["--checkpoint", str(out / "checkpoints" / "last.pt"), "--data", f"handsynth:{dataset}"]
+    assert evaluate_main([*ev, "--out", str(tmp_path / "ev"), "--split", "all"]) == 0
+    bad = ["--config", "train/configs/resunet34.yaml", "--data", f"handsynth:{dataset}", "--set"]
+    assert fit_main([*bad, "model.intermediate_weight=-1"]) == 2
+    assert "model.intermediate_weight must be >= 0" in capsys.readouterr().err

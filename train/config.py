@@ -34,6 +34,9 @@ class ModelConfig:
     """MobileNetV2 width multiplier (MobileNetV2 only)."""
     base_width: int = 64
     """ResNet stem width (SimpleBaseline and ResUnet); 64 is the paper's."""
+    intermediate_weight: float = 0.0
+    """resunet34 only: weight of the soft-argmax read-outs after the stride-16, -8 and -4 U-Net blocks in the
+    loss (seed 002 estimates heatmaps there but states no loss weight; 0: those heads are not built)."""
     pretrained: str = ""
     """Local checkpoint file to initialise the encoder from (torchvision key layout); empty: from scratch."""
 
@@ -118,6 +121,10 @@ def check(config: TrainConfig) -> None:
     ]:
         if value <= 0:
             raise UserError(f"{name} must be > 0, got {value}")
+    if m.intermediate_weight < 0 or (m.intermediate_weight > 0 and m.name != "resunet34"):
+        raise UserError(
+            f"model.intermediate_weight must be >= 0, and 0 except for resunet34; got {m.intermediate_weight}"
+        )
     if config.data.dexycb_setup not in DEXYCB_SETUPS:
         raise UserError(
             f"data.dexycb_setup {config.data.dexycb_setup!r} is unknown; valid: {', '.join(DEXYCB_SETUPS)}"

@@ -33,6 +33,8 @@ def build_network(config: TrainConfig) -> torch.nn.Module:
     """The configured network (from scratch; the encoder from ``model.pretrained`` when set)."""
     m = config.model
     options = {"width_mult": m.width_mult} if m.name == "mobilenetv2_vnect" else {"base_width": m.base_width}
+    if m.intermediate_weight > 0:
+        options["intermediate_heads"] = True
     model = build_model(m.name, **options)
     if m.pretrained:
         loaded, left = load_encoder_checkpoint(model.encoder, m.pretrained)
@@ -143,7 +145,9 @@ def train(config: TrainConfig, out: Path) -> dict:
             for batch in loader:
                 output = model(batch["image"].to(device, non_blocking=True))
                 batch = {k: v.to(device) if torch.is_tensor(v) else v for k, v in batch.items()}
-                loss = training_loss(output, batch, config.sample.input_size)
+                loss = training_loss(
+                    output, batch, config.sample.input_size, config.model.intermediate_weight
+                )
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 optimizer.step()

@@ -26,10 +26,22 @@ def coordinate_l1(
     return (err * valid).sum() / valid.sum().clamp(min=1)
 
 
-def training_loss(output: dict, batch: dict, input_size: int) -> torch.Tensor:
-    """The loss of a network's output on a batch: soft-argmax coordinates (ResUnet) or heatmap MSE."""
+def training_loss(
+    output: dict, batch: dict, input_size: int, intermediate_weight: float = 0.0
+) -> torch.Tensor:
+    """The loss of a network's output on a batch: soft-argmax coordinates (ResUnet) or heatmap MSE.
+
+    With intermediate read-outs (``uv_intermediate``) and ``intermediate_weight`` w > 0, the coordinate
+    loss is ``L1(final) + w * mean_i L1(intermediate_i)``.
+    """
     if "uv" in output:
-        return coordinate_l1(output["uv"], batch["joints_uv"], batch["joints_valid"].float(), input_size)
+        valid = batch["joints_valid"].float()
+        loss = coordinate_l1(output["uv"], batch["joints_uv"], valid, input_size)
+        sides = output.get("uv_intermediate") or []
+        if intermediate_weight > 0 and sides:
+            side = sum(coordinate_l1(uv, batch["joints_uv"], valid, input_size) for uv in sides)
+            loss = loss + intermediate_weight * side / len(sides)
+        return loss
     return heatmap_mse(output["heatmaps"], batch["heatmaps"], batch["target_weight"])
 
 
