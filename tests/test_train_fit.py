@@ -166,3 +166,15 @@ def test_resunet_with_intermediate_supervision_trains_through_the_cli(dataset, t
     bad = ["--config", "train/configs/resunet34.yaml", "--data", f"handsynth:{dataset}", "--set"]
     assert fit_main([*bad, "model.intermediate_weight=-1"]) == 2
     assert "model.intermediate_weight must be >= 0" in capsys.readouterr().err
+
+
+def test_device_auto_picks_cuda_when_present(monkeypatch):
+    from handsynth_train.config import resolve_device
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert resolve_device("auto") == torch.device("cuda")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert resolve_device("auto") == torch.device("cpu")
+    assert resolve_device("cuda:1") == torch.device("cuda", 1)
+    with pytest.raises(UserError, match="'gpu0' is not a device; valid: auto, cpu, cuda, cuda:N"):
+        resolve_device("gpu0")
