@@ -178,3 +178,35 @@ def test_device_auto_picks_cuda_when_present(monkeypatch):
     assert resolve_device("cuda:1") == torch.device("cuda", 1)
     with pytest.raises(UserError, match="'gpu0' is not a device; valid: auto, cpu, cuda, cuda:N"):
         resolve_device("gpu0")
+
+
+def scalars(tb_dir) -> dict[str, list[tuple[int, float]]]:
+    """Every scalar of a TensorBoard log folder, read back with tensorboard's own EventAccumulator."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    out = {}
+    for events in sorted(tb_dir.glob("events.out.tfevents.*")):
+        accumulator = EventAccumulator(str(events))
+        accumulator.Reload()
+        for tag in accumulator.Tags()["scalars"]:
+            out.setdefault(tag, []).extend((e.step, e.value) for e in accumulator.Scalars(tag))
+    return out
+
+
+def test_tensorboard_log_holds_loss_lr_and_validation_scalars(dataset, tmp_path):
+    out, name = tmp_path / "tb_run", "simple_baseline_resnet18"
+    spec = f"handsynth:{dataset}"
+    args = ["--config", f"train/configs/{name}.yaml", "--data", spec, "--out", str(out), "--set", *TINY[name]]
+    sets = [*SMALL, "data.test_subjects=[s1]", f"data.val=[{spec}]", "run.eval_every=1"]
+    assert fit_main([*args, *sets, "--max-steps", "2"]) == 0
+    assert fit_main([*args, *sets, "--max-steps", "3"]) == 0  # resumed: appends step 3
+    logged = scalars(out / "tb")
+    with open(out / "log.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert [s for s, _ in logged["loss"]] == [1, 2, 3]
+    assert [v for _, v in logged["loss"]] == pytest.approx([float(r["loss"]) for r in rows], rel=1e-5)
+    assert [s for s, _ in logged["lr"]] == [1, 2, 3]
+    auc = logged[f"val/{spec}/hop_2d/auc"]
+    assert [s for s, _ in auc] == [1, 2, 3] and all(0 <= v <= 1 for _, v in auc)
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["val"][spec]["hop_2d"]["overall"]["auc"] == pytest.approx(auc[-1][1])

@@ -191,10 +191,12 @@ def main(argv=None) -> int:
     return 0
 
 
+HEADLINE_KEYS = ("pck@0.2", "auc", "epe", "epe_mean", "epe_median")
+
+
 def summary(metrics: dict) -> str:
     """The headline numbers of one protocol's result, e.g. ``auc 0.812 epe_mean 4.10``."""
-    keys = ("pck@0.2", "auc", "epe", "epe_mean", "epe_median")
-    return " ".join(f"{k} {metrics[k]:.3f}" for k in keys if k in metrics)
+    return " ".join(f"{k} {metrics[k]:.3f}" for k in HEADLINE_KEYS if k in metrics)
 
 
 if __name__ == "__main__":

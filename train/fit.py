@@ -96,9 +96,6 @@ def train(config: TrainConfig, out: Path) -> dict:
     torch.manual_seed(config.run.seed)
     device = resolve_device(config.run.device)
     source = build_training_source(config)
-    from handsynth_train.evaluate import metrics_of, predict
-    from handsynth_train.evaluate import summary as headline
-
     val_sources = {
         spec: open_source(spec, "test", **source_options(spec, config)) for spec in config.data.val
     }
@@ -126,7 +123,7 @@ def train(config: TrainConfig, out: Path) -> dict:
     dataset = HandPoseDataset(source, config.sample, augment, seed=config.run.seed)
     batch_size = min(config.optim.batch_size, len(dataset))
     loader = make_loader(dataset, batch_size, workers=config.run.workers, shuffle=True, seed=config.run.seed)
-    writer = tensorboard_writer(out)
+    writer = tensorboard_writer(out, step)
     log_path = out / "log.csv"
     new_log = not log_path.exists()
     losses = []
@@ -167,34 +164,52 @@ def train(config: TrainConfig, out: Path) -> dict:
                         writer.add_scalar("lr", lr, step)
                 if step % config.run.checkpoint_every == 0 or step == config.optim.max_steps:
                     save_checkpoint(last, model, optimizer, scheduler, step, config)
+                every = config.run.eval_every
+                if val_sources and every and step % every == 0 and step < config.optim.max_steps:
+                    validate(model, config, val_sources, device, writer, step)
                 if step >= config.optim.max_steps:
                     break
             epoch += 1
-    if writer is not None:
-        writer.close()
     summary = {
         "steps": step,
         "first_loss": losses[0] if losses else None,
         "last_loss": losses[-1] if losses else None,
     }
     if val_sources:
-        summary["val"] = {}
-        for spec, val_source in val_sources.items():
-            result = predict(model, config, val_source, device)
-            summary["val"][spec] = metrics_of(result)
-            log.info("%s: %s", spec, headline(summary["val"][spec]["hop_2d"]["overall"]))
+        summary["val"] = validate(model, config, val_sources, device, writer, step)
+    if writer is not None:
+        writer.close()
     (out / "summary.json").write_text(json.dumps(summary, indent=1))
     return summary
 
 
-def tensorboard_writer(out: Path):
-    """A TensorBoard SummaryWriter in ``out/tb`` when the tensorboard package is installed, else None."""
+def validate(model, config: TrainConfig, val_sources: dict, device, writer, step: int) -> dict:
+    """Every ``data.val`` source's metrics (``evaluate.metrics_of``), logged and, with a writer, written as
+    TensorBoard scalars ``val/<source>/<protocol>/<metric>``; the model is left in training mode."""
+    from handsynth_train.evaluate import HEADLINE_KEYS, metrics_of, predict
+    from handsynth_train.evaluate import summary as headline
+
+    report = {}
+    for spec, val_source in val_sources.items():
+        report[spec] = metrics_of(predict(model, config, val_source, device))
+        log.info("step %d %s: %s", step, spec, headline(report[spec]["hop_2d"]["overall"]))
+        for protocol, result in report[spec].items():
+            for key in HEADLINE_KEYS if writer is not None and isinstance(result, dict) else ():
+                if key in result["overall"]:
+                    writer.add_scalar(f"val/{spec}/{protocol}/{key}", result["overall"][key], step)
+    model.train()
+    return report
+
+
+def tensorboard_writer(out: Path, step: int = 0):
+    """A TensorBoard SummaryWriter in ``out/tb`` next to ``log.csv`` (events after ``step`` from an
+    interrupted run are purged on resume), or None when the tensorboard package is not installed."""
     try:
         from torch.utils.tensorboard import SummaryWriter
     except ImportError:
-        log.info("tensorboard is not installed: logging to log.csv only")
+        log.warning("tensorboard is not installed (pip install tensorboard): logging to log.csv only")
         return None
-    return SummaryWriter(str(out / "tb"))
+    return SummaryWriter(str(out / "tb"), purge_step=step or None)
 
 
 def main(argv=None) -> int:
