@@ -135,6 +135,9 @@ def test_evaluate_flip_test_low_confidence_and_pooled_report(dataset, tmp_path, 
     assert evaluate_main([*ckpt, "--out", str(tmp_path / "e2"), "--low-confidence", "0.5"]) == 2
     assert "resunet34 uses soft-argmax" in capsys.readouterr().err
     assert evaluate_main([*ckpt, "--out", str(tmp_path / "e3"), "--flip-test"]) == 0
+    assert evaluate_main([*ckpt, "--out", str(tmp_path / "e4"), "--low-confidence", "2"]) == 2
+    assert "--low-confidence is a softmax probability in (0, 1), got 2.0" in capsys.readouterr().err
+    assert not (tmp_path / "e4").exists()  # nothing half-written
 
 
 def test_dexycb_setup_from_the_config_reaches_the_reader(tmp_path):

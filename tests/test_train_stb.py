@@ -119,3 +119,23 @@ def test_mat_reader_matches_scipy_for_numeric_arrays(tmp_path):
 
 def test_sk_intrinsics_are_the_published_ones():
     np.testing.assert_array_equal(SK_COLOUR_K, [[FX, 0, CX], [0, FY, CY], [0, 0, 1]])
+
+
+def test_mat_reader_reads_matlab_packed_doubles_and_small_elements(tmp_path):
+    """MATLAB stores integer-valued doubles in narrower types (here uint8) and short names as 'small data
+    elements' (4-byte tag, data in the tag's second word); built byte by byte, little-endian."""
+
+    def element(kind: int, data: bytes) -> bytes:
+        return np.array([kind, len(data)], "<u4").tobytes() + data + bytes(-len(data) % 8)
+
+    flags = element(6, np.array([6, 0], "<u4").tobytes())  # mxDOUBLE_CLASS
+    dims = element(5, np.array([2, 3], "<i4").tobytes())
+    name = np.array([(2 << 16) | 1], "<u4").tobytes() + b"hp" + bytes(2)  # small miINT8 "hp"
+    real = element(2, bytes([1, 2, 3, 4, 5, 250]))  # miUINT8 holding a double array, column-major
+    matrix = element(14, flags + dims + name + real)
+    header = b"MATLAB 5.0 MAT-file".ljust(116, b" ") + bytes(8) + np.array([0x0100], "<u2").tobytes() + b"IM"
+    (tmp_path / "packed.mat").write_bytes(header + matrix)
+    loaded = load_mat(tmp_path / "packed.mat")
+    assert loaded["hp"].dtype == np.float64
+    np.testing.assert_array_equal(loaded["hp"], [[1, 3, 5], [2, 4, 250]])
+    np.testing.assert_array_equal(loaded["hp"], scipy.io.loadmat(tmp_path / "packed.mat")["hp"])

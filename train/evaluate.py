@@ -152,6 +152,8 @@ def main(argv=None) -> int:
         model, config, step = load_checkpoint(args.checkpoint, device)
         if args.dexycb_setup:
             config = replace(config, data=replace(config.data, dexycb_setup=args.dexycb_setup))
+        if args.low_confidence is not None and not 0 < args.low_confidence < 1:
+            raise UserError(f"--low-confidence is a softmax probability in (0, 1), got {args.low_confidence}")
         if args.low_confidence is not None and config.model.name in SOFT_ARGMAX_MODELS:
             raise UserError(
                 f"--low-confidence needs a heatmap-argmax network; {config.model.name} uses soft-argmax"
