@@ -176,9 +176,11 @@ def test_device_auto_picks_cuda_when_present(monkeypatch):
 
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     assert resolve_device("auto") == torch.device("cuda")
+    assert resolve_device("cuda:1") == torch.device("cuda", 1)
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     assert resolve_device("auto") == torch.device("cpu")
-    assert resolve_device("cuda:1") == torch.device("cuda", 1)
+    with pytest.raises(UserError, match="'cuda:1' asked for, but this torch sees no CUDA device"):
+        resolve_device("cuda:1")
     with pytest.raises(UserError, match="'gpu0' is not a device; valid: auto, cpu, cuda, cuda:N"):
         resolve_device("gpu0")
 

@@ -181,12 +181,15 @@ def source_options(spec: str, config: TrainConfig) -> dict:
 
 def resolve_device(name: str):
     """``run.device`` / ``--device`` -> torch.device: auto is CUDA when present, else CPU; UserError for a
-    name torch does not know."""
+    name torch does not know or a CUDA device where there is none."""
     import torch
 
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     try:
-        return torch.device(name)
+        device = torch.device(name)
     except RuntimeError:
         raise UserError(f"device {name!r} is not a device; valid: auto, cpu, cuda, cuda:N") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise UserError(f"device {name!r} asked for, but this torch sees no CUDA device; use auto or cpu")
+    return device

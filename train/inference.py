@@ -4,7 +4,9 @@ Flip test (MMPose ``flip_test=True, flip_mode='heatmap', shift_heatmap=True``): 
 mirrored, the mirrored heatmaps are flipped back, shifted right by one pixel (``hm[..., 1:] = hm[...,
 :-1]``) and averaged 0.5/0.5 with the plain ones. Hand data sets have ``swap=''`` for every keypoint, so
 the flip indices are the identity (a mirrored right hand counts as a left hand). A soft-argmax network
-(ResUnet) averages its coordinates instead, the mirrored ones mapped back exactly by ``u -> S - 1 - u``.
+(ResUnet) averages its coordinates instead, the mirrored ones mapped back exactly by ``u -> S - 1 - u``
+(in pixels, what MMPose's integral-regression head does with ``flip_coordinates(shift_coords=True)``:
+``x -> 1 - x - 1/W`` on coordinates normalised by the input width W).
 
 Low-confidence rule (seed 000, section 3.3): each keypoint heatmap is turned into a probability map by a
 spatial softmax; a keypoint whose maximum probability is below a threshold takes, among its highest
