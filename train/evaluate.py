@@ -85,6 +85,7 @@ def plot_pck(curves: dict[str, tuple[list, list]], path: Path, unit: str = "px")
     d.rectangle([m, m // 2, w - m // 2, h - m], outline="black")
     xmax = max(max(t) for t, _ in curves.values())
     colours = [(200, 40, 40), (40, 90, 200), (40, 160, 60), (150, 60, 180)]
+    colours += [(230, 140, 20), (20, 170, 170), (120, 80, 40), (90, 90, 90)]
     for i in range(6):
         y = h - m - i / 5 * (h - 1.5 * m)
         d.text((8, y - 6), f"{i / 5:.1f}", fill="black")
@@ -95,8 +96,9 @@ def plot_pck(curves: dict[str, tuple[list, list]], path: Path, unit: str = "px")
         pts = [
             (m + ti / xmax * (w - 1.5 * m), h - m - pi * (h - 1.5 * m)) for ti, pi in zip(t, pck, strict=True)
         ]
-        d.line(pts, fill=colours[k % 4], width=2)
-        d.text((m + 10, m // 2 + 8 + 14 * k), f"{name}", fill=colours[k % 4])
+        colour = colours[k % len(colours)]
+        d.line(pts, fill=colour, width=4 if name.endswith(" pooled") else 2)  # pooled curves drawn thick
+        d.text((m + 10, m // 2 + 8 + 14 * k), f"{name}", fill=colour)
     image.save(path)
 
 
