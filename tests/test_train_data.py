@@ -141,3 +141,29 @@ def test_inspect_data_prints_and_draws(tmp_path, capsys):
     assert main([f"rhd:{tmp_path / 'missing'}", "--out", str(out)]) == 2
     assert main([f"rhd:{tmp_path / 'rhd'}", "--index", "5", "--out", str(out)]) == 2
     assert "outside the 1 samples" in capsys.readouterr().err
+
+
+def test_random_flip_mirrors_and_maps_back_to_the_original_pixels(rhd_sample):
+    from handsynth_train.data.loader import prepare
+    from handsynth_train.losses import to_original
+
+    config = SampleConfig(input_size=64, crop_margin=1.6)
+    flags = []
+    for seed in range(12):
+        out = prepare(rhd_sample, config, Augment(flip_prob=0.5, colour=0.0), np.random.default_rng(seed))
+        flags.append(bool(out["mirrored"]))
+        back = to_original(
+            out["joints_uv"].numpy()[None].astype(np.float64),
+            out["crop_affine"].numpy()[None],
+            out["mirrored"].numpy()[None],
+            out["image_width"].numpy()[None],
+        )[0]
+        valid = out["orig_valid"].numpy()
+        np.testing.assert_allclose(back[valid], out["orig_uv"].numpy()[valid], atol=1e-3)
+    assert rhd_sample.side == "right" and 0 < sum(flags) < len(flags)  # some flipped, some not
+    always = prepare(rhd_sample, config, Augment(flip_prob=1.0), np.random.default_rng(0))
+    assert bool(always["mirrored"])
+    # flip_prob 0 draws nothing: the crop and jitter are those of the same seed without the field's use
+    a = prepare(rhd_sample, config, Augment(flip_prob=0.0), np.random.default_rng(3))
+    b = crop_sample(rhd_sample, 64, 1.6, Augment(), np.random.default_rng(3))
+    np.testing.assert_array_equal(a["joints_uv"].numpy(), b.joints_uv.astype(np.float32))

@@ -87,3 +87,29 @@ def test_encoder_initialises_from_a_local_checkpoint(tmp_path):
     torch.save({"other.weight": torch.zeros(3)}, tmp_path / "none.pth")
     with pytest.raises(UserError, match="no tensor matching"):
         load_encoder_checkpoint(model.encoder, tmp_path / "none.pth")
+
+
+def test_resunet_intermediate_readouts_and_their_loss_weight():
+    from handsynth_train.losses import coordinate_l1, training_loss
+
+    torch.manual_seed(0)
+    plain = build_model("resunet34", **TINY["resunet34"])
+    assert "uv_intermediate" not in plain(torch.randn(1, 3, 64, 64))
+    assert not any("side" in k for k in plain.state_dict())  # default checkpoints keep their keys
+    model = build_model("resunet34", intermediate_heads=True, **TINY["resunet34"])
+    out = model(torch.randn(2, 3, 64, 64))
+    assert [uv.shape for uv in out["uv_intermediate"]] == [(2, 21, 2)] * 3
+    for uv in out["uv_intermediate"]:  # each read-out lies inside the 64 x 64 input
+        assert ((uv >= -0.5) & (uv <= 63.5)).all()
+    target = torch.rand(2, 21, 2) * 63
+    valid = torch.ones(2, 21, dtype=torch.bool)
+    valid[0, 3] = False
+    batch = {"joints_uv": target, "joints_valid": valid}
+    final = coordinate_l1(out["uv"], target, valid.float(), 64)
+    sides = [coordinate_l1(uv, target, valid.float(), 64) for uv in out["uv_intermediate"]]
+    assert torch.allclose(training_loss(out, batch, 64), final)  # weight 0: the final read-out only
+    expected = final + 0.5 * (sides[0] + sides[1] + sides[2]) / 3
+    total = training_loss(out, batch, 64, intermediate_weight=0.5)
+    assert torch.allclose(total, expected)
+    total.backward()
+    assert model.side_heads[0].weight.grad.abs().sum() > 0 and model.side_betas.grad.abs().sum() > 0

@@ -34,8 +34,8 @@ def assert_bright_at_joints(sample, labelled_only=True):
 
 def test_spec_parsing_and_user_errors(tmp_path):
     assert parse_spec("rhd:/data/RHD") == ("rhd", parse_spec("rhd:/data/RHD")[1])
-    with pytest.raises(UserError, match="handsynth, rhd, freihand, ho3d, dexycb, coco"):
-        open_source("stb:/x")
+    with pytest.raises(UserError, match="handsynth, rhd, freihand, ho3d, dexycb, stb, coco"):
+        open_source("nyu:/x")
     with pytest.raises(UserError, match="does not exist"):
         open_source(f"rhd:{tmp_path / 'missing'}")
     with pytest.raises(UserError, match="valid splits"):

@@ -21,6 +21,9 @@ MODEL_STRIDES = {
     "simple_baseline_resnet50": 4,
     "resunet34": 2,
 }
+SOFT_ARGMAX_MODELS = ("resunet34",)
+"""Networks read out by soft-argmax (no heatmap argmax for seed 000's low-confidence rule)."""
+DEXYCB_SETUPS = ("s0", "s1", "s2", "s3")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -31,6 +34,9 @@ class ModelConfig:
     """MobileNetV2 width multiplier (MobileNetV2 only)."""
     base_width: int = 64
     """ResNet stem width (SimpleBaseline and ResUnet); 64 is the paper's."""
+    intermediate_weight: float = 0.0
+    """resunet34 only: weight of the soft-argmax read-outs after the stride-16, -8 and -4 U-Net blocks in the
+    loss (seed 002 estimates heatmaps there but states no loss weight; 0: those heads are not built)."""
     pretrained: str = ""
     """Local checkpoint file to initialise the encoder from (torchvision key layout); empty: from scratch."""
 
@@ -49,6 +55,9 @@ class DataConfig:
     """handsynth sources: held-out subjects (empty: 20 % of the subjects, drawn by seed 0)."""
     test_families: tuple[str, ...] = ()
     """handsynth sources: object families held out as well (e.g. mug, pencil)."""
+    dexycb_setup: str = "s0"
+    """DexYCB sources: the toolkit's setup, s0 (seen), s1 (unseen subjects), s2 (unseen cameras) or s3
+    (unseen objects)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -112,6 +121,14 @@ def check(config: TrainConfig) -> None:
     ]:
         if value <= 0:
             raise UserError(f"{name} must be > 0, got {value}")
+    if m.intermediate_weight < 0 or (m.intermediate_weight > 0 and m.name != "resunet34"):
+        raise UserError(
+            f"model.intermediate_weight must be >= 0, and 0 except for resunet34; got {m.intermediate_weight}"
+        )
+    if config.data.dexycb_setup not in DEXYCB_SETUPS:
+        raise UserError(
+            f"data.dexycb_setup {config.data.dexycb_setup!r} is unknown; valid: {', '.join(DEXYCB_SETUPS)}"
+        )
     if config.data.weights and len(config.data.weights) != len(config.data.train):
         raise UserError(f"data.weights needs one weight per data.train source ({len(config.data.train)})")
     for spec in config.data.train + config.data.val:
@@ -150,10 +167,29 @@ def load_config(path: str | Path | None, overrides: list[str] = (), data: list[s
 
 
 def source_options(spec: str, config: TrainConfig) -> dict:
-    """Reader options from the config: held-out subjects and object families for handsynth sources."""
+    """Reader options from the config: held-out subjects and object families for handsynth sources, the
+    setup for DexYCB sources."""
+    if spec.startswith("dexycb:"):
+        return {"setup": config.data.dexycb_setup}
     if not spec.startswith("handsynth:"):
         return {}
     options = {"test_families": list(config.data.test_families)}
     if config.data.test_subjects:
         options["test_subjects"] = list(config.data.test_subjects)
     return options
+
+
+def resolve_device(name: str):
+    """``run.device`` / ``--device`` -> torch.device: auto is CUDA when present, else CPU; UserError for a
+    name torch does not know or a CUDA device where there is none."""
+    import torch
+
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise UserError(f"device {name!r} is not a device; valid: auto, cpu, cuda, cuda:N") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise UserError(f"device {name!r} asked for, but this torch sees no CUDA device; use auto or cpu")
+    return device

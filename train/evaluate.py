@@ -1,6 +1,7 @@
 """Evaluate a checkpoint with the published protocols: ``python train/evaluate.py --checkpoint C --data
-KIND:PATH --out DIR [--split test] [--protocol hop_2d ...]`` writes predictions.json, metrics.json
-(overall, per object category, per grasp type, per joint) and pck_curve.png."""
+KIND:PATH [KIND:PATH ...] --out DIR [--split test] [--protocol hop_2d ...] [--flip-test]
+[--low-confidence P]`` writes predictions.json, metrics.json (per source and, for several sources,
+pooled: overall, per object category, per grasp type, per joint) and pck_curve.png."""
 
 from __future__ import annotations
 
@@ -8,14 +9,16 @@ import argparse
 import json
 import pickle
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import torch
-from handsynth_train.config import source_options
+from handsynth_train.config import DEXYCB_SETUPS, SOFT_ARGMAX_MODELS, resolve_device, source_options
 from handsynth_train.data.loader import HandPoseDataset, make_loader
 from handsynth_train.data.sources import SPLITS, open_source
-from handsynth_train.losses import predict_uv, to_original
+from handsynth_train.inference import infer_uv
+from handsynth_train.losses import to_original
 from handsynth_train.metrics import PROTOCOLS, evaluate, evaluate_by_group
 from PIL import Image, ImageDraw
 
@@ -25,9 +28,20 @@ DEFAULT_PROTOCOLS = ("mmpose", "hand3d_2d", "hop_2d")
 
 
 @torch.no_grad()
-def predict(model, config, source, device, batch_size: int = 32, workers: int = 0) -> dict:
-    """Run ``model`` over ``source`` (no augmentation). Returns numpy arrays ``pred`` and ``gt`` (N, 21, 2)
-    in the source's pixels, ``valid`` (N, 21), ``box`` (N, 4) xyxy, and lists ``category``, ``grasp``."""
+def predict(
+    model,
+    config,
+    source,
+    device,
+    batch_size: int = 32,
+    workers: int = 0,
+    flip_test: bool = False,
+    low_confidence: float | None = None,
+) -> dict:
+    """Run ``model`` over ``source`` (no augmentation), with MMPose's flip test and seed 000's
+    low-confidence rule when asked (``handsynth_train.inference``). Returns numpy arrays ``pred`` and
+    ``gt`` (N, 21, 2) in the source's pixels, ``valid`` (N, 21), ``box`` (N, 4) xyxy, and lists
+    ``category``, ``grasp``."""
     if len(source) == 0:
         raise UserError(f"{source.name} has no samples in this split")
     model.eval()
@@ -35,8 +49,7 @@ def predict(model, config, source, device, batch_size: int = 32, workers: int = 
     loader = make_loader(dataset, batch_size, workers=workers, shuffle=False)
     parts = {k: [] for k in ("pred", "gt", "valid", "box", "category", "grasp")}
     for batch in loader:
-        output = model(batch["image"].to(device))
-        uv = predict_uv(output, model.stride)
+        uv = infer_uv(model, batch["image"].to(device), flip_test, low_confidence)
         parts["pred"].append(
             to_original(
                 uv, batch["crop_affine"].numpy(), batch["mirrored"].numpy(), batch["image_width"].numpy()
@@ -72,6 +85,7 @@ def plot_pck(curves: dict[str, tuple[list, list]], path: Path, unit: str = "px")
     d.rectangle([m, m // 2, w - m // 2, h - m], outline="black")
     xmax = max(max(t) for t, _ in curves.values())
     colours = [(200, 40, 40), (40, 90, 200), (40, 160, 60), (150, 60, 180)]
+    colours += [(230, 140, 20), (20, 170, 170), (120, 80, 40), (90, 90, 90)]
     for i in range(6):
         y = h - m - i / 5 * (h - 1.5 * m)
         d.text((8, y - 6), f"{i / 5:.1f}", fill="black")
@@ -82,8 +96,9 @@ def plot_pck(curves: dict[str, tuple[list, list]], path: Path, unit: str = "px")
         pts = [
             (m + ti / xmax * (w - 1.5 * m), h - m - pi * (h - 1.5 * m)) for ti, pi in zip(t, pck, strict=True)
         ]
-        d.line(pts, fill=colours[k % 4], width=2)
-        d.text((m + 10, m // 2 + 8 + 14 * k), f"{name}", fill=colours[k % 4])
+        colour = colours[k % len(colours)]
+        d.line(pts, fill=colour, width=4 if name.endswith(" pooled") else 2)  # pooled curves drawn thick
+        d.text((m + 10, m // 2 + 8 + 14 * k), f"{name}", fill=colour)
     image.save(path)
 
 
@@ -102,6 +117,16 @@ def load_checkpoint(path: str | Path, device):
     return model, config, int(state["step"])
 
 
+def pooled(results: list[dict]) -> dict:
+    """The per-source prediction results of ``predict`` as one: arrays concatenated, lists joined."""
+    out = {k: np.concatenate([r[k] for r in results]) for k in ("pred", "gt", "valid", "box")}
+    return {
+        **out,
+        "category": sum((r["category"] for r in results), []),
+        "grasp": sum((r["grasp"] for r in results), []),
+    }
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--checkpoint", required=True)
@@ -110,28 +135,59 @@ def main(argv=None) -> int:
     parser.add_argument("--split", default="test", choices=SPLITS)
     parser.add_argument("--protocol", nargs="+", default=list(DEFAULT_PROTOCOLS), choices=PROTOCOLS)
     parser.add_argument("--device", default="auto")
-    args = parser.parse_args(argv)
-    device = torch.device(
-        "cuda" if args.device == "auto" and torch.cuda.is_available() else args.device.replace("auto", "cpu")
+    parser.add_argument(
+        "--flip-test", action="store_true", help="MMPose flip test (heatmap flip back, 1 px shift, mean)"
     )
+    parser.add_argument(
+        "--low-confidence",
+        type=float,
+        metavar="P",
+        help="seed 000's rule: a joint whose softmax maximum is below P takes its peak nearest to the "
+        "confident joints (the paper states no value for P)",
+    )
+    parser.add_argument(
+        "--dexycb-setup", choices=DEXYCB_SETUPS, help="DexYCB setup (default: the checkpoint config's)"
+    )
+    args = parser.parse_args(argv)
     try:
+        device = resolve_device(args.device)
         model, config, step = load_checkpoint(args.checkpoint, device)
+        if args.dexycb_setup:
+            config = replace(config, data=replace(config.data, dexycb_setup=args.dexycb_setup))
+        if args.low_confidence is not None and not 0 < args.low_confidence < 1:
+            raise UserError(f"--low-confidence is a softmax probability in (0, 1), got {args.low_confidence}")
+        if args.low_confidence is not None and config.model.name in SOFT_ARGMAX_MODELS:
+            raise UserError(
+                f"--low-confidence needs a heatmap-argmax network; {config.model.name} uses soft-argmax"
+            )
         sources = [open_source(spec, args.split, **source_options(spec, config)) for spec in args.data]
+        empty = [spec for spec, source in zip(args.data, sources, strict=True) if len(source) == 0]
+        if empty:
+            raise UserError(f"no {args.split} samples in {', '.join(empty)}")
     except UserError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    report, curves, predictions = {"checkpoint": str(args.checkpoint), "step": step}, {}, {}
+    options = {"flip_test": args.flip_test, "low_confidence": args.low_confidence}
+    report = {"checkpoint": str(args.checkpoint), "step": step, "split": args.split, **options}
+    curves, predictions, results = {}, {}, {}
     for spec, source in zip(args.data, sources, strict=True):
-        result = predict(model, config, source, device)
-        report[spec] = metrics_of(result, args.protocol)
-        predictions[spec] = {"pred_uv": np.round(result["pred"], 3).tolist(), "gt_uv": result["gt"].tolist()}
-        for name in args.protocol:
-            overall = report[spec][name]["overall"]
-            if "pck_curve" in overall and overall["pck_curve"]:
-                curves[f"{name} {spec}"] = (overall["thresholds"], overall["pck_curve"])
-        print(f"{spec}: " + ", ".join(f"{n} {summary(report[spec][n]['overall'])}" for n in args.protocol))
+        results[spec] = predict(model, config, source, device, **options)
+        predictions[spec] = {
+            "pred_uv": np.round(results[spec]["pred"], 3).tolist(),
+            "gt_uv": results[spec]["gt"].tolist(),
+        }
+    if len(results) > 1:
+        results["pooled"] = pooled(list(results.values()))
+    for name, result in results.items():
+        report[name] = metrics_of(result, args.protocol)
+        for protocol in args.protocol:
+            overall = report[name][protocol]["overall"]
+            if overall.get("pck_curve"):
+                curves[f"{protocol} {name}"] = (overall["thresholds"], overall["pck_curve"])
+        headline = ", ".join(f"{n} {summary(report[name][n]['overall'])}" for n in args.protocol)
+        print(f"{name}: {headline}")
     (out / "metrics.json").write_text(json.dumps(report, indent=1))
     (out / "predictions.json").write_text(json.dumps(predictions))
     if curves:
@@ -139,10 +195,12 @@ def main(argv=None) -> int:
     return 0
 
 
+HEADLINE_KEYS = ("pck@0.2", "auc", "epe", "epe_mean", "epe_median")
+
+
 def summary(metrics: dict) -> str:
     """The headline numbers of one protocol's result, e.g. ``auc 0.812 epe_mean 4.10``."""
-    keys = ("pck@0.2", "auc", "epe", "epe_mean", "epe_median")
-    return " ".join(f"{k} {metrics[k]:.3f}" for k in keys if k in metrics)
+    return " ".join(f"{k} {metrics[k]:.3f}" for k in HEADLINE_KEYS if k in metrics)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import torch
-from handsynth_train.config import TrainConfig, load_config, source_options, to_yaml
+from handsynth_train.config import TrainConfig, load_config, resolve_device, source_options, to_yaml
 from handsynth_train.data.loader import HandPoseDataset, make_loader
 from handsynth_train.data.merge import MergedSource
 from handsynth_train.data.sources import open_source
@@ -33,6 +33,8 @@ def build_network(config: TrainConfig) -> torch.nn.Module:
     """The configured network (from scratch; the encoder from ``model.pretrained`` when set)."""
     m = config.model
     options = {"width_mult": m.width_mult} if m.name == "mobilenetv2_vnect" else {"base_width": m.base_width}
+    if m.intermediate_weight > 0:
+        options["intermediate_heads"] = True
     model = build_model(m.name, **options)
     if m.pretrained:
         loaded, left = load_encoder_checkpoint(model.encoder, m.pretrained)
@@ -73,16 +75,6 @@ def make_optimizer(model, config: TrainConfig):
     return optimizer, torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
 
 
-def resolve_device(name: str) -> torch.device:
-    """auto -> CUDA when present, else CPU; anything else as torch spells it."""
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        return torch.device(name)
-    except RuntimeError:
-        raise UserError(f"run.device {name!r} is not a device; valid: auto, cpu, cuda, cuda:N") from None
-
-
 def save_checkpoint(path: Path, model, optimizer, scheduler, step: int, config: TrainConfig) -> None:
     """Write a checkpoint atomically (temp file, then rename)."""
     from handsynth.config.yaml_form import to_dict
@@ -104,9 +96,6 @@ def train(config: TrainConfig, out: Path) -> dict:
     torch.manual_seed(config.run.seed)
     device = resolve_device(config.run.device)
     source = build_training_source(config)
-    from handsynth_train.evaluate import metrics_of, predict
-    from handsynth_train.evaluate import summary as headline
-
     val_sources = {
         spec: open_source(spec, "test", **source_options(spec, config)) for spec in config.data.val
     }
@@ -134,7 +123,7 @@ def train(config: TrainConfig, out: Path) -> dict:
     dataset = HandPoseDataset(source, config.sample, augment, seed=config.run.seed)
     batch_size = min(config.optim.batch_size, len(dataset))
     loader = make_loader(dataset, batch_size, workers=config.run.workers, shuffle=True, seed=config.run.seed)
-    writer = tensorboard_writer(out)
+    writer = tensorboard_writer(out, step)
     log_path = out / "log.csv"
     new_log = not log_path.exists()
     losses = []
@@ -153,13 +142,15 @@ def train(config: TrainConfig, out: Path) -> dict:
             for batch in loader:
                 output = model(batch["image"].to(device, non_blocking=True))
                 batch = {k: v.to(device) if torch.is_tensor(v) else v for k, v in batch.items()}
-                loss = training_loss(output, batch, config.sample.input_size)
+                loss = training_loss(
+                    output, batch, config.sample.input_size, config.model.intermediate_weight
+                )
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 optimizer.step()
                 scheduler.step()
                 step += 1
-                losses.append(float(loss))
+                losses.append(float(loss.detach()))
                 rate = batch_size / (time.perf_counter() - tic)
                 tic = time.perf_counter()
                 bar.update(1)
@@ -173,34 +164,52 @@ def train(config: TrainConfig, out: Path) -> dict:
                         writer.add_scalar("lr", lr, step)
                 if step % config.run.checkpoint_every == 0 or step == config.optim.max_steps:
                     save_checkpoint(last, model, optimizer, scheduler, step, config)
+                every = config.run.eval_every
+                if val_sources and every and step % every == 0 and step < config.optim.max_steps:
+                    validate(model, config, val_sources, device, writer, step)
                 if step >= config.optim.max_steps:
                     break
             epoch += 1
-    if writer is not None:
-        writer.close()
     summary = {
         "steps": step,
         "first_loss": losses[0] if losses else None,
         "last_loss": losses[-1] if losses else None,
     }
     if val_sources:
-        summary["val"] = {}
-        for spec, val_source in val_sources.items():
-            result = predict(model, config, val_source, device)
-            summary["val"][spec] = metrics_of(result)
-            log.info("%s: %s", spec, headline(summary["val"][spec]["hop_2d"]["overall"]))
+        summary["val"] = validate(model, config, val_sources, device, writer, step)
+    if writer is not None:
+        writer.close()
     (out / "summary.json").write_text(json.dumps(summary, indent=1))
     return summary
 
 
-def tensorboard_writer(out: Path):
-    """A TensorBoard SummaryWriter in ``out/tb`` when the tensorboard package is installed, else None."""
+def validate(model, config: TrainConfig, val_sources: dict, device, writer, step: int) -> dict:
+    """Every ``data.val`` source's metrics (``evaluate.metrics_of``), logged and, with a writer, written as
+    TensorBoard scalars ``val/<source>/<protocol>/<metric>``; the model is left in training mode."""
+    from handsynth_train.evaluate import HEADLINE_KEYS, metrics_of, predict
+    from handsynth_train.evaluate import summary as headline
+
+    report = {}
+    for spec, val_source in val_sources.items():
+        report[spec] = metrics_of(predict(model, config, val_source, device))
+        log.info("step %d %s: %s", step, spec, headline(report[spec]["hop_2d"]["overall"]))
+        for protocol, result in report[spec].items():
+            for key in HEADLINE_KEYS if writer is not None and isinstance(result, dict) else ():
+                if key in result["overall"]:
+                    writer.add_scalar(f"val/{spec}/{protocol}/{key}", result["overall"][key], step)
+    model.train()
+    return report
+
+
+def tensorboard_writer(out: Path, step: int = 0):
+    """A TensorBoard SummaryWriter in ``out/tb`` next to ``log.csv`` (events after ``step`` from an
+    interrupted run are purged on resume), or None when the tensorboard package is not installed."""
     try:
         from torch.utils.tensorboard import SummaryWriter
     except ImportError:
-        log.info("tensorboard is not installed: logging to log.csv only")
+        log.warning("tensorboard is not installed (pip install tensorboard): logging to log.csv only")
         return None
-    return SummaryWriter(str(out / "tb"))
+    return SummaryWriter(str(out / "tb"), purge_step=step or None)
 
 
 def main(argv=None) -> int:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from handsynth_train.data.targets import decode_heatmaps
 
 
 def heatmap_mse(pred: torch.Tensor, target: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
@@ -27,20 +26,23 @@ def coordinate_l1(
     return (err * valid).sum() / valid.sum().clamp(min=1)
 
 
-def training_loss(output: dict, batch: dict, input_size: int) -> torch.Tensor:
-    """The loss of a network's output on a batch: soft-argmax coordinates (ResUnet) or heatmap MSE."""
+def training_loss(
+    output: dict, batch: dict, input_size: int, intermediate_weight: float = 0.0
+) -> torch.Tensor:
+    """The loss of a network's output on a batch: soft-argmax coordinates (ResUnet) or heatmap MSE.
+
+    With intermediate read-outs (``uv_intermediate``) and ``intermediate_weight`` w > 0, the coordinate
+    loss is ``L1(final) + w * mean_i L1(intermediate_i)``.
+    """
     if "uv" in output:
-        return coordinate_l1(output["uv"], batch["joints_uv"], batch["joints_valid"].float(), input_size)
+        valid = batch["joints_valid"].float()
+        loss = coordinate_l1(output["uv"], batch["joints_uv"], valid, input_size)
+        sides = output.get("uv_intermediate") or []
+        if intermediate_weight > 0 and sides:
+            side = sum(coordinate_l1(uv, batch["joints_uv"], valid, input_size) for uv in sides)
+            loss = loss + intermediate_weight * side / len(sides)
+        return loss
     return heatmap_mse(output["heatmaps"], batch["heatmaps"], batch["target_weight"])
-
-
-def predict_uv(output: dict, stride: int, num_joints: int = 21) -> np.ndarray:
-    """(B, K, 2) float32 predicted joints in input-crop pixels: the soft-argmax of ResUnet, or MMPose's
-    MSRA decoding of the first ``num_joints`` heatmaps (seed 000's background channel ignored)."""
-    if "uv" in output:
-        return output["uv"].detach().float().cpu().numpy()
-    heatmaps = output["heatmaps"][:, :num_joints].detach().float().cpu().numpy()
-    return decode_heatmaps(heatmaps, stride)[0]
 
 
 def to_original(

@@ -50,6 +50,8 @@ def prepare(sample: HandSample, config: SampleConfig, augment: Augment | None, r
     mirrored = config.mirror_left and sample.side == "left"
     if mirrored:
         sample = mirror(sample)
+    if augment is not None and augment.flip_prob > 0 and rng.random() < augment.flip_prob:
+        sample, mirrored = mirror(sample), not mirrored  # MMPose's RandomFlip
     crop = crop_sample(sample, config.input_size, config.crop_margin, augment, rng)
     valid = crop.joints_vis > VIS_NONE
     size = config.input_size // config.heatmap_stride

@@ -64,6 +64,10 @@ class Augment:
     """Zoom drawn uniformly in this range (> 1: the hand appears larger)."""
     colour: float = 0.3
     """Brightness, contrast and saturation each scaled by a factor in [1 - colour, 1 + colour]."""
+    flip_prob: float = 0.0
+    """MMPose's ``RandomFlip(prob)``: mirror the sample with this probability (identity flip indices: a
+    right hand becomes a left one), what makes its test-time flip meaningful. 0: seed 000's right hands
+    only (no random number is drawn, so the other draws stay as they were)."""
 
 
 def crop_transform(

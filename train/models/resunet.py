@@ -1,6 +1,13 @@
 """Seed 002 (Bekiri & Babahenini): ResUnet = ResNet-34 encoder + U-Net decoder whose latent heatmaps give
 2D joints by a soft-argmax with a learnable sharpness per joint; torch only. (The 3D bone branch is not
-here yet.)"""
+here yet.)
+
+The paper estimates 2D heatmaps after each Unet-Block ("estimate 2D heatmaps before passing it to the
+upcoming Unet-Block", "including pose data from intermediate outputs") but states no loss on them and no
+weights; its only stated loss is the 3D bone loss. So the intermediate read-outs are optional
+(``intermediate_heads``): a 1x1 convolution to K latent maps after the stride-16, -8 and -4 blocks, each
+read out by its own soft-argmax, weighted in the loss by ``model.intermediate_weight`` (default 0: off).
+"""
 
 from __future__ import annotations
 
@@ -55,7 +62,13 @@ class ResUnet(nn.Module):
 
     stride = 2
 
-    def __init__(self, num_joints: int = 21, base_width: int = 64, decoder_channels=(256, 128, 64, 64)):
+    def __init__(
+        self,
+        num_joints: int = 21,
+        base_width: int = 64,
+        decoder_channels=(256, 128, 64, 64),
+        intermediate_heads: bool = False,
+    ):
         super().__init__()
         self.num_joints = num_joints
         self.encoder = ResNet(34, base_width)
@@ -70,9 +83,26 @@ class ResUnet(nn.Module):
         )
         self.beta = nn.Parameter(torch.ones(num_joints))
         init_encoder(nn.ModuleList([self.up16, self.up8, self.up4, self.up2, self.head]))
+        self.side_heads = None
+        if intermediate_heads:  # after the stride-16, -8 and -4 blocks
+            self.side_heads = nn.ModuleList([nn.Conv2d(c, num_joints, 1) for c in d[:3]])
+            self.side_betas = nn.Parameter(torch.ones(3, num_joints))
+            init_encoder(self.side_heads)
 
-    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+    def forward(self, x: torch.Tensor) -> dict:
+        """{"heatmaps", "uv"}, plus with intermediate heads "uv_intermediate": a list of three (B, K, 2)
+        input-pixel read-outs of the stride-16, -8 and -4 blocks."""
         stem, f4, f8, f16, f32 = self.encoder(x)
-        y = self.up2(self.up4(self.up8(self.up16(f32, f16), f8), f4), stem)  # (B, d3, S/2, S/2)
-        heatmaps = self.head(y)
-        return {"heatmaps": heatmaps, "uv": soft_argmax(heatmaps, self.beta, self.stride)}
+        y16 = self.up16(f32, f16)
+        y8 = self.up8(y16, f8)
+        y4 = self.up4(y8, f4)
+        heatmaps = self.head(self.up2(y4, stem))  # (B, K, S/2, S/2)
+        out = {"heatmaps": heatmaps, "uv": soft_argmax(heatmaps, self.beta, self.stride)}
+        if self.side_heads is not None:
+            out["uv_intermediate"] = [
+                soft_argmax(head(y), beta, stride)
+                for head, y, beta, stride in zip(
+                    self.side_heads, (y16, y8, y4), self.side_betas, (16, 8, 4), strict=True
+                )
+            ]
+        return out

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from handsynth.errors import UserError
 
-KINDS = ("handsynth", "rhd", "freihand", "ho3d", "dexycb", "coco")
+KINDS = ("handsynth", "rhd", "freihand", "ho3d", "dexycb", "stb", "coco")
 SPLITS = ("train", "val", "test", "all")
 
 
@@ -42,6 +42,8 @@ def open_source(spec: str, split: str = "train", **options):
         from handsynth_train.data.sources.ho3d import HO3DSource as reader
     elif kind == "dexycb":
         from handsynth_train.data.sources.dexycb import DexYCBSource as reader
+    elif kind == "stb":
+        from handsynth_train.data.sources.stb import STBSource as reader
     else:
         from handsynth_train.data.sources.coco import CocoSource as reader
     return reader(path, split=split, **options)
