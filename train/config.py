@@ -11,7 +11,7 @@ from handsynth_train.data.sources import parse_spec
 from handsynth_train.data.transforms import Augment
 from handsynth_train.models import MODEL_NAMES
 
-from handsynth.config.yaml_form import _replace, to_yaml  # noqa: F401  (to_yaml re-exported for fit.py)
+from handsynth.config.yaml_form import apply_mapping, to_yaml  # noqa: F401  (to_yaml re-exported for fit.py)
 from handsynth.errors import UserError
 
 OPTIMIZERS = ("adam", "adadelta", "sgd")
@@ -148,7 +148,7 @@ def load_config(path: str | Path | None, overrides: list[str] = (), data: list[s
             raise UserError(f"cannot read config file {path}: {error.strerror}") from None
         except yaml.YAMLError as error:
             raise UserError(f"config file {path} is not valid YAML: {str(error).splitlines()[0]}") from None
-        config = _replace(config, loaded or {})
+        config = apply_mapping(config, loaded or {})
     for item in overrides:
         key, sep, text = item.partition("=")
         if not sep or not key.strip():
@@ -159,7 +159,7 @@ def load_config(path: str | Path | None, overrides: list[str] = (), data: list[s
         for part in parts[:-1]:
             cursor = cursor.setdefault(part, {})
         cursor[parts[-1]] = yaml.safe_load(text)
-        config = _replace(config, nested)
+        config = apply_mapping(config, nested)
     if data:
         config = replace(config, data=replace(config.data, train=tuple(data)))
     check(config)

@@ -74,7 +74,7 @@ def _coerce(value, hint, key: str):
     raise TypeError(f"unsupported config type {hint} for {key}")
 
 
-def _replace(config, data: dict, prefix: str = ""):
+def apply_mapping(config, data: dict, prefix: str = ""):
     """A copy of ``config`` with the (nested) values of ``data``; unknown keys are UserErrors."""
     if not isinstance(data, dict):
         raise UserError(f"{prefix.rstrip('.') or 'the config'} must be a mapping, got {data!r}")
@@ -88,7 +88,7 @@ def _replace(config, data: dict, prefix: str = ""):
             )
         current = getattr(config, key)
         if dataclasses.is_dataclass(current):
-            changes[key] = _replace(current, value, f"{prefix}{key}.")
+            changes[key] = apply_mapping(current, value, f"{prefix}{key}.")
         else:
             changes[key] = _coerce(value, hints[key], prefix + key)
     return dataclasses.replace(config, **changes)
@@ -96,7 +96,7 @@ def _replace(config, data: dict, prefix: str = ""):
 
 def from_dict(data: dict, base: RunConfig | None = None) -> RunConfig:
     """A RunConfig from plain data (as read from YAML), on top of ``base`` (default: the defaults)."""
-    config = _replace(RunConfig() if base is None else base, data)
+    config = apply_mapping(RunConfig() if base is None else base, data)
     check(config)
     return config
 
@@ -139,7 +139,7 @@ def apply_overrides(config: RunConfig, overrides: list[str]) -> RunConfig:
         for part in parts[:-1]:
             cursor = cursor.setdefault(part, {})
         cursor[parts[-1]] = value
-        config = _replace(config, nested)
+        config = apply_mapping(config, nested)
     check(config)
     return config
 
