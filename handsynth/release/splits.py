@@ -152,6 +152,8 @@ def split_records(
     n = len(records)
     n_test = resolve_count(test, n, "test size")
     n_val = resolve_count(val, n, "val size")
+    if n_test >= n:
+        raise UserError(f"--test {n_test} is not less than the dataset's {n} samples")
     if n_test + n_val >= n:
         raise UserError(
             f"test ({n_test}) + val ({n_val}) samples leave none for train: the dataset has {n} samples"
