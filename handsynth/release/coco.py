@@ -65,7 +65,7 @@ def _dump(value) -> str:
 
 class CocoSplitWriter:
     """Streams one split: images linked as they come, image and annotation records appended to two part
-    files that ``close`` joins into the JSON (written last: its presence marks the split complete)."""
+    files that ``close`` joins into the JSON (renamed into place last)."""
 
     def __init__(self, out: Path, split: str, digits: int):
         self.out, self.split, self.digits = out, split, digits
@@ -140,10 +140,9 @@ def _copy_text(path: Path, out, chunk_chars: int = 1 << 20) -> None:
             out.write(chunk)
 
 
-def open_split(out: Path, split: str, digits: int) -> CocoSplitWriter | None:
-    """A writer for one split, or None when its JSON already exists (a resumed release)."""
-    if annotation_path(out, split).exists():
-        return None
+def open_split(out: Path, split: str, digits: int) -> CocoSplitWriter:
+    """A writer for one split. A resumed release writes the JSON again (cheap, and the same bytes) and
+    keeps the images already linked."""
     return CocoSplitWriter(out, split, digits)
 
 

@@ -54,8 +54,8 @@ class _JsonList:
 
 
 class FreiHANDSplitWriter:
-    """One split: right-hand samples numbered 0..n-1 in split order; the JSONs are renamed into place last
-    (``scale`` last of all: its presence marks the split complete)."""
+    """One split: right-hand samples numbered 0..n-1 in split order; the JSONs are renamed into place
+    last."""
 
     def __init__(self, out: Path, split: str):
         self.base = out / NAME / SETS[split]
@@ -86,8 +86,7 @@ class FreiHANDSplitWriter:
             tmp_path(self.lists[key].path).replace(self.lists[key].path)
 
 
-def open_split(out: Path, split: str) -> FreiHANDSplitWriter | None:
-    """A writer for one split, or None when its JSONs already exist (a resumed release)."""
-    if annotation_paths(out, split)["scale"].exists():
-        return None
+def open_split(out: Path, split: str) -> FreiHANDSplitWriter:
+    """A writer for one split. A resumed release writes the JSONs again (cheap, and the same bytes) and
+    keeps the images and masks already there."""
     return FreiHANDSplitWriter(out, split)

@@ -164,7 +164,8 @@ def export(
     progress: bool = False,
 ) -> None:
     """Every format of ``options`` for every non-empty split, in one pass over the annotations in id order
-    (one shard's annotations in memory at a time). Splits already complete in a format are skipped."""
+    (one shard's annotations in memory at a time). On a rerun, every file already complete is kept
+    (images, masks, HOP files, WebDataset shards) and the small annotation files are written again."""
     from tqdm import tqdm
 
     from handsynth.dataset.layout import sample_digits

@@ -68,8 +68,8 @@ class StreamingDictPickle:
 
 
 class RHDSplitWriter:
-    """One split: images, masks and depth per sample, the pickle streamed beside them and renamed into
-    place last (its presence marks the split complete)."""
+    """One split: images, masks and depth per sample (each kept when already there), the pickle streamed
+    beside them and renamed into place last."""
 
     def __init__(self, out: Path, split: str, depth_unit_m: float):
         self.base = out / NAME / FOLDERS[split]
@@ -99,8 +99,7 @@ class RHDSplitWriter:
         tmp_path(self.pickle_path).replace(self.pickle_path)
 
 
-def open_split(out: Path, split: str, depth_unit_m: float) -> RHDSplitWriter | None:
-    """A writer for one split, or None when its pickle already exists (a resumed release)."""
-    if annotation_path(out, split).exists():
-        return None
+def open_split(out: Path, split: str, depth_unit_m: float) -> RHDSplitWriter:
+    """A writer for one split. A resumed release writes the pickle again (cheap, and the same bytes) and
+    keeps the images, masks and depth maps already there."""
     return RHDSplitWriter(out, split, depth_unit_m)
