@@ -40,7 +40,9 @@ def test_sha256sum_checks_every_file(complete):
     result = subprocess.run(["sha256sum", "-c", "--strict", CHECKSUMS], cwd=complete, capture_output=True)
     assert result.returncode == 0, result.stdout.decode() + result.stderr.decode()
     listed = [line.split("  ", 1)[1] for line in (complete / CHECKSUMS).read_text().splitlines()]
-    assert listed == [f for f in _files(complete) if f != CHECKSUMS]
+    assert sorted(listed) == [f for f in _files(complete) if f != CHECKSUMS] and len(set(listed)) == len(
+        listed
+    )
     assert {MANIFEST, "splits/test.txt", "coco/annotations/hand_test.json", "hop/handobj_test.bin"} <= set(
         listed
     )

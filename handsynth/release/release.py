@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -20,7 +21,7 @@ import numpy as np
 
 from handsynth.errors import UserError
 from handsynth.release import coco, freihand, hop, rhd, webdataset
-from handsynth.release.outputs import TMP_PREFIX, SampleFiles, write_atomic
+from handsynth.release.outputs import TMP_PREFIX, SampleFiles, tmp_path, write_atomic
 from handsynth.release.splits import (
     SPLIT_MODES,
     SPLIT_NAMES,
@@ -203,19 +204,31 @@ def export(
             writer.close()
 
 
+def _walk(root: Path, prefix: str = ""):
+    """Relative posix paths of the files under ``root``, depth first, each folder's entries sorted by
+    name; only one folder's listing is held at a time (a release has folders of many thousand files)."""
+    with os.scandir(root) as entries:
+        names = sorted((e.name, e.is_dir(follow_symlinks=False)) for e in entries)
+    for name, is_dir in names:
+        if is_dir:
+            yield from _walk(root / name, f"{prefix}{name}/")
+        else:
+            yield prefix + name
+
+
 def write_checksums(out: Path) -> Path:
-    """``SHA256SUMS`` in ``sha256sum -c`` form: every file of the release but itself (and temporaries),
-    by relative path, sorted."""
+    """``SHA256SUMS`` in ``sha256sum -c`` form: every file of the release but itself and temporaries, by
+    relative path; streamed to a temporary file, then renamed."""
     from handsynth.files import sha256_file
 
-    files = sorted(
-        p.relative_to(out).as_posix()
-        for p in out.rglob("*")
-        if p.is_file() and p.name != CHECKSUMS and not p.name.startswith(TMP_PREFIX)
-    )
-    lines = "".join(f"{sha256_file(out / f)}  {f}\n" for f in files)
-    write_atomic(out / CHECKSUMS, lines.encode())
-    return out / CHECKSUMS
+    path = out / CHECKSUMS
+    tmp = tmp_path(path)
+    with open(tmp, "w", encoding="utf-8") as f:
+        for name in _walk(out):
+            if name != CHECKSUMS and not name.rsplit("/", 1)[-1].startswith(TMP_PREFIX):
+                f.write(f"{sha256_file(out / name)}  {name}\n")
+    os.replace(tmp, path)
+    return path
 
 
 def _write_card(
@@ -244,9 +257,9 @@ def _write_card(
 
 
 def _remove_temporaries(out: Path) -> None:
-    for path in out.rglob(f"{TMP_PREFIX}*"):
-        if path.is_file():
-            path.unlink()
+    """Delete what an interrupted run left under temporary names (``.tmp-*``)."""
+    for name in list(n for n in _walk(out) if n.rsplit("/", 1)[-1].startswith(TMP_PREFIX)):
+        (out / name).unlink()
 
 
 def release(
