@@ -144,7 +144,8 @@ def _check_out(source: Path, out: Path, manifest: dict) -> bool:
     return False
 
 
-def _open_writers(fmt: str, out: Path, split: str, dataset, options: ReleaseOptions, digits: int):
+def _open_writer(fmt: str, out: Path, split: str, dataset, options: ReleaseOptions, digits: int):
+    """The split writer of one format (``add(rank, sample)``, ``close()``), or None if nothing is left."""
     if fmt == "coco":
         return coco.open_split(out, split, digits)
     if fmt == "hop":
@@ -178,7 +179,7 @@ def export(
     for k, name in enumerate(SPLIT_NAMES):
         split_of[np.asarray(splits[name], dtype=np.int64)] = k
     writers = {
-        name: [w for fmt in options.formats if (w := _open_writers(fmt, out, name, dataset, options, digits))]
+        name: [w for fmt in options.formats if (w := _open_writer(fmt, out, name, dataset, options, digits))]
         for name in SPLIT_NAMES
         if splits[name]
     }
