@@ -49,6 +49,8 @@ def test_sha256sum_checks_every_file(complete):
     assert not [f for f in listed if Path(f).name.startswith(".tmp-")]
     if HAS_CARD:
         assert "README.md" in listed
+    for fmt, words in (("coco", "hand_{split}.json"), ("rhd", "palm label"), ("freihand", "PNG bytes")):
+        assert words in (complete / fmt / "README.md").read_text()  # each export says what it holds
     manifest = json.loads((complete / MANIFEST).read_text())
     assert manifest["options"]["formats"] == ["coco", "hop", "rhd", "freihand", "webdataset"]
 

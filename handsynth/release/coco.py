@@ -18,6 +18,7 @@ from handsynth.conventions import BONES
 from handsynth.release.outputs import SampleFiles, link_or_copy, tmp_path, write_atomic
 
 NAME = "coco"
+TITLE = "COCO keypoints JSON (MMPose COCO-style hand dataset)"
 # MMPose's names of the 21 hand keypoints (onehand10k / coco_wholebody_hand metainfo), our standard order.
 MMPOSE_KEYPOINTS = ("wrist",) + tuple(
     f"{finger}{k}"

@@ -22,6 +22,7 @@ from handsynth.conventions import SEG_HAND
 from handsynth.release.outputs import SampleFiles, encode_png_lossless, link_or_copy, tmp_path, write_atomic
 
 NAME = "freihand"
+TITLE = "FreiHAND-style JSON and images (FreiHAND v2 layout)"
 SETS = {"train": "training", "val": "validation", "test": "evaluation"}
 SCALE_BONE = (9, 10)  # middle MCP -> PIP
 NOTES = (

@@ -6,7 +6,7 @@ One record per sample, little-endian: xyz (42 x 3 float32, metres), uv (42 x 2 f
 row-major), two bytes 255, the RGB image (H x W x 3 uint8, rows first), the RHD-scheme mask (H x W
 uint8) and visibility (42 uint8, 1 visible); the 42 points are RHD's layout and joint order. The pixels
 are decoded from the source PNGs (lossless), a new derived file as hand3d makes it. Every image of a
-release has one size, so every record has one length (``record_bytes``).
+release has one size, so every record has 4 * (126 + 84 + 9) + 2 + 4 * H * W + 42 bytes.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from handsynth.release.outputs import SampleFiles, tmp_path
 from handsynth.release.rhd_labels import rhd_mask, rhd_points
 
 NAME = "hop"
+TITLE = "HOP-style binary records (hand3d / VO-handpose readers)"
 FILES = {"train": "handobj_train.bin", "val": "handobj_val.bin", "test": "handobj_test.bin"}
 NOTES = (
     "HOP-style: hand3d binary records (float32 joints, decoded RGB pixels and an RHD-scheme mask per "

@@ -39,13 +39,7 @@ DEFAULT_FORMATS = ("coco", "hop", "rhd", "freihand")
 MANIFEST = "release.json"
 CHECKSUMS = "SHA256SUMS"
 RELEASE_FORMAT = "handsynth-release/1"
-NOTES = {
-    "coco": coco.NOTES,
-    "hop": hop.NOTES,
-    "rhd": rhd.NOTES,
-    "freihand": freihand.NOTES,
-    "webdataset": webdataset.NOTES,
-}
+EXPORTERS = {"coco": coco, "hop": hop, "rhd": rhd, "freihand": freihand, "webdataset": webdataset}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -183,6 +177,8 @@ def export(
         for name in SPLIT_NAMES
         if splits[name]
     }
+    for fmt in options.formats:
+        write_atomic(out / fmt / "README.md", format_readme(fmt).encode())
     if "coco" in options.formats:
         coco.write_config_snippet(out, tuple(name for name in SPLIT_NAMES if splits[name]))
     rank = dict.fromkeys(SPLIT_NAMES, 0)
@@ -217,6 +213,14 @@ def _walk(root: Path, prefix: str = ""):
             yield prefix + name
 
 
+def format_readme(fmt: str) -> str:
+    """``<format>/README.md``: the layout of one export and what differs from the original data set (its
+    exporter's docstring after the first paragraph, which is about code, not data)."""
+    module = EXPORTERS[fmt]
+    text = module.__doc__.split("\n\n", 1)[1].replace("``", "`")
+    return f"# {fmt}: {module.TITLE}\n\n{text.strip()}\n\n{module.NOTES}\n"
+
+
 def write_checksums(out: Path) -> Path:
     """``SHA256SUMS`` in ``sha256sum -c`` form: every file of the release but itself and temporaries, by
     relative path; streamed to a temporary file, then renamed."""
@@ -245,14 +249,7 @@ def _write_card(
             raise
         log.warning("no handsynth.release.card: the release has no README.md card")
         return None
-    card_options = {
-        **asdict(options),
-        "formats": list(options.formats),
-        "notes": {fmt: NOTES[fmt] for fmt in options.formats},
-        "unused": unused,
-    }
-    if "coco" in options.formats:
-        card_options["mmpose_config"] = coco.mmpose_config(tuple(n for n in SPLIT_NAMES if splits[n]))
+    card_options = {**asdict(options), "formats": list(options.formats), "unused": unused}
     formats = options.formats
     return card.write_card(source, out, splits, command=command, formats=formats, options=card_options)
 

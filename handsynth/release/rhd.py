@@ -2,8 +2,9 @@
 streams: the annotation pickle is written entry by entry. Never bpy, ray or torch.
 
 Layout: ``rhd/{training,validation,evaluation}/`` (train, val, test), each with ``color/%05d.png`` (hard
-links of the source RGB), ``mask/%05d.png`` (RHD labels, a new derived file: see ``rhd_labels``),
-``depth/%05d.png`` (RHD's depth encoding, derived) and ``anno_<folder>.pickle``: a dict sample number ->
+links of the source RGB), ``mask/%05d.png`` (RHD's label scheme, a new derived file: every hand pixel has
+its side's palm label, 17 left or 33 right, as the source has no per-phalanx parts; forearm 1, the rest
+0), ``depth/%05d.png`` (RHD's depth encoding, derived) and ``anno_<folder>.pickle``: a dict sample number ->
 ``{"uv_vis": (42, 3), "xyz": (42, 3) metres, "K": (3, 3)}`` float64 numpy arrays in RHD's order and
 42-point layout. Sample numbers run 0..n-1 in the order of ``splits/<split>.txt``.
 """
@@ -19,6 +20,7 @@ from handsynth.release.outputs import SampleFiles, encode_png_lossless, link_or_
 from handsynth.release.rhd_labels import rhd_depth, rhd_mask, rhd_points
 
 NAME = "rhd"
+TITLE = "RHD-style folders (Rendered Handpose Dataset v2 layout)"
 FOLDERS = {"train": "training", "val": "validation", "test": "evaluation"}
 NOTES = (
     "RHD-style: masks and depth are new PNGs derived from the label map and depth (RHD's label scheme "

@@ -18,6 +18,7 @@ from handsynth.dataset.layout import FILE_KINDS
 from handsynth.release.outputs import SampleFiles, tmp_path
 
 NAME = "webdataset"
+TITLE = "WebDataset tar shards"
 DEFAULT_SHARD_SIZE = 1000
 NOTES = "WebDataset: tar shards of the source files (not re-encoded) and each sample's annotation as JSON."
 
