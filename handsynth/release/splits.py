@@ -196,7 +196,8 @@ def split_records(
             )
         pool = [r for g in chosen for r in groups[g]]
         result[name] = _pick(pool, field, quotas, size, rng)
-        order = [g for g in order if g not in set(chosen)]
+        taken = set(chosen)
+        order = [g for g in order if g not in taken]
     result["train"] = sorted(r.id for g in order for r in groups[g])
     return {name: result[name] for name in SPLIT_NAMES}
 
