@@ -14,9 +14,9 @@ from handsynth.release.splits import (
     make_splits,
     read_records,
     read_split_file,
-    split_files,
     split_records,
     unused_ids,
+    write_splits,
 )
 
 CATEGORIES = {"cylindrical": ("bottle", "can"), "slender": ("pencil", "fork"), "spherical": ("ball",)}
@@ -122,7 +122,12 @@ def test_make_splits_on_a_rendered_dataset_and_the_split_files(source, tmp_path)
     )
     assert len(splits["test"]) == 4 and len(splits["val"]) == 4
     unused = unused_ids(splits, range(24))
-    for name, data in split_files(splits, unused).items():
-        (tmp_path / name).write_bytes(data)
-        expected = unused if name == "unused.txt" else splits[name.removesuffix(".txt")]
-        assert read_split_file(tmp_path / name) == expected
+    folder = write_splits(tmp_path, splits, range(24))
+    assert sorted(p.name for p in folder.iterdir()) == ["test.txt", "train.txt", "unused.txt", "val.txt"]
+    for name in ("train", "val", "test"):
+        assert read_split_file(folder / f"{name}.txt") == splits[name]
+    assert (
+        read_split_file(folder / "unused.txt")
+        == unused
+        == sorted(set(range(24)) - {i for v in splits.values() for i in v})
+    )

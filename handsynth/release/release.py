@@ -25,11 +25,10 @@ from handsynth.release.outputs import TMP_PREFIX, SampleFiles, tmp_path, write_a
 from handsynth.release.splits import (
     SPLIT_MODES,
     SPLIT_NAMES,
-    SPLITS_DIR,
     read_records,
-    split_files,
     split_records,
     unused_ids,
+    write_splits,
 )
 
 log = logging.getLogger(__name__)
@@ -292,12 +291,11 @@ def release(
         balance_grasp=options.balance_grasp,
     )
     unused = unused_ids(splits, (r.id for r in records))
-    del records
     out.mkdir(parents=True, exist_ok=True)
     if not resuming:
         write_atomic(out / MANIFEST, (json.dumps(manifest, indent=2) + "\n").encode())
-    for name, data in split_files(splits, unused).items():
-        write_atomic(out / SPLITS_DIR / name, data)
+    write_splits(out, splits, (r.id for r in records))
+    del records
     export(dataset, out, splits, options, progress=progress)
     _write_card(source, out, splits, command or command_line(source, out, options), options, len(unused))
     _remove_temporaries(out)

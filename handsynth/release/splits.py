@@ -241,6 +241,17 @@ def split_files(splits: Mapping[str, Sequence[int]], unused: Sequence[int]) -> d
     return out
 
 
+def write_splits(out: str | Path, splits: Mapping[str, Sequence[int]], ids: Iterable[int]) -> Path:
+    """Write ``out/splits/{train,val,test,unused}.txt`` (each atomically; ``ids``: every sample id of the
+    dataset, for ``unused.txt``); returns the folder."""
+    from handsynth.release.outputs import write_atomic
+
+    folder = Path(out) / SPLITS_DIR
+    for name, data in split_files(splits, unused_ids(splits, ids)).items():
+        write_atomic(folder / name, data)
+    return folder
+
+
 def read_split_file(path: str | Path) -> list[int]:
     """The ids of one ``splits/<name>.txt``."""
     return [int(line) for line in Path(path).read_text(encoding="ascii").split()]
