@@ -8,7 +8,7 @@ import logging
 import os
 import sys
 
-from handsynth import __version__, cli_inspect
+from handsynth import __version__, cli_inspect, cli_release
 from handsynth.errors import UserError
 
 
@@ -245,6 +245,7 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("dir", help="dataset directory")
     stats.add_argument("--json", action="store_true", help="print the statistics as JSON")
     stats.set_defaults(func=_cmd_stats)
+    cli_release.add_parser(sub)
     return parser
 
 
