@@ -1,4 +1,4 @@
-"""The card's grid of samples: RGB with the 21-joint skeleton drawn; numpy and Pillow, never bpy, ray or torch.
+"""The card's grid of samples: RGB with the 21-joint skeleton; numpy and Pillow, never bpy, ray or torch.
 
 Reads only the images it shows (one RGB per tile), picked by a fixed seed, so it costs the same for 20
 samples as for 100k.

@@ -54,6 +54,12 @@ class Histogram:
         """``bins`` equal bins over [low, high]."""
         return cls(np.linspace(low, high, bins + 1))
 
+    @classmethod
+    def logarithmic(cls, low: float, high: float, bins_per_decade: int) -> Histogram:
+        """Bins equal in log10 over [low, high] (for values spanning decades); zeros land in underflow."""
+        decades = np.log10(high) - np.log10(low)
+        return cls(np.logspace(np.log10(low), np.log10(high), round(decades * bins_per_decade) + 1))
+
     def add(self, value: float) -> None:
         """Count one value (the last bin includes its upper edge)."""
         if value < self.edges[0]:
@@ -97,14 +103,21 @@ class Moments:
     def mean(self) -> float | None:
         return float(self.values[1] / self.values[0]) if self.values[0] else None
 
+    @property
+    def max(self) -> float | None:
+        return float(self.values[3]) if self.values[0] else None
 
-def camera_in_hand_frame(annotation: dict) -> tuple[float, float]:
+
+def camera_in_hand_frame(annotation: dict) -> tuple[float, float] | None:
     """(azimuth_deg, elevation_deg) of the camera seen from the hand: the camera centre in the hand frame
     (x distal, z dorsal, y towards the thumb; a left hand's y is mirrored so both sides read alike).
 
     Elevation +90 looks at the back of the hand, -90 into the palm; azimuth 0 looks from the fingertips'
-    direction, +90 from the thumb side, +-180 from the forearm.
+    direction, +90 from the thumb side, +-180 from the forearm. None when the annotation has no
+    ``T_cam_hand`` (format 1 datasets may lack it).
     """
+    if "T_cam_hand" not in annotation["hand"]:
+        return None
     T_cam_hand = np.asarray(annotation["hand"]["T_cam_hand"], np.float64)
     R, t = T_cam_hand[:3, :3], T_cam_hand[:3, 3]
     camera = -R.T @ t  # camera centre in the hand frame
@@ -139,6 +152,7 @@ class CardStats:
     hidden_by_object_moments: Moments = field(default_factory=Moments)
     empty_amodal: int = 0
     azimuth_elevation: np.ndarray = field(default_factory=lambda: np.zeros((24, 18), np.int64))
+    no_viewpoint: int = 0
     hand_size_amodal: Histogram = field(init=False)
     hand_size_visible: Histogram = field(init=False)
     flexion: dict[str, Histogram] = field(
@@ -146,8 +160,10 @@ class CardStats:
             key: Histogram.uniform(-30.0, 110.0, 28) for keys in FLEXION_KEYS.values() for key in keys
         }
     )
-    penetration_mm: Histogram = field(default_factory=lambda: Histogram.uniform(0.0, 5.0, 25))
-    intersection_cm3: Histogram = field(default_factory=lambda: Histogram.uniform(0.0, 2.0, 20))
+    penetration_mm: Histogram = field(default_factory=lambda: Histogram.logarithmic(1e-3, 10.0, 4))
+    intersection_cm3: Histogram = field(default_factory=lambda: Histogram.logarithmic(1e-6, 10.0, 3))
+    penetration_moments: Moments = field(default_factory=Moments)
+    intersection_moments: Moments = field(default_factory=Moments)
     contact_count: np.ndarray = field(default_factory=lambda: np.zeros(6, np.int64))  # 0..5 fingers
     contact_per_finger: Counter = field(default_factory=Counter)
     stability: dict[str, Histogram] = field(
@@ -195,10 +211,13 @@ class CardStats:
             else:
                 self.empty_amodal += 1
 
-        azimuth, elevation = camera_in_hand_frame(annotation)
-        a = min(int((azimuth + 180.0) // 15.0), 23)
-        e = min(int((elevation + 90.0) // 10.0), 17)
-        self.azimuth_elevation[a, e] += 1
+        view = camera_in_hand_frame(annotation)
+        if view is None:
+            self.no_viewpoint += 1
+        else:
+            a = min(int((view[0] + 180.0) // 15.0), 23)
+            e = min(int((view[1] + 90.0) // 10.0), 17)
+            self.azimuth_elevation[a, e] += 1
         self.hand_size_amodal.add(_bbox_diagonal(hand["bbox_amodal"]))
         self.hand_size_visible.add(_bbox_diagonal(hand["bbox"]))
 
@@ -209,8 +228,10 @@ class CardStats:
 
         if isinstance(grasp.get("penetration_mm"), int | float):
             self.penetration_mm.add(float(grasp["penetration_mm"]))
+            self.penetration_moments.add(float(grasp["penetration_mm"]))
         if isinstance(grasp.get("intersection_cm3"), int | float):
             self.intersection_cm3.add(float(grasp["intersection_cm3"]))
+            self.intersection_moments.add(float(grasp["intersection_cm3"]))
         fingers = grasp.get("contact_fingers")
         if isinstance(fingers, list):
             self.contact_count[min(len(set(fingers)), 5)] += 1

@@ -179,9 +179,7 @@ def visibility_section(stats: CardStats, plot: str) -> str:
     rows = []
     for (name, joints), counts in zip(JOINT_GROUPS.items(), stats.visibility, strict=True):
         total = int(counts.sum())
-        rows.append(
-            (name, len(joints), *(percent(int(counts[k]), total) for k in (2, 1, 0)))
-        )
+        rows.append((name, len(joints), *(percent(int(counts[k]), total) for k in (2, 1, 0))))
     all_counts = stats.visibility.sum(axis=0)
     total = int(all_counts.sum())
     rows.append(("**all 21**", 21, *(f"**{percent(int(all_counts[k]), total)}**" for k in (2, 1, 0))))
@@ -213,6 +211,23 @@ def visibility_section(stats: CardStats, plot: str) -> str:
     return "\n".join(lines)
 
 
+def _grasp_numbers(stats: CardStats) -> str:
+    """One line of penetration and intersection means and maxima."""
+    parts = []
+    for name, moments, histogram, unit, digits in (
+        ("penetration", stats.penetration_moments, stats.penetration_mm, "mm", 3),
+        ("intersection volume", stats.intersection_moments, stats.intersection_cm3, "cm³", 5),
+    ):
+        if moments.count:
+            parts.append(
+                f"{name}: mean {moments.mean:.{digits}f} {unit}, max {moments.max:.{digits}f} {unit}, "
+                f"{percent(histogram.underflow, moments.count)} of grasps below {histogram.edges[0]:g} {unit}"
+            )
+        else:
+            parts.append(f"{name}: not recorded")
+    return "; ".join(parts) + "."
+
+
 def distributions_section(stats: CardStats, plots: Mapping[str, str]) -> str:
     """The viewpoint, hand size, joint angle, grasp quality and (when recorded) stability plots."""
     lines = [
@@ -222,7 +237,12 @@ def distributions_section(stats: CardStats, plots: Mapping[str, str]) -> str:
         "",
         "The camera's direction seen from the hand (hand frame: origin at the wrist, x towards the "
         "fingers, z out of the back of the hand, y towards the thumb; left hands mirrored so both sides "
-        "read alike), computed from each sample's `T_cam_hand`.",
+        "read alike), computed from each sample's `T_cam_hand`."
+        + (
+            f" {stats.no_viewpoint} samples have no `T_cam_hand` and are not shown."
+            if stats.no_viewpoint
+            else ""
+        ),
         "",
         f"![Camera azimuth and elevation in the hand frame]({plots['viewpoint']})",
         "",
@@ -240,6 +260,8 @@ def distributions_section(stats: CardStats, plots: Mapping[str, str]) -> str:
         "",
         "Measured on the posed hand and object meshes when the grasp was synthesised "
         "(`grasp.penetration_mm`, `grasp.intersection_cm3`, `grasp.contact_fingers`).",
+        "",
+        _grasp_numbers(stats),
         "",
         f"![Penetration, intersection and contacts]({plots['grasp_quality']})",
         "",

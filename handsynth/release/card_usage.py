@@ -72,6 +72,7 @@ def _size(n_bytes: int) -> str:
 def files_section(found: ReleaseFiles) -> str:
     """What the release folder holds, per top-level entry."""
     rows = [(f"`{name}`", files, _size(size)) for name, (files, size) in sorted(found.entries.items())]
+    note = [] if rows else ["*No exported files were in the release folder when this card was written.*", ""]
     rows += [
         ("`README.md`", 1, "this card"),
         ("`card/`", "", "the plots and the sample grid of this card"),
@@ -83,6 +84,7 @@ def files_section(found: ReleaseFiles) -> str:
             "",
             md_table(("path", "files", "size"), rows, "lrr"),
             "",
+            *note,
             "Images are the source's files, linked or copied, never re-encoded. Units: metres for 3D, "
             "pixels for 2D (the centre of the top-left pixel is (0, 0)), OpenCV camera axes "
             "(x right, y down, z forward). The per-sample fields are those of the handsynth format "
@@ -123,8 +125,10 @@ def loading_section(out: Path, found: ReleaseFiles, formats: Sequence[str], spli
     wanted = [f.lower() for f in formats]
     lines = ["## How to load", ""]
     if not wanted:
-        lines.append("This release exports no other format: read the handsynth shards with "
-                     "`handsynth.dataset.reader.Dataset(path)` (`iter_annotations()`, `load(id)`).")
+        lines.append(
+            "This release exports no other format: read the handsynth shards with "
+            "`handsynth.dataset.reader.Dataset(path)` (`iter_annotations()`, `load(id)`)."
+        )
     if "coco" in wanted:
         ann = {s: _split_file(found.coco, s) for s in splits}
         located = all(ann.values())
@@ -308,7 +312,8 @@ def citation_section(version: str) -> str:
             "}",
             "@article{gao2019variational,",
             "  title   = {Variational Object-Aware 3-D Hand Pose From a Single RGB Image},",
-            "  author  = {Gao, Yafei and Wang, Yida and Falco, Pietro and Navab, Nassir and Tombari, Federico},",
+            "  author  = {Gao, Yafei and Wang, Yida and Falco, Pietro and Navab, Nassir",
+            "             and Tombari, Federico},",
             "  journal = {IEEE Robotics and Automation Letters},",
             "  volume  = {4},",
             "  number  = {4},",

@@ -51,7 +51,7 @@ def _save(fig, path: Path) -> str:
 def _bars(ax, histogram: Histogram, colour: str = BAR_RGB, label: str | None = None) -> None:
     """Histogram bars; a note in the corner counts values beyond the bins."""
     edges = histogram.edges
-    ax.bar(edges[:-1], histogram.counts, width=np.diff(edges), align="edge", color=colour, label=label)
+    ax.stairs(histogram.counts, edges, fill=True, color=colour, label=label)  # one artist, not B bars
     ax.set_xlim(edges[0], edges[-1])
     notes = []
     if histogram.underflow:
@@ -62,9 +62,36 @@ def _bars(ax, histogram: Histogram, colour: str = BAR_RGB, label: str | None = N
         ax.text(0.98, 0.95, "\n".join(notes), transform=ax.transAxes, ha="right", va="top", fontsize=9)
 
 
+def _log_bars(ax, histogram: Histogram, unit: str) -> None:
+    """Histogram over log-spaced bins of a quantity that is often exactly 0: the zeros (underflow) are
+    stated in a box rather than drawn, since a log axis has no 0."""
+    edges = histogram.edges
+    ax.stairs(histogram.counts, edges, fill=True, color=BAR_RGB)
+    ax.set_xscale("log")
+    ax.set_xlim(edges[0], edges[-1])
+    total = max(histogram.total, 1)
+    lines = [
+        f"0 (or below {edges[0]:g} {unit}): {histogram.underflow} samples ({histogram.underflow / total:.0%})"
+    ]
+    if histogram.overflow:
+        lines.append(f"above {edges[-1]:g} {unit}: {histogram.overflow} samples")
+    ax.text(
+        0.98,
+        0.95,
+        "\n".join(lines),
+        transform=ax.transAxes,
+        ha="right",
+        va="top",
+        fontsize=9,
+        bbox={"facecolor": "white", "edgecolor": "#999999"},
+    )
+
+
 def plot_viewpoints(stats: CardStats, out_dir: Path) -> str:
     """Azimuth x elevation of the camera in the hand frame (heat map) and the elevation marginal."""
     plt = _pyplot()
+    from matplotlib.ticker import MaxNLocator
+
     fig, (ax, side) = plt.subplots(
         1, 2, figsize=(11, 4.6), gridspec_kw={"width_ratios": [3.2, 1]}, constrained_layout=True
     )
@@ -80,10 +107,14 @@ def plot_viewpoints(stats: CardStats, out_dir: Path) -> str:
     ax.set_facecolor("#f0f0f0")
     ax.set_xticks(range(-180, 181, 45))
     ax.set_yticks(range(-90, 91, 30))
-    ax.set_xlabel("camera azimuth in the hand frame (deg)\n0 = from the fingertips, +90 = thumb side, ±180 = forearm")
+    ax.set_xlabel(
+        "camera azimuth in the hand frame (deg)\n0 = from the fingertips, +90 = thumb side, ±180 = forearm"
+    )
     ax.set_ylabel("camera elevation (deg)\n+90 = back of the hand, −90 = palm")
     ax.set_title("Where the camera sees the hand from (grey: no samples)")
-    fig.colorbar(image, ax=ax, label="samples")
+    colorbar = fig.colorbar(image, ax=ax, label="samples")
+    colorbar.locator = MaxNLocator(integer=True)
+    colorbar.update_ticks()
     elevation = counts.sum(axis=1)
     side.barh(np.arange(-90, 90, 10), elevation, height=10, align="edge", color=BAR_RGB)
     side.set_ylim(-90, 90)
@@ -141,11 +172,11 @@ def plot_grasp_quality(stats: CardStats, out_dir: Path) -> str:
     """Hand-object penetration depth, intersection volume, number of fingers in contact and which."""
     plt = _pyplot()
     fig, axes = plt.subplots(2, 2, figsize=(11, 7.5), constrained_layout=True)
-    _bars(axes[0, 0], stats.penetration_mm)
-    axes[0, 0].set_xlabel("deepest hand-object penetration (mm)")
+    _log_bars(axes[0, 0], stats.penetration_mm, "mm")
+    axes[0, 0].set_xlabel("deepest hand-object penetration (mm, log scale)")
     axes[0, 0].set_title("Penetration depth")
-    _bars(axes[0, 1], stats.intersection_cm3)
-    axes[0, 1].set_xlabel("hand ∩ object volume (cm³)")
+    _log_bars(axes[0, 1], stats.intersection_cm3, "cm³")
+    axes[0, 1].set_xlabel("hand ∩ object volume (cm³, log scale)")
     axes[0, 1].set_title("Intersection volume")
     axes[1, 0].bar(np.arange(6), stats.contact_count, color=BAR_RGB)
     axes[1, 0].set_xticks(range(6))
@@ -194,7 +225,7 @@ def plot_visibility(stats: CardStats, out_dir: Path) -> str:
     ax.set_xlim(0, 100)
     ax.set_xlabel("joints (%)")
     ax.set_title("Joint visibility by joint group")
-    ax.legend(loc="lower right", framealpha=0.9)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, frameon=False)
     _bars(right, stats.hand_visible)
     right.set_xlabel("visible share of the hand (seg hand px / hand_amodal px)")
     right.set_ylabel("samples")
