@@ -16,7 +16,7 @@ from handsynth.dataset.layout import ANNOTATIONS_JSONL, CONFIG_YAML
 from handsynth.dataset.reader import Dataset
 from handsynth.errors import UserError
 from handsynth.files import write_bytes_atomic
-from handsynth.release.card_grid import grid_ids, write_sample_grid
+from handsynth.release.card_grid import grid_ids, grid_record, write_sample_grid
 from handsynth.release.card_stats import CardStats, read_masks, split_of
 from handsynth.release.card_text import (
     counts_section,
@@ -87,6 +87,39 @@ def _release_generator() -> dict[str, str | None]:
     return {"handsynth": __version__, "git": git_revision()}
 
 
+def collect_card_stats(
+    dataset: Dataset, splits: Mapping[str, Sequence[int]], config: Mapping, grid_split: str | None
+) -> tuple[CardStats, dict[int, tuple[Path, dict]]]:
+    """One streaming pass over the samples of ``splits``: their ``CardStats`` and the (shard folder,
+    annotation) of the few samples the grid shows (drawn from ``grid_split``). Memory: the id -> split map
+    and fixed-size histograms; UserError if a split names an id the dataset lacks."""
+    names = _ordered_splits(splits)
+    owner = split_of({name: splits[name] for name in names})
+    grid_pick = set(grid_ids(splits[grid_split])) if grid_split else set()
+    scene = config.get("scene") or {}
+    width, height = int(scene.get("width", 320)), int(scene.get("height", 320))
+    stats = CardStats(splits=names, image_diagonal_px=float((width**2 + height**2) ** 0.5))
+    grid_samples: dict[int, tuple[Path, dict]] = {}
+    seen = 0
+    progress = _progress(len(owner))
+    for shard_dir, annotation in _stream(dataset):
+        split = owner.get(int(annotation["id"]))
+        if split is None:
+            continue
+        seen += 1
+        stats.add(annotation, split, read_masks(shard_dir, annotation["files"]))
+        if annotation["id"] in grid_pick:
+            grid_samples[int(annotation["id"])] = (shard_dir, grid_record(annotation))
+        progress.update(1)
+    progress.close()
+    if seen != len(owner):
+        raise UserError(
+            f"the splits name {len(owner) - seen} sample ids that {dataset.root} does not have "
+            f"(it has ids 0..{dataset.info.get('num_samples', 0) - 1})"
+        )
+    return stats, grid_samples
+
+
 def write_card(
     source: Path,
     out: Path,
@@ -115,30 +148,8 @@ def write_card(
     dataset = Dataset(source)
     config, config_text = _read_config(source)
     names = _ordered_splits(splits)
-    owner = split_of({name: splits[name] for name in names})
     grid_split = "test" if splits.get("test") else next((s for s in names if splits[s]), None)
-    grid_pick = set(grid_ids(splits[grid_split])) if grid_split else set()
-    scene = config.get("scene") or {}
-    width, height = int(scene.get("width", 320)), int(scene.get("height", 320))
-    stats = CardStats(splits=names, image_diagonal_px=float((width**2 + height**2) ** 0.5))
-    grid_samples: dict[int, tuple[Path, dict]] = {}
-    seen = 0
-    progress = _progress(len(owner))
-    for shard_dir, annotation in _stream(dataset):
-        split = owner.get(int(annotation["id"]))
-        if split is None:
-            continue
-        seen += 1
-        stats.add(annotation, split, read_masks(shard_dir, annotation["files"]))
-        if annotation["id"] in grid_pick:
-            grid_samples[int(annotation["id"])] = (shard_dir, annotation)
-        progress.update(1)
-    progress.close()
-    if seen != len(owner):
-        raise UserError(
-            f"the splits name {len(owner) - seen} sample ids that {source} does not have "
-            f"(it has ids 0..{dataset.info.get('num_samples', 0) - 1})"
-        )
+    stats, grid_samples = collect_card_stats(dataset, splits, config, grid_split)
 
     card_dir = out / CARD_DIR
     card_dir.mkdir(exist_ok=True)
@@ -157,7 +168,7 @@ def write_card(
     licences, background_licences = _manifest_licences(config)
     object_sources = [row[0] for row in stats.table("object source")]
     background_sources = [row[0] for row in stats.table("background")]
-    folder = (scene.get("background") or {}).get("folder")
+    folder = ((config.get("scene") or {}).get("background") or {}).get("folder")
     generator = _release_generator()
     found = scan_release(out)
     sections = [

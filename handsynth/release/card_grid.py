@@ -29,6 +29,20 @@ def grid_ids(ids: Sequence[int], seed: int = GRID_SEED) -> list[int]:
     return pick_ids(sorted(int(i) for i in ids), GRID_COLUMNS * GRID_ROWS, seed)
 
 
+def grid_record(annotation: dict) -> dict:
+    """The part of an annotation a grid tile needs (kept for at most 16 samples during the pass)."""
+    hand, obj = annotation["hand"], annotation["object"]
+    return {
+        "id": annotation["id"],
+        "files": {"rgb": annotation["files"]["rgb"]},
+        "width": annotation["width"],
+        "height": annotation["height"],
+        "hand": {key: hand.get(key) for key in ("joints_uv", "joints_vis", "subject", "side")},
+        "object": {"family": obj.get("family")},
+        "grasp": {"type": (annotation.get("grasp") or {}).get("type")},
+    }
+
+
 def _tile(shard_dir: Path, annotation: dict) -> Image.Image:
     """The RGB of a sample scaled to ``TILE_PX`` with its skeleton drawn."""
     with Image.open(shard_dir / annotation["files"]["rgb"]) as image:
@@ -58,10 +72,10 @@ def write_sample_grid(samples: Sequence[tuple[Path, dict]], out_png: Path) -> st
         x, y = PAD + (k % columns) * cell_w, PAD + (k // columns) * cell_h
         sheet.paste(tile, (x + (TILE_PX - tile.width) // 2, y + (TILE_PX - tile.height) // 2))
         hand, obj = annotation["hand"], annotation["object"]
-        grasp = (annotation.get("grasp") or {}).get("type", "?")
+        grasp = (annotation.get("grasp") or {}).get("type") or "?"
         lines = (
-            f"#{annotation['id']}  {obj.get('family', '?')}  {grasp}",
-            f"{hand.get('subject', '?')}  {hand.get('side', '?')} hand",
+            f"#{annotation['id']}  {obj.get('family') or '?'}  {grasp}",
+            f"{hand.get('subject') or '?'}  {hand.get('side') or '?'} hand",
         )
         for line_no, line in enumerate(lines):
             draw.text((x + 2, y + TILE_PX + 2 + 12 * line_no), line, fill=(20, 20, 20), font=font)
