@@ -176,7 +176,7 @@ def write_card(
         provenance_section(dataset.info, config, config_text, generator, command, options, formats),
         counts_section(stats),
         visibility_section(stats, plots["visibility"]),
-        distributions_section(stats, plots),
+        distributions_section(stats, plots, (config.get("scene") or {}).get("renders_per_grasp")),
         files_section(found),
         loading_section(out, found, formats, names),
         verify_section(),

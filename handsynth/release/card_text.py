@@ -228,11 +228,24 @@ def _grasp_numbers(stats: CardStats) -> str:
     return "; ".join(parts) + "."
 
 
-def distributions_section(stats: CardStats, plots: Mapping[str, str]) -> str:
+def distributions_section(
+    stats: CardStats, plots: Mapping[str, str], renders_per_grasp: int | None = None
+) -> str:
     """The viewpoint, hand size, joint angle, grasp quality and (when recorded) stability plots."""
+    repeats = (
+        [
+            f"Each synthesised grasp is rendered up to {renders_per_grasp} times (`scene.renders_per_grasp`: "
+            "other cameras, lights and backgrounds), so the pose and grasp histograms below count each "
+            "grasp that many times and look lumpy on a small dataset.",
+            "",
+        ]
+        if renders_per_grasp and renders_per_grasp > 1
+        else []
+    )
     lines = [
         "## Distributions",
         "",
+        *repeats,
         "### Viewpoint",
         "",
         "The camera's direction seen from the hand (hand frame: origin at the wrist, x towards the "
