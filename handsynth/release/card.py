@@ -17,7 +17,7 @@ from handsynth.dataset.reader import Dataset
 from handsynth.errors import UserError
 from handsynth.files import write_bytes_atomic
 from handsynth.release.card_grid import grid_ids, grid_record, write_sample_grid
-from handsynth.release.card_stats import CardStats, read_masks, split_of
+from handsynth.release.card_stats import NO_SPLIT, CardStats, read_masks, split_of
 from handsynth.release.card_text import (
     counts_section,
     distributions_section,
@@ -94,27 +94,28 @@ def collect_card_stats(
     annotation) of the few samples the grid shows (drawn from ``grid_split``). Memory: the id -> split map
     and fixed-size histograms; UserError if a split names an id the dataset lacks."""
     names = _ordered_splits(splits)
-    owner = split_of({name: splits[name] for name in names})
+    owner = split_of(splits, names)
+    wanted = int((owner != NO_SPLIT).sum())
     grid_pick = set(grid_ids(splits[grid_split])) if grid_split else set()
     scene = config.get("scene") or {}
     width, height = int(scene.get("width", 320)), int(scene.get("height", 320))
     stats = CardStats(splits=names, image_diagonal_px=float((width**2 + height**2) ** 0.5))
     grid_samples: dict[int, tuple[Path, dict]] = {}
     seen = 0
-    progress = _progress(len(owner))
+    progress = _progress(wanted)
     for shard_dir, annotation in _stream(dataset):
-        split = owner.get(int(annotation["id"]))
-        if split is None:
+        sample_id = int(annotation["id"])
+        if sample_id >= len(owner) or owner[sample_id] == NO_SPLIT:
             continue
         seen += 1
-        stats.add(annotation, split, read_masks(shard_dir, annotation["files"]))
+        stats.add(annotation, names[owner[sample_id]], read_masks(shard_dir, annotation["files"]))
         if annotation["id"] in grid_pick:
             grid_samples[int(annotation["id"])] = (shard_dir, grid_record(annotation))
         progress.update(1)
     progress.close()
-    if seen != len(owner):
+    if seen != wanted:
         raise UserError(
-            f"the splits name {len(owner) - seen} sample ids that {dataset.root} does not have "
+            f"the splits name {wanted - seen} sample ids that {dataset.root} does not have "
             f"(it has ids 0..{dataset.info.get('num_samples', 0) - 1})"
         )
     return stats, grid_samples

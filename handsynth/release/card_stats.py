@@ -34,6 +34,8 @@ FLEXION_KEYS: dict[str, tuple[str, str, str]] = {
     for k, finger in enumerate(FINGER_NAMES)
 }
 STABILITY_KEYS = ("sim_displacement_cm", "grip_displacement_cm")
+RANDOM_SUBJECTS = "random-* (random subjects)"
+NO_SPLIT = -1
 
 
 @dataclass(frozen=True, eq=False)
@@ -186,7 +188,9 @@ class CardStats:
         self.num_samples += 1
         self.count("category", split, obj.get("category"))
         self.count("family", split, obj.get("family"))
-        self.count("subject", split, hand.get("subject"))
+        subject = str(hand.get("subject"))
+        # Random subjects are one per grasp: one row for all of them keeps the table (and memory) small.
+        self.count("subject", split, RANDOM_SUBJECTS if subject.startswith("random-") else subject)
         self.count("grasp type", split, grasp.get("type"))
         self.count("side", split, hand.get("side"))
         self.count("camera preset", split, (annotation.get("camera") or {}).get("preset"))
@@ -269,10 +273,14 @@ def read_masks(shard_dir, files: Mapping[str, str]) -> tuple[np.ndarray, np.ndar
     return seg, amodal
 
 
-def split_of(splits: Mapping[str, Iterable[int]]) -> dict[int, str]:
-    """Sample id -> split name (the first split listing it wins; the release makes them disjoint)."""
-    owner: dict[int, str] = {}
-    for name, ids in splits.items():
-        for sample_id in ids:
-            owner.setdefault(int(sample_id), name)
+def split_of(splits: Mapping[str, Iterable[int]], names: tuple[str, ...]) -> np.ndarray:
+    """(max id + 1,) int8: the index in ``names`` of each sample's split, ``NO_SPLIT`` where none lists it
+    (the first split listing an id wins; the release makes them disjoint). One byte a sample."""
+    size = 1 + max((max(map(int, splits[name]), default=-1) for name in names), default=-1)
+    owner = np.full(size, NO_SPLIT, np.int8)
+    for k, name in reversed(list(enumerate(names))):
+        ids = np.fromiter((int(i) for i in splits[name]), np.int64)
+        if ids.size and ids.min() < 0:
+            raise ValueError(f"split {name} lists a negative sample id")
+        owner[ids] = k
     return owner

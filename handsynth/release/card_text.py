@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 
 from handsynth.release.card_stats import JOINT_GROUPS, CardStats
 
+MAX_TABLE_ROWS = 40
 COUNT_TABLES = (
     ("family", "Object family"),
     ("subject", "Subject"),
@@ -170,6 +171,10 @@ def counts_section(stats: CardStats) -> str:
     for table, title in COUNT_TABLES:
         lines += [f"### {title}", ""]
         rows = [(value, *counts) for value, counts in stats.table(table)]
+        if len(rows) > MAX_TABLE_ROWS:  # the most frequent, then the rest summed in one row
+            rest = rows[MAX_TABLE_ROWS - 1 :]
+            summed = [sum(row[k] for row in rest) for k in range(1, len(rest[0]))]
+            rows = rows[: MAX_TABLE_ROWS - 1] + [(f"*{len(rest)} others*", *summed)]
         lines += [md_table((title.lower(), *stats.splits, "total"), rows), ""]
     return "\n".join(lines).rstrip("\n")
 

@@ -17,6 +17,9 @@ from handsynth.release.card_text import md_table
 CARD_ENTRIES = ("README.md", "card", "SHA256SUMS")  # written by or after the card: not described as data
 _FILE_NAME = re.compile(rb'"file_name"\s*:\s*"([^"]+)"')
 MMPOSE_METAINFO = "configs/_base_/datasets/onehand10k.py"
+MMPOSE_EXAMPLE_CONFIG = (
+    "configs/hand_2d_keypoint/topdown_heatmap/onehand10k/td-hm_res50_8xb32-210e_onehand10k-256x256.py"
+)
 
 
 @dataclass
@@ -156,8 +159,12 @@ def loading_section(out: Path, found: ReleaseFiles, formats: Sequence[str], spli
             "ann = coco.loadAnns(coco.getAnnIds())[0]  # keypoints: 63 numbers, [u, v, flag] x 21",
             "```",
             "",
-            "MMPose 1.x top-down config (the COCO-style `OneHand10KDataset` reads the JSON as it is; its "
-            f"metainfo `{MMPOSE_METAINFO}` has our 21 keypoints in our order):",
+            "MMPose 1.x top-down config: the COCO-style `OneHand10KDataset` reads the JSON as it is, and "
+            f"its metainfo `{MMPOSE_METAINFO}` has our 21 keypoints in our order. MMPose reads flags 1 and "
+            "2 alike as labelled (`keypoints_visible = min(1, flag)`), so occluded joints are trained on, "
+            "as in COCO. In a copy of MMPose's "
+            f"`{MMPOSE_EXAMPLE_CONFIG}` (which defines the model, `train_pipeline` and `test_pipeline`), "
+            "replace the dataset settings with:",
             "",
             "```python",
             "dataset_type = 'OneHand10KDataset'",
