@@ -17,7 +17,15 @@ from handsynth.cli import main
 from handsynth.dataset.reader import Dataset
 from handsynth.errors import UserError
 from handsynth.release.card import collect_card_stats, write_card
-from handsynth.release.card_stats import JOINT_GROUPS, camera_in_hand_frame
+from handsynth.release.card_stats import (
+    JOINT_GROUPS,
+    NO_SPLIT,
+    RANDOM_SUBJECTS,
+    CardStats,
+    Histogram,
+    camera_in_hand_frame,
+    split_of,
+)
 
 pytestmark = pytest.mark.usefixtures("ray_session")
 
@@ -254,3 +262,41 @@ def test_bad_requests_are_one_line_user_errors(source, tmp_path):
     with pytest.raises(UserError, match="sample ids"):
         write_card(source, tmp_path, {"test": [0, N + 5]}, command="x", formats=(), options={})
     assert not (tmp_path / "README.md").exists()
+
+
+# --- pure pieces (no rendering) -------------------------------------------------------------------------
+def test_split_map_is_one_byte_a_sample_and_the_first_split_wins():
+    owner = split_of({"train": [0, 2, 5], "val": [1], "test": [2, 3]}, ("train", "val", "test"))
+    assert owner.dtype == np.int8 and owner.tolist() == [0, 1, 0, 2, NO_SPLIT, 0]
+    assert split_of({"train": []}, ("train",)).size == 0
+
+
+def test_histogram_counts_edges_and_outliers():
+    histogram = Histogram.uniform(0.0, 1.0, 4)
+    for value in (-0.1, 0.0, 0.25, 0.99, 1.0, 1.5):
+        histogram.add(value)
+    assert histogram.counts.tolist() == [1, 1, 0, 2]  # 0.25 opens bin 1; 1.0 closes the last bin
+    assert (histogram.underflow, histogram.overflow, histogram.total) == (1, 1, 6)
+    log = Histogram.logarithmic(1e-3, 10.0, 4)
+    assert (
+        len(log.counts) == 16 and log.edges[0] == pytest.approx(1e-3) and log.edges[-1] == pytest.approx(10)
+    )
+    log.add(0.0)
+    assert log.underflow == 1  # a zero penetration is stated apart, never drawn on the log axis
+
+
+def test_count_tables_group_random_subjects_and_order_by_frequency():
+    stats = CardStats(splits=("train", "test"), image_diagonal_px=100.0)
+    for split, subject in (
+        ("train", "f01"),
+        ("train", "random-7"),
+        ("test", "random-9"),
+        ("test", "f01"),
+        ("train", "m02"),
+    ):
+        hand = {"subject": subject, "side": "right", "joints_vis": [2] * 21, "bbox": [0, 0, 3, 4]}
+        annotation = {"width": 64, "height": 64, "object": {"category": "spherical"}}
+        stats.add({**annotation, "hand": {**hand, "bbox_amodal": [0, 0, 6, 8]}}, split, None)
+    assert stats.table("subject") == [("f01", [1, 1, 2]), (RANDOM_SUBJECTS, [1, 1, 2]), ("m02", [1, 0, 1])]
+    assert stats.split_totals() == [3, 2, 5] and stats.no_viewpoint == 5
+    assert stats.hand_size_amodal.counts.sum() == 5 and stats.visibility[:, 2].tolist() == [5, 25, 25, 25, 25]

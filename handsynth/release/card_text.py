@@ -6,6 +6,7 @@ the same inputs always give the same bytes: no clock, no absolute path, fixed nu
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 
 from handsynth.release.card_stats import JOINT_GROUPS, CardStats
@@ -116,7 +117,10 @@ def provenance_section(
     ]
     if manifest.get("path"):
         rows.append(("asset manifest", f"{_code(manifest['path'])} sha256 {_code(manifest.get('sha256'))}"))
-    option_rows = [(name, _code(repr(value))) for name, value in sorted(options.items())]
+    option_rows = [
+        (name, _code(json.dumps(value, default=str, sort_keys=True)))
+        for name, value in sorted(options.items())
+    ]
     lines = [
         "## How it was made",
         "",

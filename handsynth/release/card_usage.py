@@ -14,6 +14,7 @@ from pathlib import Path, PurePosixPath
 
 from handsynth.release.card_text import md_table
 
+KNOWN_FORMATS = ("coco", "rhd", "freihand", "hop", "webdataset")
 CARD_ENTRIES = ("README.md", "card", "SHA256SUMS")  # written by or after the card: not described as data
 _FILE_NAME = re.compile(rb'"file_name"\s*:\s*"([^"]+)"')
 MMPOSE_METAINFO = "configs/_base_/datasets/onehand10k.py"
@@ -245,6 +246,13 @@ def loading_section(out: Path, found: ReleaseFiles, formats: Sequence[str], spli
             "ds = wds.WebDataset('path/to/shard-{000000..000009}.tar').decode('pil')",
             "```",
             "",
+        ]
+    others = [f for f in wanted if f not in KNOWN_FORMATS]
+    if others:
+        lines += [
+            "### Other formats",
+            "",
+            f"Also exported: {', '.join(others)} (this card has no loading notes for them).",
         ]
     return "\n".join(lines).rstrip("\n")
 
