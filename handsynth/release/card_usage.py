@@ -86,7 +86,7 @@ def files_section(found: ReleaseFiles) -> str:
         [
             "## Files and formats",
             "",
-            md_table(("path", "files", "size"), rows, "lrr"),
+            md_table(("path", "files", "size / what"), rows, "lrr"),
             "",
             *note,
             "Images are the source's files, linked or copied, never re-encoded. Units: metres for 3D, "

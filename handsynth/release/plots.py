@@ -121,6 +121,7 @@ def plot_viewpoints(stats: CardStats, out_dir: Path) -> str:
     side.set_yticks(range(-90, 91, 30))
     side.set_xlabel("samples")
     side.set_title("Elevation")
+    side.set_ylabel("camera elevation (deg)")
     return _save(fig, out_dir / "viewpoint.png")
 
 
