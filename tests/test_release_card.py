@@ -26,6 +26,7 @@ from handsynth.release.card_stats import (
     camera_in_hand_frame,
     split_of,
 )
+from handsynth.release.card_usage import licence_section
 
 pytestmark = pytest.mark.usefixtures("ray_session")
 
@@ -300,3 +301,11 @@ def test_count_tables_group_random_subjects_and_order_by_frequency():
     assert stats.table("subject") == [("f01", [1, 1, 2]), (RANDOM_SUBJECTS, [1, 1, 2]), ("m02", [1, 0, 1])]
     assert stats.split_totals() == [3, 2, 5] and stats.no_viewpoint == 5
     assert stats.hand_size_amodal.counts.sum() == 5 and stats.visibility[:, 2].tolist() == [5, 25, 25, 25, 25]
+
+
+def test_licences_name_manifest_assets_and_state_unknown_backgrounds():
+    text = licence_section(["procedural", "mug_scan"], ["folder"], {"mug_scan": "CC-BY-4.0"}, "/data/bg")
+    assert "| object mesh `mug_scan` | asset manifest | CC-BY-4.0 |" in text
+    assert "| backgrounds | folder `/data/bg` | user-supplied, unknown licence" in text
+    recorded = licence_section(["procedural"], ["folder"], {}, None, ["CC0-1.0"])
+    assert "as the asset manifest records: CC0-1.0" in recorded and "unknown licence" not in recorded

@@ -59,6 +59,7 @@ def _bars(ax, histogram: Histogram, colour: str = BAR_RGB, label: str | None = N
     if histogram.overflow:
         notes.append(f"{histogram.overflow} above {edges[-1]:g}")
     if notes:
+        ax.set_ylim(0, max(int(histogram.counts.max()), 1) * 1.3)  # room for the note above the bars
         ax.text(0.98, 0.95, "\n".join(notes), transform=ax.transAxes, ha="right", va="top", fontsize=9)
 
 
@@ -69,6 +70,7 @@ def _log_bars(ax, histogram: Histogram, unit: str) -> None:
     ax.stairs(histogram.counts, edges, fill=True, color=BAR_RGB)
     ax.set_xscale("log")
     ax.set_xlim(edges[0], edges[-1])
+    ax.set_ylim(0, max(int(histogram.counts.max()), 1) * 1.3)  # room for the box above the bars
     total = max(histogram.total, 1)
     lines = [
         f"0 (or below {edges[0]:g} {unit}): {histogram.underflow} samples ({histogram.underflow / total:.0%})"
