@@ -34,6 +34,8 @@ class _Hand:
         self.sub_group = group[self.sub]
         self.group_starts = np.searchsorted(self.sub_group, np.arange(17))
         self.present = np.diff(np.append(self.group_starts, len(self.sub))) > 0
+        self.sub_weights = np.ascontiguousarray(template.weights[self.sub])
+        self.sub_rest = np.ascontiguousarray(rig.rest_vertices[self.sub])
         sk = rig.skeleton
         lengths = np.array([[sk.lengths[BONE_INDEX[b]] for b in FINGER_BONES[f]] for f in FINGERS])
         self.lever = np.cumsum(lengths[:, ::-1], axis=1)[:, ::-1]  # joint k of finger f -> tip
@@ -53,7 +55,7 @@ class _Hand:
 
     def skin_subset(self, angles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         bones = self.rig.bone_transforms(HandPose(angles))
-        return self.rig.skin(bones, self.sub), bones
+        return self.rig.skin_points(bones, self.sub_weights, self.sub_rest), bones
 
     def group_min(self, distances: np.ndarray) -> np.ndarray:
         out = np.full(17, np.inf)

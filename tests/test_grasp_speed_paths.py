@@ -1,0 +1,76 @@
+"""The fast paths of grasp synthesis give the reference results: BLAS skinning (``rig._blend``) equals
+the einsum form (``rig._blend_reference``) to rounding, the synthesis loop's pre-sliced vertex subset
+skins exactly like ``HandRig.skin(bones, indices)``, and whole grasps synthesised with either skinning
+are the same grasps."""
+
+import numpy as np
+import pytest
+
+from handsynth.grasp.synthesis import sample_grasp
+from handsynth.grasp.synthesis_data import _Hand
+from handsynth.hand import SUBJECTS, HandPose, named_pose
+from handsynth.hand import rig as rig_module
+from handsynth.objects.catalog import resolve_objects
+
+FAMILIES = resolve_objects(None)
+
+
+def _random_rigid(rng, n):
+    q = np.linalg.qr(rng.normal(size=(n, 3, 3)))[0]
+    t = np.tile(np.eye(4), (n, 1, 1))
+    t[:, :3, :3], t[:, :3, 3] = q, rng.normal(scale=0.1, size=(n, 3))
+    return t
+
+
+def test_blend_equals_the_einsum_reference_on_random_input():
+    rng = np.random.default_rng(0)
+    weights = rng.random((500, 21)) * (rng.random((500, 21)) < 0.2)
+    weights[:, 0] += 1e-3
+    weights /= weights.sum(axis=1, keepdims=True)
+    transforms, points = _random_rigid(rng, 21), rng.normal(scale=0.1, size=(500, 3))
+    fast = rig_module._blend(weights, transforms, points)
+    np.testing.assert_allclose(
+        fast, rig_module._blend_reference(weights, transforms, points), rtol=0, atol=1e-15
+    )
+    # Each vertex rigidly bound to one bone moves exactly with it.
+    one = np.eye(21)[rng.integers(21, size=500)]
+    moved = np.einsum("vij,vj->vi", (one @ transforms.reshape(21, 16)).reshape(-1, 4, 4)[:, :3, :3], points)
+    moved += (one @ transforms.reshape(21, 16)).reshape(-1, 4, 4)[:, :3, 3]
+    np.testing.assert_allclose(rig_module._blend(one, transforms, points), moved, rtol=0, atol=1e-15)
+
+
+@pytest.mark.parametrize("pose_name", ["flat", "fist"])
+def test_posed_skin_equals_the_reference(make_rig, pose_name):
+    rig = make_rig(SUBJECTS["m02"].shape)
+    bones = rig.bone_transforms(named_pose(pose_name))
+    reference = rig_module._blend_reference(
+        rig.template.weights, rig.skinning_transforms(bones), rig.rest_vertices
+    )
+    np.testing.assert_allclose(rig.skin(bones), reference, rtol=0, atol=1e-15)
+
+
+def test_hand_subset_skin_equals_rig_skin_of_the_indices(make_rig):
+    rig = make_rig(SUBJECTS["f03"].shape)
+    hand = _Hand(rig)
+    angles = named_pose("fist").angles_rad * 0.6
+    points, bones = hand.skin_subset(angles)
+    np.testing.assert_array_equal(bones, rig.bone_transforms(HandPose(angles)))
+    np.testing.assert_array_equal(points, rig.skin(bones, hand.sub))
+
+
+@pytest.mark.parametrize("index", [0, 3])
+def test_sample_grasp_is_the_same_grasp_with_the_reference_skinning(monkeypatch, index):
+    fast, fast_stats = sample_grasp(0, index, FAMILIES)
+    monkeypatch.setattr(rig_module, "_blend", rig_module._blend_reference)
+    ref, ref_stats = sample_grasp(0, index, FAMILIES)
+    assert (fast.grasp_type, fast.subject.id, fast.object.family, fast.attempts) == (
+        ref.grasp_type,
+        ref.subject.id,
+        ref.object.family,
+        ref.attempts,
+    )
+    assert fast_stats.candidates == ref_stats.candidates and fast_stats.rejected == ref_stats.rejected
+    np.testing.assert_allclose(fast.pose.angles_rad, ref.pose.angles_rad, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(fast.T_object_hand, ref.T_object_hand, rtol=0, atol=1e-9)
+    assert fast.quality.contact_fingers == ref.quality.contact_fingers
+    assert fast.quality.penetration_mm == pytest.approx(ref.quality.penetration_mm, abs=1e-6)
