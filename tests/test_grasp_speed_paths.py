@@ -1,16 +1,18 @@
 """The fast paths of grasp synthesis give the reference results: BLAS skinning (``rig._blend``) equals
 the einsum form (``rig._blend_reference``) to rounding, the synthesis loop's pre-sliced vertex subset
-skins exactly like ``HandRig.skin(bones, indices)``, and whole grasps synthesised with either skinning
-are the same grasps."""
+skins exactly like ``HandRig.skin(bones, indices)``, the closing loop's finger-only distances
+(``_Hand.finger_gaps``) equal the whole-subset ones, and whole grasps synthesised either way are the
+same grasps."""
 
 import numpy as np
 import pytest
 
 from handsynth.grasp.synthesis import sample_grasp
-from handsynth.grasp.synthesis_data import _Hand
+from handsynth.grasp.synthesis_data import _Field, _Hand
 from handsynth.hand import SUBJECTS, HandPose, named_pose
 from handsynth.hand import rig as rig_module
 from handsynth.objects.catalog import resolve_objects
+from handsynth.objects.families import FAMILIES as CATALOG
 
 FAMILIES = resolve_objects(None)
 
@@ -58,10 +60,31 @@ def test_hand_subset_skin_equals_rig_skin_of_the_indices(make_rig):
     np.testing.assert_array_equal(points, rig.skin(bones, hand.sub))
 
 
+@pytest.mark.parametrize("fingers", [[0, 1, 2, 3, 4], [1, 2], [3], [0, 4], [2, 4]])
+def test_finger_gaps_equal_the_whole_subset_query(make_rig, fingers):
+    rng = np.random.default_rng(len(fingers))
+    hand = _Hand(make_rig(SUBJECTS["m04"].shape))
+    obj = CATALOG["mug"].build(rng)
+    field = _Field(obj, mirror=False)
+    angles = named_pose("fist").angles_rad * 0.5
+    bones = hand.rig.bone_transforms(HandPose(angles))
+    # The hand's centroid onto the object's grasp centre, so some groups touch and some are far.
+    points, _ = hand.skin_subset(angles)
+    translation = np.asarray(obj.grasp.center) - points.mean(axis=0)
+    fast = hand.finger_gaps(field, bones, np.eye(3), translation, np.array(fingers))
+    reference = hand.finger_gaps_reference(field, bones, np.eye(3), translation, np.array(fingers))
+    np.testing.assert_array_equal(fast, reference)
+    assert np.isfinite(fast).sum() == 3 * len(fingers) and np.isfinite(fast[15:]).sum() == 0
+    full = hand.group_min(field.sdf(points + translation))
+    for f in fingers:
+        np.testing.assert_array_equal(fast[3 * f : 3 * f + 3], full[3 * f : 3 * f + 3])
+
+
 @pytest.mark.parametrize("index", [0, 3])
-def test_sample_grasp_is_the_same_grasp_with_the_reference_skinning(monkeypatch, index):
+def test_sample_grasp_is_the_same_grasp_with_the_reference_paths(monkeypatch, index):
     fast, fast_stats = sample_grasp(0, index, FAMILIES)
     monkeypatch.setattr(rig_module, "_blend", rig_module._blend_reference)
+    monkeypatch.setattr(_Hand, "finger_gaps", _Hand.finger_gaps_reference)
     ref, ref_stats = sample_grasp(0, index, FAMILIES)
     assert (fast.grasp_type, fast.subject.id, fast.object.family, fast.attempts) == (
         ref.grasp_type,

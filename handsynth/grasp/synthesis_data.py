@@ -62,6 +62,40 @@ class _Hand:
         out[self.present] = np.minimum.reduceat(distances, self.group_starts[self.present])
         return out
 
+    def finger_gaps(
+        self, field: _Field, bones: np.ndarray, rotation, translation, fingers: np.ndarray
+    ) -> np.ndarray:
+        """``group_min`` of the object's distance to the skin subset, computed for the phalanx groups of
+        ``fingers`` only (indices into ``FINGERS``; groups ``3 f .. 3 f + 2``) and inf elsewhere.
+
+        Closing and opening read nothing else, and the subset is sorted by group, so the points of the
+        fingers from the first to the last of ``fingers`` are one contiguous slice: only they are skinned
+        and queried (the palm and forearm, two thirds of the subset, are skipped). Each point's value is
+        computed exactly as in ``group_min(field.sdf(skin_subset(...)))``."""
+        first, last = 3 * int(np.min(fingers)), 3 * int(np.max(fingers)) + 3
+        lo, hi = self.group_starts[first], self.group_starts[last]
+        points = self.rig.skin_points(bones, self.sub_weights[lo:hi], self.sub_rest[lo:hi])
+        distances = field.sdf(points @ rotation.T + translation)
+        out = np.full(17, np.inf)
+        groups = np.arange(first, last)
+        groups = groups[self.present[first:last] & np.isin(groups // 3, fingers)]
+        starts = self.group_starts[groups] - lo
+        ends = self.group_starts[groups + 1] - lo
+        out[groups] = [distances[a:b].min() for a, b in zip(starts, ends, strict=True)]
+        return out
+
+    def finger_gaps_reference(
+        self, field: _Field, bones: np.ndarray, rotation, translation, fingers: np.ndarray
+    ) -> np.ndarray:
+        """``finger_gaps`` the long way (the whole subset skinned and queried, then masked): the reference
+        its tests and ``benchmarks/synthesis_profile.py --compare`` hold it to."""
+        points = self.rig.skin_points(bones, self.sub_weights, self.sub_rest)
+        gmin = self.group_min(field.sdf(points @ rotation.T + translation))
+        keep = np.zeros(17, dtype=bool)
+        for f in np.atleast_1d(fingers):
+            keep[3 * f : 3 * f + 3] = True
+        return np.where(keep, gmin, np.inf)
+
 
 class _Field:
     """The object's signed distance in the synthesis frame, with a cheap far-field bound."""
