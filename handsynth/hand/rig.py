@@ -47,6 +47,7 @@ def _cross_matrices(axes: np.ndarray) -> np.ndarray:
 
 
 _DOF_CROSS = _cross_matrices(np.array([d.axis for d in DOFS], dtype=np.float64))
+_BLAS_SERIAL_MADDS = 250_000  # OpenBLAS threads a gemm from 65536 x 4 multiply-adds up
 MAX_SELF_PENETRATION_M = 0.002  # skin compresses a little where fingers press on each other
 _FINGER_OF_BONE = {b: name[6] for b, name in enumerate(BONE_NAMES) if name.startswith("finger")}
 
@@ -107,14 +108,21 @@ def _bone_scales(sk: Skeleton, ref: Skeleton) -> np.ndarray:
 def _blend(weights: np.ndarray, transforms: np.ndarray, points: np.ndarray) -> np.ndarray:
     """Linear blend skinning: (V, B) weights, (B, 4, 4) transforms, (V, 3) points -> (V, 3).
 
-    The blended (V, 3, 4) matrices are one BLAS product of the flattened transforms with the weights,
-    applied row by row; the same sums as ``_blend_reference`` in another order (equal to ~1e-16 m),
-    several times faster (skinning was the largest cost of grasp synthesis)."""
-    m = transforms[:, :3, :].reshape(len(transforms), 12).T @ weights.T  # (12, V): row 4i+j is M[v, i, j]
-    x, y, z = points[:, 0], points[:, 1], points[:, 2]
+    The blended (V, 3, 4) matrices are BLAS products of the flattened transforms with the weights,
+    applied row by row: the same sums as ``_blend_reference`` in another order (equal to ~1e-16 m), and
+    several times faster (skinning was the largest cost of grasp synthesis). The vertices go in chunks
+    of under ``_BLAS_SERIAL_MADDS`` multiply-adds per product, which OpenBLAS runs on the calling thread:
+    on a busy machine (several workers per core) handing a product this small to a second thread cost
+    up to ten times the product itself."""
+    flat = transforms[:, :3, :].reshape(len(transforms), 12).T  # row 4 i + j is M[i, j]
     out = np.empty((len(points), 3))
-    for i in range(3):
-        out[:, i] = m[4 * i] * x + m[4 * i + 1] * y + m[4 * i + 2] * z + m[4 * i + 3]
+    chunk = max(64, _BLAS_SERIAL_MADDS // (12 * len(transforms)))
+    for start in range(0, len(points), chunk):
+        part = slice(start, start + chunk)
+        m = flat @ weights[part].T  # (12, n)
+        x, y, z = points[part, 0], points[part, 1], points[part, 2]
+        for i in range(3):
+            out[part, i] = m[4 * i] * x + m[4 * i + 1] * y + m[4 * i + 2] * z + m[4 * i + 3]
     return out
 
 
