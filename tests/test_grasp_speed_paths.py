@@ -97,3 +97,32 @@ def test_sample_grasp_is_the_same_grasp_with_the_reference_paths(monkeypatch, in
     np.testing.assert_allclose(fast.T_object_hand, ref.T_object_hand, rtol=0, atol=1e-9)
     assert fast.quality.contact_fingers == ref.quality.contact_fingers
     assert fast.quality.penetration_mm == pytest.approx(ref.quality.penetration_mm, abs=1e-6)
+
+
+def _forward_kinematics_one_bone_at_a_time(rig, pose):
+    """FK written out bone by bone and DOF by DOF (the form the batched ``bone_transforms`` replaced)."""
+    from handsynth.hand.pose import DOFS
+    from handsynth.hand.shape import BONE_INDEX, BONE_PARENTS
+
+    rotations = np.tile(np.eye(4), (len(BONE_PARENTS), 1, 1))
+    for d, (dof, angle) in enumerate(zip(DOFS, pose.angles_rad, strict=True)):
+        if angle != 0.0:
+            k = rig_module._DOF_CROSS[d]
+            rot = np.eye(3) + np.sin(angle) * k + (1.0 - np.cos(angle)) * (k @ k)
+            b = BONE_INDEX[dof.bone]
+            rotations[b, :3, :3] = rotations[b, :3, :3] @ rot
+    local = rig._local_rest @ rotations
+    posed = np.empty_like(local)
+    for i, parent in enumerate(BONE_PARENTS):
+        posed[i] = local[i] if parent < 0 else posed[parent] @ local[i]
+    w = BONE_INDEX["wrist"]
+    return (rig.skeleton.rest_transforms[w] @ np.linalg.inv(posed[w])) @ posed
+
+
+def test_batched_forward_kinematics_equals_bone_by_bone(make_rig):
+    rng = np.random.default_rng(7)
+    rig = make_rig(SUBJECTS["m05"].shape)
+    for pose in [HandPose.zeros(), named_pose("fist")] + [rig.sample_pose(rng) for _ in range(40)]:
+        np.testing.assert_allclose(
+            rig.bone_transforms(pose), _forward_kinematics_one_bone_at_a_time(rig, pose), rtol=0, atol=1e-14
+        )

@@ -78,7 +78,9 @@ class _Hand:
         distances = field.sdf(points @ rotation.T + translation)
         out = np.full(17, np.inf)
         groups = np.arange(first, last)
-        groups = groups[self.present[first:last] & np.isin(groups // 3, fingers)]
+        wanted = np.zeros(5, dtype=bool)
+        wanted[fingers] = True
+        groups = groups[self.present[first:last] & wanted[groups // 3]]
         starts = self.group_starts[groups] - lo
         ends = self.group_starts[groups + 1] - lo
         out[groups] = [distances[a:b].min() for a, b in zip(starts, ends, strict=True)]
