@@ -304,11 +304,30 @@ def wrist_measurements_mm(rest_vertices: np.ndarray, band_m: float = 0.0015) -> 
     """Breadth (radial-ulnar, y), thickness (dorso-palmar, z) and tape circumference (perimeter of the
     convex hull) in mm of a right-hand rest mesh's section at the wrist crease: the vertices within
     ``band_m`` of the wrist joint's plane (x = 0, where the heel of the hand meets the forearm)."""
-    from scipy.spatial import ConvexHull
-
     section = np.asarray(rest_vertices)[np.abs(rest_vertices[:, 0]) < band_m][:, 1:]
+    hull = _convex_hull_2d(section)
     return {
         "breadth": 1e3 * float(np.ptp(section[:, 0])),
         "thickness": 1e3 * float(np.ptp(section[:, 1])),
-        "circumference": 1e3 * float(ConvexHull(section).area),
+        "circumference": 1e3 * float(np.linalg.norm(hull - np.roll(hull, 1, axis=0), axis=1).sum()),
     }
+
+
+def _convex_hull_2d(points: np.ndarray) -> np.ndarray:
+    """(H, 2) convex hull of (N, 2) points, counter-clockwise (Andrew's monotone chain)."""
+    pts = sorted(map(tuple, np.unique(points, axis=0)))
+
+    def half(seq):
+        out: list[tuple[float, float]] = []
+        for p in seq:
+            while len(out) >= 2 and (
+                (out[-1][0] - out[-2][0]) * (p[1] - out[-2][1])
+                - (out[-1][1] - out[-2][1]) * (p[0] - out[-2][0])
+                <= 0.0
+            ):
+                out.pop()
+            out.append(p)
+        return out
+
+    lower, upper = half(pts), half(reversed(pts))
+    return np.array(lower[:-1] + upper[:-1])
