@@ -4,7 +4,9 @@ Pure numpy / scipy / scikit-image / trimesh; never imports bpy, pyrender, ray or
 
 The surface is a soft union of tapered, slightly flattened capsules (phalanges, metacarpal rays, thenar
 and hypothenar pads, the carpus and a forearm stub) meshed by marching cubes on the reference skeleton
-and smoothed. Every subject is this template deformed bone by bone (``rig.py``), so vertex order, faces,
+and smoothed. The heel of the hand is cut off at the wrist crease and the forearm stub is an elliptic cone
+of a real wrist's section there, so the wrist is as narrow as ANSUR II's (``subjects.WRIST_*``; tested in
+``tests/test_hand_wrist.py``). Every subject is this template deformed bone by bone (``rig.py``), so vertex order, faces,
 labels and UVs are the same for every hand.
 
 Skinning weights are built from the construction itself rather than from raw distances, so that a vertex
