@@ -6,8 +6,8 @@ The surface is a soft union of tapered, slightly flattened capsules (phalanges, 
 and hypothenar pads, the carpus and a forearm stub) meshed by marching cubes on the reference skeleton
 and smoothed. The heel of the hand is cut off at the wrist crease and the forearm stub is an elliptic cone
 of a real wrist's section there, so the wrist is as narrow as ANSUR II's (``subjects.WRIST_*``; tested in
-``tests/test_hand_wrist.py``). Every subject is this template deformed bone by bone (``rig.py``), so vertex order, faces,
-labels and UVs are the same for every hand.
+``tests/test_hand_wrist.py``). Every subject is this template deformed bone by bone (``rig.py``), so
+vertex order, faces, labels and UVs are the same for every hand.
 
 Skinning weights are built from the construction itself rather than from raw distances, so that a vertex
 on the index finger never follows the middle finger: each vertex belongs softly to the part of the
@@ -35,10 +35,10 @@ LABEL_NAMES = {LABEL_PALM: "palm", LABEL_BACK: "back", LABEL_NAIL: "nail", LABEL
 
 PARTS = ("palm", "thumb", "index", "middle", "ring", "little")
 FINGER_Z_SCALE = 0.86  # fingers are wider than thick
-# The distal forearm is an elliptic cone, thickness / breadth 0.66 at the wrist crease (the stub's radii
+# The distal forearm is an elliptic cone, thickness / breadth 0.70 at the wrist crease (the stub's radii
 # are set in ``shape.build_skeleton``); the carpus (a flattened capsule across the heel of the hand)
 # sits distal to the wrist joint, so the crease is as narrow as a real wrist (``subjects.WRIST_*``).
-FOREARM_Z_SCALE = 0.66
+FOREARM_Z_SCALE = 0.70
 _CARPUS_X_M = 0.019
 _HEEL_START_X_M = 0.004
 GRID_SPACING_M = 0.0021
