@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import trimesh
 
+from handsynth.geometry.mesh import winding_numbers
 from handsynth.grasp import TAXONOMY, Thresholds, grasp_types, sample_grasp, synthesize
 from handsynth.grasp.quality import FOREARM, PALM, core_penetration_m, core_radii, vertex_groups
 from handsynth.hand.pose import LIMITS_RAD
@@ -80,9 +81,10 @@ def _independent(grasp):
         in_object = np.zeros(len(grid), dtype=bool)
         for part in parts:
             in_object |= part.contains(grid)
-        hand_mesh = trimesh.Trimesh(hand.vertices, hand.faces, process=False)
+        # Winding numbers, not trimesh's ray parity: its rays' boxes can span the forearm, and then every
+        # ray tests most of the hand's faces at once (tens of GB for a few thousand points).
         in_both = np.zeros(len(grid), dtype=bool)
-        in_both[in_object] = hand_mesh.contains(grid[in_object])
+        in_both[in_object] = winding_numbers(hand.vertices, hand.faces, grid[in_object]) > 0.5
         volume_cm3 = in_both.sum() * pitch**3 * 1e6
     rig = HandRig(grasp.subject.shape, grasp.side)
     finger, segment = vertex_groups(rig.template.weights)

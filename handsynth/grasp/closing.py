@@ -10,6 +10,7 @@ from handsynth.grasp.synthesis_data import _ABDUCT, _CHAINS, _Field, _Hand
 from handsynth.hand.pose import HandPose
 
 _FINGER_DOFS = [np.append(_CHAINS[f], _ABDUCT[f]) for f in range(5)]
+_ALL_FINGERS = np.arange(5)
 SELF_CONTACT_M = 0.001  # fingers may press 1 mm into each other (soft tissue) before they stop
 # Joint speeds while closing: long fingers curl PIP a little faster than MCP, DIP slower (tendons).
 _SPEED = np.array([[0.45, 1.0, 1.0]] + [[1.0, 1.1, 0.8]] * 4)
@@ -36,8 +37,8 @@ def _open_fingers(
     max_iter += 8
     step = np.maximum(angles - floor, 0.0) / 8.0
     for _ in range(max_iter):
-        pts, _ = hand.skin_subset(angles)
-        gmin = hand.group_min(field.sdf(pts @ rotation.T + translation))
+        bones = hand.rig.bone_transforms(HandPose(angles))
+        gmin = hand.finger_gaps(field, bones, rotation, translation, _ALL_FINGERS)
         blocked = [f for f in range(5) if gmin[3 * f + (1 if f == 0 else 0) : 3 * f + 3].min() < margin]
         if not blocked:
             return angles
@@ -72,11 +73,12 @@ def _close(
     first_active = np.zeros(5, dtype=np.int64)
     done = np.zeros(5, dtype=bool)
     thumb_abduct = _ABDUCT[0]
+    bones = hand.rig.bone_transforms(HandPose(angles))
     for _ in range(max_iter):
         if done.all():
             break
-        pts, _ = hand.skin_subset(angles)
-        gmin = hand.group_min(field.sdf(pts @ rotation.T + translation))
+        # Only the fingers still closing are skinned and measured (the others are not read).
+        gmin = hand.finger_gaps(field, bones, rotation, translation, np.flatnonzero(~done))
         proposal = angles.copy()
         moved = []
         for f in np.flatnonzero(~done):
@@ -102,7 +104,8 @@ def _close(
             proposal[dofs] = np.minimum(angles[dofs] + speed * step, targets[dofs])
             moved.append(f)
         # Fingers that would run into each other (or a fingertip into the palm) stop where they are.
-        pairs, gaps = hand.rig.collision_gaps(hand.rig.bone_transforms(HandPose(proposal)))
+        proposed_bones = hand.rig.bone_transforms(HandPose(proposal))
+        pairs, gaps = hand.rig.collision_gaps(proposed_bones)
         clash = pairs[gaps < -SELF_CONTACT_M]
         if clash.size:
             stuck = set(hand.bone_finger[clash.ravel()].tolist())
@@ -110,7 +113,10 @@ def _close(
                 if f in stuck:
                     proposal[_FINGER_DOFS[f]] = angles[_FINGER_DOFS[f]]
                     done[f] = True
+                    proposed_bones = None
         angles = proposal
+        # The next round's pose is the proposal: reuse its bones unless a finger was held back.
+        bones = hand.rig.bone_transforms(HandPose(angles)) if proposed_bones is None else proposed_bones
     return angles
 
 

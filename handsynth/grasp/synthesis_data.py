@@ -34,6 +34,8 @@ class _Hand:
         self.sub_group = group[self.sub]
         self.group_starts = np.searchsorted(self.sub_group, np.arange(17))
         self.present = np.diff(np.append(self.group_starts, len(self.sub))) > 0
+        self.sub_weights = np.ascontiguousarray(template.weights[self.sub])
+        self.sub_rest = np.ascontiguousarray(rig.rest_vertices[self.sub])
         sk = rig.skeleton
         lengths = np.array([[sk.lengths[BONE_INDEX[b]] for b in FINGER_BONES[f]] for f in FINGERS])
         self.lever = np.cumsum(lengths[:, ::-1], axis=1)[:, ::-1]  # joint k of finger f -> tip
@@ -53,12 +55,48 @@ class _Hand:
 
     def skin_subset(self, angles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         bones = self.rig.bone_transforms(HandPose(angles))
-        return self.rig.skin(bones, self.sub), bones
+        return self.rig.skin_points(bones, self.sub_weights, self.sub_rest), bones
 
     def group_min(self, distances: np.ndarray) -> np.ndarray:
         out = np.full(17, np.inf)
         out[self.present] = np.minimum.reduceat(distances, self.group_starts[self.present])
         return out
+
+    def finger_gaps(
+        self, field: _Field, bones: np.ndarray, rotation, translation, fingers: np.ndarray
+    ) -> np.ndarray:
+        """``group_min`` of the object's distance to the skin subset, computed for the phalanx groups of
+        ``fingers`` only (indices into ``FINGERS``; groups ``3 f .. 3 f + 2``) and inf elsewhere.
+
+        Closing and opening read nothing else, and the subset is sorted by group, so the points of the
+        fingers from the first to the last of ``fingers`` are one contiguous slice: only they are skinned
+        and queried (the palm and forearm, two thirds of the subset, are skipped). Each point's value is
+        computed exactly as in ``group_min(field.sdf(skin_subset(...)))``."""
+        first, last = 3 * int(np.min(fingers)), 3 * int(np.max(fingers)) + 3
+        lo, hi = self.group_starts[first], self.group_starts[last]
+        points = self.rig.skin_points(bones, self.sub_weights[lo:hi], self.sub_rest[lo:hi])
+        distances = field.sdf(points @ rotation.T + translation)
+        out = np.full(17, np.inf)
+        groups = np.arange(first, last)
+        wanted = np.zeros(5, dtype=bool)
+        wanted[fingers] = True
+        groups = groups[self.present[first:last] & wanted[groups // 3]]
+        starts = self.group_starts[groups] - lo
+        ends = self.group_starts[groups + 1] - lo
+        out[groups] = [distances[a:b].min() for a, b in zip(starts, ends, strict=True)]
+        return out
+
+    def finger_gaps_reference(
+        self, field: _Field, bones: np.ndarray, rotation, translation, fingers: np.ndarray
+    ) -> np.ndarray:
+        """``finger_gaps`` the long way (the whole subset skinned and queried, then masked): the reference
+        its tests and ``benchmarks/synthesis_profile.py --compare`` hold it to."""
+        points = self.rig.skin_points(bones, self.sub_weights, self.sub_rest)
+        gmin = self.group_min(field.sdf(points @ rotation.T + translation))
+        keep = np.zeros(17, dtype=bool)
+        for f in np.atleast_1d(fingers):
+            keep[3 * f : 3 * f + 3] = True
+        return np.where(keep, gmin, np.inf)
 
 
 class _Field:

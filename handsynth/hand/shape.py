@@ -119,6 +119,9 @@ THUMB_CMC_ABDUCT_AXIS = tuple(_thumb_rest_rotation().T @ np.array([-1.0, 0.0, 0.
 THUMB_CMC_FLEX_AXIS = tuple(_thumb_rest_rotation().T @ np.array([0.0, 0.0, -1.0]))
 _REF_HAND_LENGTH_M = 0.089 + 0.045 + 0.027 + 0.024
 FOREARM_LENGTH_RATIO = 0.78  # forearm stub length / hand length (~14 cm for an average hand)
+# Half-breadth of the forearm stub at its elbow end and at the wrist crease (reference hand, m); the
+# crease gives a wrist of ANSUR II size (see ``subjects.WRIST_CIRCUMFERENCE_MM``).
+FOREARM_RADII_M = (0.0330, 0.0285)
 
 HAND_LENGTH_RANGE_M = (0.160, 0.210)
 HAND_BREADTH_RANGE_M = (0.070, 0.095)
@@ -271,8 +274,8 @@ def build_skeleton(shape: HandShape) -> Skeleton:
         np.array([-forearm_len, 0.0, 0.0]),
         np.eye(3),
         forearm_len,
-        0.031 * palm[2],
-        0.0275 * palm[2],
+        FOREARM_RADII_M[0] * palm[2],
+        FOREARM_RADII_M[1] * palm[2],
     )
     put("wrist", np.zeros(3), np.eye(3), 0.022 * s, 0.018 * palm[2], 0.016 * palm[2])
     for k, finger in enumerate(_LONG_FINGERS, start=1):

@@ -234,3 +234,100 @@ def random_subject(rng: np.random.Generator, number: int) -> Subject:
 def subject_from_seed(seed: int, number: int) -> Subject:
     """``random-<number>`` of a run with root ``seed``: the same pair always gives the same subject."""
     return random_subject(np.random.default_rng([seed, number]), number)
+
+
+# Wrist circumference (mm) of US Army personnel, ANSUR II (Gordon et al. 2014, "2012 Anthropometric
+# Survey of U.S. Army Personnel: Methods and Summary Statistics", NATICK/TR-15/007; figures computed
+# from the public ANSUR II data, 1,986 women and 4,082 men): mean, SD, 5th / 50th / 95th percentiles,
+# and its least-squares regression on hand length (wrist crease to the middle fingertip, mm) with the
+# residual SD and the residuals' 5th / 95th percentiles. The survey measures the circumference at the
+# level of the ulnar styloid, i.e. at the wrist crease; the tape follows the convex hull of the section.
+WRIST_CIRCUMFERENCE_MM = {
+    "female": {"mean": 154.8, "sd": 7.8, "p5": 142.2, "p50": 154.0, "p95": 168.0},
+    "male": {"mean": 175.9, "sd": 9.0, "p5": 162.0, "p50": 176.0, "p95": 191.0},
+}
+WRIST_ON_HAND_LENGTH = {  # circumference = intercept + slope * hand length (mm)
+    "female": {
+        "intercept": 79.0,
+        "slope": 0.418,
+        "residual_sd": 6.60,
+        "residual_p5": -9.8,
+        "residual_p95": 11.2,
+    },
+    "male": {
+        "intercept": 81.2,
+        "slope": 0.490,
+        "residual_sd": 7.51,
+        "residual_p5": -12.2,
+        "residual_p95": 12.7,
+    },
+}
+# ANSUR II has no wrist breadth or thickness; they follow from the circumference for an elliptic section
+# whose thickness / breadth lies in this range (a modelling assumption: the wrist at the styloids is a
+# flattened oval, about two thirds as thick as it is broad), so their ranges are the breadths and
+# thicknesses of the ellipses of the cited circumference range with an aspect ratio in it.
+WRIST_ASPECT_RANGE = (0.60, 0.75)
+
+
+def subject_sex(shape: HandShape) -> str:
+    """``"female"`` or ``"male"``: which ANSUR II table a shape is measured against (its gender < 0.5)."""
+    return "female" if shape.gender < 0.5 else "male"
+
+
+def _ellipse_perimeter_per_breadth(aspect: float) -> float:
+    """Perimeter / breadth (major axis) of an ellipse of thickness / breadth ``aspect`` (Ramanujan II)."""
+    a, b = 0.5, 0.5 * aspect
+    h = ((a - b) / (a + b)) ** 2
+    return float(np.pi * (a + b) * (1.0 + 3.0 * h / (10.0 + np.sqrt(4.0 - 3.0 * h))))
+
+
+def wrist_ranges_mm(sex: str, hand_length_mm: float) -> dict[str, tuple[float, float]]:
+    """The 5th..95th percentile range of a wrist of that sex and hand length (mm): ``circumference``
+    from the ANSUR II regression on hand length (prediction plus the residuals' 5th and 95th
+    percentiles), and the ``breadth`` and ``thickness`` of ellipses of that circumference range with an
+    aspect ratio in ``WRIST_ASPECT_RANGE``."""
+    fit = WRIST_ON_HAND_LENGTH[sex]
+    centre = fit["intercept"] + fit["slope"] * hand_length_mm
+    lo, hi = centre + fit["residual_p5"], centre + fit["residual_p95"]
+    thin, round_ = WRIST_ASPECT_RANGE
+    return {
+        "circumference": (lo, hi),
+        "breadth": (lo / _ellipse_perimeter_per_breadth(round_), hi / _ellipse_perimeter_per_breadth(thin)),
+        "thickness": (
+            thin * lo / _ellipse_perimeter_per_breadth(thin),
+            round_ * hi / _ellipse_perimeter_per_breadth(round_),
+        ),
+    }
+
+
+def wrist_measurements_mm(rest_vertices: np.ndarray, band_m: float = 0.0015) -> dict[str, float]:
+    """Breadth (radial-ulnar, y), thickness (dorso-palmar, z) and tape circumference (perimeter of the
+    convex hull) in mm of a right-hand rest mesh's section at the wrist crease: the vertices within
+    ``band_m`` of the wrist joint's plane (x = 0, where the heel of the hand meets the forearm)."""
+    section = np.asarray(rest_vertices)[np.abs(rest_vertices[:, 0]) < band_m][:, 1:]
+    hull = _convex_hull_2d(section)
+    return {
+        "breadth": 1e3 * float(np.ptp(section[:, 0])),
+        "thickness": 1e3 * float(np.ptp(section[:, 1])),
+        "circumference": 1e3 * float(np.linalg.norm(hull - np.roll(hull, 1, axis=0), axis=1).sum()),
+    }
+
+
+def _convex_hull_2d(points: np.ndarray) -> np.ndarray:
+    """(H, 2) convex hull of (N, 2) points, counter-clockwise (Andrew's monotone chain)."""
+    pts = sorted(map(tuple, np.unique(points, axis=0)))
+
+    def half(seq):
+        out: list[tuple[float, float]] = []
+        for p in seq:
+            while len(out) >= 2 and (
+                (out[-1][0] - out[-2][0]) * (p[1] - out[-2][1])
+                - (out[-1][1] - out[-2][1]) * (p[0] - out[-2][0])
+                <= 0.0
+            ):
+                out.pop()
+            out.append(p)
+        return out
+
+    lower, upper = half(pts), half(reversed(pts))
+    return np.array(lower[:-1] + upper[:-1])

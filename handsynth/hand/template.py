@@ -4,8 +4,10 @@ Pure numpy / scipy / scikit-image / trimesh; never imports bpy, pyrender, ray or
 
 The surface is a soft union of tapered, slightly flattened capsules (phalanges, metacarpal rays, thenar
 and hypothenar pads, the carpus and a forearm stub) meshed by marching cubes on the reference skeleton
-and smoothed. Every subject is this template deformed bone by bone (``rig.py``), so vertex order, faces,
-labels and UVs are the same for every hand.
+and smoothed. The heel of the hand is cut off at the wrist crease and the forearm stub is an elliptic cone
+of a real wrist's section there, so the wrist is as narrow as ANSUR II's (``subjects.WRIST_*``; tested in
+``tests/test_hand_wrist.py``). Every subject is this template deformed bone by bone (``rig.py``), so
+vertex order, faces, labels and UVs are the same for every hand.
 
 Skinning weights are built from the construction itself rather than from raw distances, so that a vertex
 on the index finger never follows the middle finger: each vertex belongs softly to the part of the
@@ -33,6 +35,12 @@ LABEL_NAMES = {LABEL_PALM: "palm", LABEL_BACK: "back", LABEL_NAIL: "nail", LABEL
 
 PARTS = ("palm", "thumb", "index", "middle", "ring", "little")
 FINGER_Z_SCALE = 0.86  # fingers are wider than thick
+# The distal forearm is an elliptic cone, thickness / breadth 0.70 at the wrist crease (the stub's radii
+# are set in ``shape.build_skeleton``); the carpus (a flattened capsule across the heel of the hand)
+# sits distal to the wrist joint, so the crease is as narrow as a real wrist (``subjects.WRIST_*``).
+FOREARM_Z_SCALE = 0.70
+_CARPUS_X_M = 0.019
+_HEEL_START_X_M = 0.004
 GRID_SPACING_M = 0.0021
 _PART_SOFTNESS_M = 0.0015
 _WEIGHT_FLOOR = 0.01
@@ -91,13 +99,13 @@ def part_distances(points: np.ndarray, sk: Skeleton) -> tuple[np.ndarray, np.nda
         ray = _bone_cone(points, sk, f"metacarpal{k}", 0.62, r_scale=(1.25, 1.10))
         palm = ray if palm is None else smooth_min(palm, ray, 0.016)
     heel = sk.palm_scale
-    a = np.array([0.010, -0.019, -0.004]) * heel
-    b = np.array([0.010, 0.016, -0.004]) * heel
+    a = np.array([_CARPUS_X_M, -0.016, -0.003]) * heel
+    b = np.array([_CARPUS_X_M, 0.013, -0.003]) * heel
     d_heel, _ = segment_distance(points * np.array([1.0, 1.0, 1.25]), a * [1, 1, 1.25], b * [1, 1, 1.25])
-    palm = smooth_min(palm, d_heel / 1.25 - 0.016 * heel[2], 0.018)
+    palm = smooth_min(palm, d_heel / 1.25 - 0.0145 * heel[2], 0.016)
     hypo_t = make_transform(
         frame_from_x_and_z_hint(np.array([0.995, -0.1, 0.0]), np.array([0.0, 0.0, 1.0])),
-        np.array([0.018, -0.024, -0.007]) * heel,
+        np.array([0.022, -0.023, -0.007]) * heel,
     )
     hypo = round_cone(to_local(points, hypo_t), 0.048 * heel[0], 0.0115 * heel[2], 0.0085 * heel[2], 0.7)
     parts[:, 0] = smooth_min(palm, hypo, 0.012)
@@ -124,8 +132,11 @@ def part_distances(points: np.ndarray, sk: Skeleton) -> tuple[np.ndarray, np.nda
         parts[:, j] = d
     hand = smooth_min(parts[:, 0], parts[:, 1], 0.014)
     hand = smooth_min(hand, parts[:, 2:].min(axis=1), 0.007)
-    forearm = _bone_cone(points, sk, "lowerarm02", 0.72, r_scale=(1.0, 1.0))
-    total = smooth_min(hand, forearm, 0.018)
+    # The heel of the hand (carpus, thenar and hypothenar pads) ends at the wrist crease: the palm's
+    # blended capsules are cut by a rounded plane there, and the forearm runs on through the crease.
+    hand = -smooth_min(-hand, points[:, 0] - _HEEL_START_X_M * sk.palm_scale[0], 0.008)
+    forearm = _bone_cone(points, sk, "lowerarm02", FOREARM_Z_SCALE)
+    total = smooth_min(hand, forearm, 0.012)
     return parts, total
 
 
