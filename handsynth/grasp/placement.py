@@ -236,7 +236,7 @@ def _pinch_placement(rng, gtype: GraspType, obj: ObjectModel, hand: _Hand, flip:
         across = -normals[0] - normals[closing].mean(axis=0)  # from the thumb pad towards the finger pads
     else:
         # Lateral pinch: the thumb pad presses the object against the radial side of the index's middle
-        # phalanx.
+        # phalanx: the object goes halfway between the two; both open to let it in and close on it.
         side, radial = lateral_side(hand, bones)
         pinch = (centres[0] + side) / 2
         across = -normals[0] - radial
