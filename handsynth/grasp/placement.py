@@ -108,8 +108,8 @@ def _wrap_placement(rng, gtype: GraspType, obj: ObjectModel, hand: _Hand, flip: 
         rotation = np.stack([x_axis, y_axis, radial], axis=1)
         start = centre + radial * (g.radius + 0.02)
     elif g.kind == "box" and gtype.approach == "rim":
-        # A flat box gripped like a handle by one of its long edges: the palm on the edge face (normal
-        # along m), the edge (along n) across the palm, fingers over one broad face, thumb on the other.
+        # A flat box gripped like a handle by one of its edges: the palm on the edge face (normal along
+        # m), the edge (along n) across the palm, fingers over one broad face, thumb on the other.
         h = np.asarray(g.half_extents)
         k = int(np.argmin(h))
         others = [a for a in range(3) if a != k]

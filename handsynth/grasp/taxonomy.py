@@ -10,7 +10,7 @@ A grasp type says how the hand is placed against the object and which fingers cl
 ``approach`` selects the object-side frame: ``side`` (axial objects held across their axis), ``top``
 (from above the top face, fingers around the rim), ``edge`` (boxes pinched across a thin dimension near
 an edge), ``face`` (a box lying on the palm, fingers curled round its far edge), ``rim`` (a flat box
-gripped like a handle by its long edge: the palm on the edge face, fingers and thumb on the two broad
+gripped like a handle by one of its edges: the palm on the edge face, fingers and thumb on the two broad
 faces), ``any`` (round objects, from any direction).
 
 Every type also carries its class of the Feix taxonomy (number and name, Feix et al. 2016, Table of the
@@ -73,8 +73,9 @@ class GraspType:
         power: power grasp (palm in contact; >= 3 fingers must touch) or precision (>= 2 fingers, the
             thumb among them).
         placement: ``"wrap"`` or ``"pinch"`` (see the module docstring).
-        approach: ``"side"``, ``"top"``, ``"edge"`` or ``"any"``.
-        closing: the fingers that close until they touch the object; the others curl to ``reference``.
+        approach: ``"side"``, ``"top"``, ``"edge"``, ``"face"``, ``"rim"`` or ``"any"``.
+        closing: the fingers that close until they touch the object; the others curl to ``reference``
+            (a lateral pinch closes the thumb alone: the curled index is what it presses against).
         reference: named pose (``handsynth.hand.pose.NAMED_POSES``) the pinch point and idle fingers
             come from.
         max_width_m: widest object dimension across the grip this type can hold.
