@@ -13,7 +13,6 @@ from handsynth.hand.pose import DOF_KEYS, LIMITS_RAD, named_pose
 from handsynth.hand.shape import BONE_INDEX, FINGER_BONES
 from handsynth.objects.model import ObjectModel
 
-_TIP_BONES = np.array([BONE_INDEX[FINGER_BONES[f][2]] for f in FINGERS])
 APPROACH_GAP_M = 0.0003
 FLAT_MAX_DEPTH_M = 0.17  # a box held flat on the palm at most this deep along the fingers
 
@@ -227,13 +226,12 @@ def _pinch_placement(rng, gtype: GraspType, obj: ObjectModel, hand: _Hand, flip:
     centres, normals = _pads(hand, bones)
     closing = [FINGERS.index(f) for f in gtype.closing if f != "thumb"]
     if closing:
-        # Where the fingertips meet (the reference poses bring the tips together), squeezed along the
-        # pads' normals.
-        tips = (
-            bones[_TIP_BONES, :3, 3] + bones[_TIP_BONES, :3, 0] * hand.rig.skeleton.lengths[_TIP_BONES, None]
-        )
-        pinch = (tips[closing].mean(axis=0) + tips[0]) / 2
-        across = -normals[0] - normals[closing].mean(axis=0)  # from the thumb pad towards the finger pads
+        # Halfway between the thumb pad and the closing fingers' pads of the reference pose, squeezed
+        # along the line between them. (The rig's thumb cannot turn its pad square onto the index pad,
+        # so the pads' normals are a poor squeeze direction: along them, a stick slipped past the thumb.)
+        fingers = centres[closing].mean(axis=0)
+        pinch = (fingers + centres[0]) / 2
+        across = fingers - centres[0]
     else:
         # Lateral pinch: the thumb pad presses the object against the radial side of the index's middle
         # phalanx: the object goes halfway between the two; both open to let it in and close on it.
