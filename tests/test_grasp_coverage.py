@@ -33,9 +33,8 @@ TYPE_FAMILIES = {
     ("spherical", "spherical_power"): "orange",
     ("spherical", "tripod"): "egg",
 }
-# What flat objects are held by. Drawn but not accepted yet (the pinch's idle fingers cut a broad object,
-# and a board is too deep to lie on the palm with the fingers round its far edge): a palmar pinch of books
-# and boards, and a board held flat on the palm.
+# What flat objects are held by. Drawn but not accepted yet (the pinch's idle fingers cut a broad object):
+# a palmar pinch of books and boards.
 FLAT_GRASPS = [
     ("book", "power_box"),
     ("book", "power_edge"),
@@ -43,6 +42,7 @@ FLAT_GRASPS = [
     ("phone", "power_edge"),
     ("phone", "palmar_pinch"),
     ("phone", "lateral_pinch"),
+    ("cutting_board", "power_box"),
     ("cutting_board", "power_edge"),
     ("cutting_board", "lateral_pinch"),
     ("remote_control", "power_box"),

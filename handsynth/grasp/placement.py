@@ -14,7 +14,7 @@ from handsynth.hand.shape import BONE_INDEX, FINGER_BONES
 from handsynth.objects.model import ObjectModel
 
 APPROACH_GAP_M = 0.0003
-FLAT_MAX_DEPTH_M = 0.17  # a box held flat on the palm at most this deep along the fingers
+FLAT_MAX_DEPTH_M = 0.22  # a box held flat on the palm at most this deep along the fingers
 
 
 def _unit(rng: np.random.Generator) -> np.ndarray:
