@@ -163,6 +163,7 @@ def annotate(spec, frame, files: dict[str, str], render_info: dict) -> dict:
         },
         "grasp": {
             "type": g.grasp_type,
+            "feix": g.feix[1],
             "index": grasp.index,
             "penetration_mm": quality["penetration_mm"],
             "intersection_cm3": quality["intersection_cm3"],

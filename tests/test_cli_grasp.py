@@ -24,8 +24,8 @@ ARGS = ["grasp", "--objects", "cylinder,sphere", "--n", "3", "--seed", "1"]
 PLYS = [f"{k:04d}.{part}.ply" for k in range(3) for part in ("hand", "object")]
 FILES = sorted([*PLYS, "grasps.jsonl", "contact_sheet.png"])
 RECORD_KEYS = set(
-    "id seed family category grasp_type subject side shape pose_deg T_object_hand quality object "
-    "candidates rejected attempts files".split()
+    "id seed family category grasp_type feix feix_number subject side shape pose_deg T_object_hand quality "
+    "object candidates rejected attempts files".split()
 )
 QUALITY_KEYS = set(
     "penetration_mm intersection_cm3 contact_fingers contact_vertices thumb_opposition "

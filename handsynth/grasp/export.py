@@ -145,7 +145,16 @@ def grasp_view(
     return look_at(centre + distance * direction, centre, up=distal)
 
 
-def grasp_tile(posed, hand_srgb, hand_fit, obj, obj_srgb, T_object_hand, size: int = TILE_PX) -> np.ndarray:
+def grasp_tile(
+    posed,
+    hand_srgb,
+    hand_fit,
+    obj,
+    obj_srgb,
+    T_object_hand,
+    size: int = TILE_PX,
+    tilt_deg: float = VIEW_TILT_DEG,
+) -> np.ndarray:
     """(size, size, 3) uint8 picture of a posed hand holding ``obj``, both in the object frame.
 
     Args:
@@ -153,10 +162,13 @@ def grasp_tile(posed, hand_srgb, hand_fit, obj, obj_srgb, T_object_hand, size: i
         hand_fit: (V,) bool, the hand vertices framed with the object (the forearm may leave the picture).
         obj: the ``ObjectModel``; obj_srgb: (W, 3) its colours in [0, 1].
         T_object_hand: (4, 4) hand -> object.
+        tilt_deg: camera tilt from the palm normal towards the wrist (``grasp_view``); 90 looks along
+            the fingers from the wrist, -90 back at the fingertips.
     """
     from handsynth.viz.software_raster import intrinsics_from_fov, shade_mesh
 
-    T_cam = grasp_view(np.concatenate([posed.vertices[hand_fit], obj.vertices]), T_object_hand)
+    points = np.concatenate([posed.vertices[hand_fit], obj.vertices])
+    T_cam = grasp_view(points, T_object_hand, tilt_deg=tilt_deg)
     K = intrinsics_from_fov(VIEW_FOV_DEG, size, size)
     meshes = [(posed.vertices, posed.faces, hand_srgb), (obj.vertices, obj.faces, obj_srgb)]
     return shade_mesh(meshes, None, T_cam, K, size, size)

@@ -13,8 +13,8 @@ from handsynth.hand.pose import DOF_KEYS, LIMITS_RAD, named_pose
 from handsynth.hand.shape import BONE_INDEX, FINGER_BONES
 from handsynth.objects.model import ObjectModel
 
-_TIP_BONES = np.array([BONE_INDEX[FINGER_BONES[f][2]] for f in FINGERS])
 APPROACH_GAP_M = 0.0003
+FLAT_MAX_DEPTH_M = 0.22  # a box held flat on the palm at most this deep along the fingers
 
 
 def _unit(rng: np.random.Generator) -> np.ndarray:
@@ -106,13 +106,33 @@ def _wrap_placement(rng, gtype: GraspType, obj: ObjectModel, hand: _Hand, flip: 
         centre = np.array([0.0, 0.0, rng.uniform(*g.axis_range)]) * flip
         rotation = np.stack([x_axis, y_axis, radial], axis=1)
         start = centre + radial * (g.radius + 0.02)
-    elif g.kind == "box":
-        # The box lies on the palm (its thinnest axis along the palm normal), the fingers run across
-        # it and curl round its far edge.
+    elif g.kind == "box" and gtype.approach == "rim":
+        # A flat box gripped like a handle by one of its edges: the palm on the edge face (normal along
+        # m), the edge (along n) across the palm, fingers over one broad face, thumb on the other.
         h = np.asarray(g.half_extents)
         k = int(np.argmin(h))
         others = [a for a in range(3) if a != k]
-        fits = [a for a in others if 2 * h[a] <= 0.1]
+        m = int(rng.choice(others))
+        n = others[0] if others[1] == m else others[1]
+        radial = np.eye(3)[m] * rng.choice([-1.0, 1.0])
+        axis = np.eye(3)[n] * rng.choice([-1.0, 1.0])
+        tangent = np.cross(axis, radial)
+        psi = np.radians(rng.uniform(0.0, 20.0))
+        y_axis = np.cos(psi) * axis - np.sin(psi) * tangent
+        x_axis = np.sin(psi) * axis + np.cos(psi) * tangent
+        rotation = np.stack([x_axis, y_axis, radial], axis=1)
+        centre = np.asarray(g.center) + axis * rng.uniform(-1.0, 1.0) * max(0.0, h[n] - 0.05)
+        start = centre + radial * (h[m] + 0.02)
+        rotation, start, radial = rotation * flip[:, None], start * flip, radial * flip
+        if np.linalg.det(rotation) < 0:
+            rotation[:, 1] *= -1.0
+    elif g.kind == "box":
+        # The box lies on the palm (its thinnest axis along the palm normal), the fingers run across
+        # it and curl round its far edge (a box too deep for that reaches back over the wrist).
+        h = np.asarray(g.half_extents)
+        k = int(np.argmin(h))
+        others = [a for a in range(3) if a != k]
+        fits = [a for a in others if 2 * h[a] <= FLAT_MAX_DEPTH_M]
         if not fits:
             return None
         m = int(rng.choice(fits))
@@ -188,16 +208,36 @@ def _pads(hand: _Hand, bones: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return centres, normals
 
 
+def lateral_side(hand: _Hand, bones: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Skin point on the radial side of the index's middle phalanx (halfway along it) and the outward
+    radial direction there, for posed ``bones`` (right-hand frame)."""
+    sk = hand.rig.skeleton
+    b = BONE_INDEX[FINGER_BONES["index"][1]]
+    frame = bones[b]
+    middle = bones[BONE_INDEX[FINGER_BONES["middle"][1]], :3, 3]
+    lateral = frame[:3, 1] * -np.sign((middle - frame[:3, 3]) @ frame[:3, 1])  # away from the middle finger
+    point = frame[:3, 3] + frame[:3, 0] * (0.55 * sk.lengths[b]) + lateral * float(np.mean(sk.radii[b]))
+    return point, lateral
+
+
 def _pinch_placement(rng, gtype: GraspType, obj: ObjectModel, hand: _Hand, flip: np.ndarray) -> tuple | None:
     """Put the object where the closing pads meet in the reference pose, squeezed across the grip."""
     bones = hand.rig.bone_transforms(named_pose(gtype.reference))
     centres, normals = _pads(hand, bones)
     closing = [FINGERS.index(f) for f in gtype.closing if f != "thumb"]
-    # Where the fingertips meet (the reference poses bring the tips together), squeezed along the
-    # pads' normals.
-    tips = bones[_TIP_BONES, :3, 3] + bones[_TIP_BONES, :3, 0] * hand.rig.skeleton.lengths[_TIP_BONES, None]
-    pinch = (tips[closing].mean(axis=0) + tips[0]) / 2
-    across = -normals[0] - normals[closing].mean(axis=0)  # from the thumb pad towards the finger pads
+    if closing:
+        # Halfway between the thumb pad and the closing fingers' pads of the reference pose, squeezed
+        # along the line between them. (The rig's thumb cannot turn its pad square onto the index pad,
+        # so the pads' normals are a poor squeeze direction: along them, a stick slipped past the thumb.)
+        fingers = centres[closing].mean(axis=0)
+        pinch = (fingers + centres[0]) / 2
+        across = fingers - centres[0]
+    else:
+        # Lateral pinch: the thumb pad presses the object against the radial side of the index's middle
+        # phalanx: the object goes halfway between the two; both open to let it in and close on it.
+        side, radial = lateral_side(hand, bones)
+        pinch = (centres[0] + side) / 2
+        across = -normals[0] - radial
     out = pinch - hand.palm_centre
     hand_grip = make_transform(frame_from_x_and_z_hint(across, out), pinch)
     roll = make_transform(

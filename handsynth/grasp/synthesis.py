@@ -37,10 +37,11 @@ from handsynth.grasp.placement import (
     _preshape,
     _wrap_placement,
     applicable_types,
+    grip_width,
 )
 from handsynth.grasp.quality import DEFAULT_THRESHOLDS, GraspQuality, Thresholds, core_penetration_m, measure
 from handsynth.grasp.synthesis_data import _Field, _Hand
-from handsynth.grasp.taxonomy import GraspType, grasp_types
+from handsynth.grasp.taxonomy import GraspType, grasp_type, grasp_types
 from handsynth.hand.pose import HandPose
 from handsynth.hand.rig import HandRig
 from handsynth.hand.subjects import Subject
@@ -74,16 +75,23 @@ class Grasp:
     quality: GraspQuality
     attempts: int
 
+    @property
+    def feix(self) -> tuple[int, str]:
+        """(number, name) of the grasp's Feix taxonomy class (``GraspType.feix_class``; by grip width)."""
+        return grasp_type(self.object.category, self.grasp_type).feix_class(grip_width(self.object))
+
     def posed_hand(self, rig: HandRig | None = None):
         """The skinned hand in the object frame (``handsynth.hand.rig.PosedHand``)."""
         rig = HandRig(self.subject.shape, self.side) if rig is None else rig
         return rig.pose(self.pose, self.T_object_hand)
 
     def to_record(self) -> dict:
-        """JSON-ready description (object, type, subject, pose, placement, quality)."""
+        """JSON-ready description (object, type and its Feix class, subject, pose, placement, quality)."""
         return {
             "object": self.object.describe(),
             "grasp_type": self.grasp_type,
+            "feix": self.feix[1],
+            "feix_number": self.feix[0],
             "subject": self.subject.id,
             "side": self.side,
             "shape": self.subject.shape.to_dict(),

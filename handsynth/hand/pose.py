@@ -178,6 +178,17 @@ NAMED_POSES: dict[str, dict[str, float]] = {
     ),
     "ok": _pose((16, 31, 22, 18), (48, 48, 20, 4), (8, 10, 5, 0), (10, 12, 6, -4), (12, 14, 8, -10)),
     "tripod": _pose((5, 10, 1, 60), (45, 45, 12, 2), (42, 50, 15, -2), (55, 70, 35, -2), (60, 75, 40, -4)),
+    # Lateral (key) pinch: the index curled, the thumb pad laid against the radial side of its middle
+    # phalanx (fitted over the named subjects: pad 2-4 mm from that side, facing it).
+    "lateral": _pose(
+        (17, -10, 22, 19),
+        (55, 70, 30, 0),
+        (75, 90, 40, 0),
+        (80, 92, 42, 3),
+        (82, 90, 38, 6),
+        metacarpal3__flex=8,
+        metacarpal4__flex=15,
+    ),
 }
 
 
