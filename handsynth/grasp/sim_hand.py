@@ -13,12 +13,9 @@ fingertip: an everyday grip, the way a real hand holds by squeezing, not by inte
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 import numpy as np
 
-from handsynth.grasp.convex_pieces import vertex_normals, write_hulls
+from handsynth.grasp.stability_bodies import HAND_GROUP, OBJECT_GROUP, hull_shape, static_hulls
 from handsynth.grasp.taxonomy import FINGERS
 from handsynth.hand.pose import DOF_KEYS, LIMITS_RAD, HandPose
 from handsynth.hand.shape import BONE_INDEX, FINGER_BONES
@@ -68,6 +65,8 @@ def build_hand(
 ) -> tuple[int, list[int], np.ndarray]:
     """Create the articulated hand; returns (body id, joint indices, max torques (15,) N m).
 
+    The palm's bones are static bodies of one hull each; the fingers hang from a shapeless fixed base.
+
     Args:
         p: the pybullet module; client: its client id.
         rig, pose, T_object_hand: the grasp's rig (of its side), pose and placement.
@@ -78,43 +77,36 @@ def build_hand(
     heads, axes, levers = finger_joints(rig, pose, T_object_hand)
     dominant = rig.template.weights.argmax(axis=1)
     finger_set = set(_FINGER_BONES)
-    vertices = posed.vertices - SKIN_INSET_M * vertex_normals(posed.vertices, posed.faces)
-    base_pieces = [
+    vertices = posed.vertices
+    palm = [
         vertices[dominant == b]
         for b in range(len(rig.skeleton.lengths))
         if b not in finger_set
         and np.count_nonzero(dominant == b) >= 4
         and near(vertices[dominant == b]).any()
     ]
-    with tempfile.TemporaryDirectory() as tmp:
-
-        def shape(pieces, origin, name):
-            path = Path(tmp) / f"{name}.obj"
-            write_hulls(path, pieces, origin)
-            return p.createCollisionShape(p.GEOM_MESH, fileName=str(path), physicsClientId=client)
-
-        base = shape(base_pieces, np.zeros(3), "palm") if base_pieces else -1
-        links, positions, parents = [], [], []
-        for k, b in enumerate(_FINGER_BONES):
-            links.append(shape([vertices[dominant == b]], heads[k], f"link{k}"))
-            segment = k % 3
-            parents.append(0 if segment == 0 else k)  # 0: the base; k: link k - 1 (1-based)
-            positions.append(heads[k] if segment == 0 else heads[k] - heads[k - 1])
-        body = p.createMultiBody(
-            baseMass=0.0,
-            baseCollisionShapeIndex=base,
-            linkMasses=[LINK_MASS_KG] * 15,
-            linkCollisionShapeIndices=links,
-            linkVisualShapeIndices=[-1] * 15,
-            linkPositions=[x.tolist() for x in positions],
-            linkOrientations=[[0.0, 0.0, 0.0, 1.0]] * 15,
-            linkInertialFramePositions=[[0.0, 0.0, 0.0]] * 15,
-            linkInertialFrameOrientations=[[0.0, 0.0, 0.0, 1.0]] * 15,
-            linkParentIndices=parents,
-            linkJointTypes=[p.JOINT_REVOLUTE] * 15,
-            linkJointAxis=[a.tolist() for a in axes],
-            physicsClientId=client,
-        )
+    static_hulls(p, client, palm, friction, SKIN_INSET_M)
+    links, positions, parents = [], [], []
+    for k, b in enumerate(_FINGER_BONES):
+        links.append(hull_shape(p, client, vertices[dominant == b], heads[k], SKIN_INSET_M))
+        segment = k % 3
+        parents.append(0 if segment == 0 else k)  # 0: the base; k: link k - 1 (1-based)
+        positions.append(heads[k] if segment == 0 else heads[k] - heads[k - 1])
+    body = p.createMultiBody(
+        baseMass=0.0,
+        baseCollisionShapeIndex=-1,
+        linkMasses=[LINK_MASS_KG] * 15,
+        linkCollisionShapeIndices=links,
+        linkVisualShapeIndices=[-1] * 15,
+        linkPositions=[x.tolist() for x in positions],
+        linkOrientations=[[0.0, 0.0, 0.0, 1.0]] * 15,
+        linkInertialFramePositions=[[0.0, 0.0, 0.0]] * 15,
+        linkInertialFrameOrientations=[[0.0, 0.0, 0.0, 1.0]] * 15,
+        linkParentIndices=parents,
+        linkJointTypes=[p.JOINT_REVOLUTE] * 15,
+        linkJointAxis=[a.tolist() for a in axes],
+        physicsClientId=client,
+    )
     # Joint coordinates are 0 at the grasp's pose: the rig's limits move with it (a fingertip pushed
     # back by the object stops at the DIP's few degrees of hyperextension, as a real one does).
     angles = pose.angles_rad[_FLEX_DOFS]
@@ -130,6 +122,7 @@ def build_hand(
             jointUpperLimit=float(upper[link]),
             physicsClientId=client,
         )
+        p.setCollisionFilterGroupMask(body, link, HAND_GROUP, OBJECT_GROUP, physicsClientId=client)
     return body, list(range(15)), FINGER_FORCE_N * levers
 
 

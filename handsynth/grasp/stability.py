@@ -40,9 +40,9 @@ from handsynth.grasp.convex_pieces import (
     quat_xyzw,
     quiet_stdout,
     read_obj_hulls,
-    write_hulls,
 )
 from handsynth.grasp.object_mass import density_kg_m3, mass_properties
+from handsynth.grasp.stability_bodies import HAND_GROUP, OBJECT_GROUP, Lru, static_hulls, write_compound
 from handsynth.hand.shape import BONE_INDEX
 
 G = 9.81
@@ -56,6 +56,12 @@ GRIP_BOUND_CM = 2.0  # in the gap of the measured distribution (benchmarks/stabi
 NEAR_OBJECT_M = 0.03  # hand bones farther than this from the object's box are left out
 ARM_TILT_DEG = 15.0  # scene sampling lets the forearm point up to 15 degrees below the horizon
 LITERATURE_STEPS = 35
+GRIP_SOLVER_ITERATIONS = 50
+OBJECT_FRICTION = 1.0  # PyBullet multiplies the two bodies' coefficients: the skin's sets the product
+DROP_CM = 10.0  # an object this far from where the grip settled it has left the hand: stop simulating
+REST_SPEED_M_S = 0.002  # at rest: slower than this (and REST_SPIN_RAD_S) for REST_STEPS steps in a row
+REST_SPIN_RAD_S = 0.02
+REST_STEPS = 5
 VHACD_RESOLUTION = 100_000
 CONVEX_TOLERANCE = 0.02  # a part whose hull is within 2 % of its volume is used as its own hull
 
@@ -125,7 +131,12 @@ def gravity_directions(bones: np.ndarray, joints: np.ndarray) -> dict[str, np.nd
 
 
 class Simulator:
-    """One PyBullet DIRECT client and the convex decompositions it has made.
+    """One PyBullet DIRECT client, reset (never reconnected) for every protocol run, and small caches.
+
+    Caches (bounded, owned by the simulator): hand rigs per (shape, side); per object (by identity, the
+    last few) its convex pieces, mass properties and compound file; V-HACD decompositions by mesh content
+    in memory and, with ``cache_dir``, on disk. None of them changes a result: the simulation is rebuilt
+    from the same numbers either way (``tests/test_stability_cache.py``).
 
     Args:
         cache_dir: where decompositions are kept between processes (``<sha1>.npz``); None keeps them
@@ -133,19 +144,25 @@ class Simulator:
     """
 
     def __init__(self, cache_dir: str | Path | None = None) -> None:
+        import tempfile
+
         import pybullet
 
         self.p = pybullet
         self.client = pybullet.connect(pybullet.DIRECT)
         self.cache_dir = None if cache_dir is None else Path(cache_dir)
+        self._folder = tempfile.TemporaryDirectory(prefix="handsynth-sim-")
         self._hulls: dict[str, list[np.ndarray]] = {}
-        self._last_pieces: tuple = (None, [])
+        self._objects = Lru(4)
+        self._rigs = Lru(4)
         self.vhacd_seconds = 0.0
         self.vhacd_calls = 0
+        self.steps = 0
 
     def close(self) -> None:
-        """Disconnect the client."""
+        """Disconnect the client and remove the compound files."""
         self.p.disconnect(physicsClientId=self.client)
+        self._folder.cleanup()
 
     def __enter__(self) -> Simulator:
         return self
@@ -153,14 +170,32 @@ class Simulator:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    def rig(self, shape, side: str):
+        """The ``HandRig`` of ``shape`` and ``side`` (cached)."""
+        from handsynth.hand.rig import HandRig
+
+        return self._rigs.get((shape, side), lambda: HandRig(shape, side))
+
+    def _object_data(self, obj) -> dict:
+        def make():
+            volume, com, moments, axes = mass_properties(obj)
+            pieces = self._pieces(obj)
+            key = mesh_key(np.concatenate(pieces), np.array([len(p) for p in pieces]), "compound")
+            path = write_compound(Path(self._folder.name), key, pieces, com)
+            # ``obj`` is kept so that its id is not reused while the entry lives.
+            return {"obj": obj, "pieces": pieces, "mass": (volume, com, moments, axes), "path": path}
+
+        return self._objects.get(id(obj), make)
+
     def convex_pieces(self, obj) -> list[np.ndarray]:
-        """Convex pieces (each (N, 3) points, object frame) whose union stands for ``obj`` (the last
-        object's are kept: both protocols of a grasp use them)."""
+        """Convex pieces (each (N, 3) points, object frame) whose union stands for ``obj`` (cached for
+        the last few objects: both protocols of a grasp use them)."""
+        return self._object_data(obj)["pieces"]
+
+    def _pieces(self, obj) -> list[np.ndarray]:
         from handsynth.grasp.convex_pieces import lathe_pieces, torus_arc_pieces
         from handsynth.objects.shapes import Lathe, TorusArc
 
-        if self._last_pieces[0] is obj:
-            return self._last_pieces[1]
         pieces = []
         for part in obj.parts:
             if isinstance(part, Lathe):
@@ -178,9 +213,7 @@ class Simulator:
                 pieces.append(m.vertices)
             else:
                 pieces.extend(self._decompose(m.vertices, m.faces))
-        self._last_pieces = (obj, pieces)
         return pieces
-
     def _decompose(self, vertices: np.ndarray, faces: np.ndarray) -> list[np.ndarray]:
         import tempfile
         import time
@@ -232,38 +265,18 @@ class Simulator:
         )
         p.setGravity(0.0, 0.0, 0.0, physicsClientId=c)
 
-    def _hand(self, pieces: list[np.ndarray], friction: float) -> int:
-        """The rigid hand as one static body of convex ``pieces`` (object frame)."""
-        import tempfile
-
+    def _object(self, data: dict, mass_kg: float, friction: float, restitution: float) -> int:
+        """The object as a free body at rest in its own frame (``data``: ``_object_data``)."""
         p, c = self.p, self.client
-        if not pieces:  # no part of the hand comes near the object
-            return -1
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "hand.obj"
-            write_hulls(path, pieces, np.zeros(3))
-            shape = p.createCollisionShape(p.GEOM_MESH, fileName=str(path), physicsClientId=c)
-            body = p.createMultiBody(baseMass=0.0, baseCollisionShapeIndex=shape, physicsClientId=c)
-        p.changeDynamics(body, -1, lateralFriction=friction, restitution=0.0, physicsClientId=c)
-        return body
-
-    def _object(self, obj, mass_kg: float, friction: float, restitution: float) -> tuple[int, np.ndarray]:
-        """The object as a free body at rest in its own frame; returns (body, centre of mass (3,))."""
-        import tempfile
-
-        p, c = self.p, self.client
-        _, com, moments, axes = mass_properties(obj)
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "object.obj"
-            write_hulls(path, self.convex_pieces(obj), com)
-            shape = p.createCollisionShape(p.GEOM_MESH, fileName=str(path), physicsClientId=c)
-            body = p.createMultiBody(
-                baseMass=mass_kg,
-                baseCollisionShapeIndex=shape,
-                basePosition=com.tolist(),
-                baseInertialFrameOrientation=quat_xyzw(axes),
-                physicsClientId=c,
-            )
+        _, com, moments, axes = data["mass"]
+        shape = p.createCollisionShape(p.GEOM_MESH, fileName=str(data["path"]), physicsClientId=c)
+        body = p.createMultiBody(
+            baseMass=mass_kg,
+            baseCollisionShapeIndex=shape,
+            basePosition=com.tolist(),
+            baseInertialFrameOrientation=quat_xyzw(axes),
+            physicsClientId=c,
+        )
         p.changeDynamics(
             body,
             -1,
@@ -274,60 +287,91 @@ class Simulator:
             angularDamping=0.0,
             physicsClientId=c,
         )
-        return body, com
+        p.setCollisionFilterGroupMask(body, -1, OBJECT_GROUP, HAND_GROUP, physicsClientId=c)
+        return body
+
+    def _settle(self, body: int, steps: int, start: np.ndarray, push=None) -> bool:
+        """Step up to ``steps`` times (with a constant world force ``push`` on the object if given);
+        stop early once the object is at rest (no ``push``) or has dropped (more than ``DROP_CM`` from
+        ``start``). Returns whether it dropped."""
+        p, c = self.p, self.client
+        still = 0
+        for _ in range(steps):
+            pos = p.getBasePositionAndOrientation(body, physicsClientId=c)[0]
+            if np.linalg.norm(np.subtract(pos, start)) * 100.0 > DROP_CM:
+                return True
+            if push is not None:
+                p.applyExternalForce(body, -1, push, pos, p.WORLD_FRAME, physicsClientId=c)
+            p.stepSimulation(physicsClientId=c)
+            self.steps += 1
+            if push is None:
+                v, w = p.getBaseVelocity(body, physicsClientId=c)
+                at_rest = np.linalg.norm(v) < REST_SPEED_M_S and np.linalg.norm(w) < REST_SPIN_RAD_S
+                still = still + 1 if at_rest else 0
+                if still >= REST_STEPS:
+                    return False
+        return False
 
     # --------------------------------------------------------------------------------- protocols
 
     def literature(self, obj, hand: list[np.ndarray], directions: dict[str, np.ndarray]) -> float:
         """GraspTTA simulation displacement (cm), mean over ``directions`` (see the module docstring)."""
         p, c = self.p, self.client
+        data = self._object_data(obj)
+        com = data["mass"][1]
         self._reset(150)
-        self._hand(hand, friction=3.0)
-        body, com = self._object(obj, 1.0, friction=3.0, restitution=0.5)
+        static_hulls(p, c, hand, friction=3.0)
+        body = self._object(data, 1.0, friction=3.0, restitution=0.5)
         start = p.saveState(physicsClientId=c)
         out = []
         for g in directions.values():
             p.restoreState(start, physicsClientId=c)
             p.setGravity(*(9.8 * g), physicsClientId=c)
+            still = 0
             for _ in range(LITERATURE_STEPS):
                 p.stepSimulation(physicsClientId=c)
+                self.steps += 1
+                v, w = p.getBaseVelocity(body, physicsClientId=c)
+                at_rest = np.linalg.norm(v) < REST_SPEED_M_S and np.linalg.norm(w) < REST_SPIN_RAD_S
+                still = still + 1 if at_rest else 0
+                if still >= REST_STEPS:  # held: the remaining steps would move it < 0.01 cm
+                    break
             pos = np.array(p.getBasePositionAndOrientation(body, physicsClientId=c)[0])
             out.append(np.linalg.norm(pos - com) * 100.0)
         return float(np.mean(out))
 
     def grip(self, obj, rig, pose, T_object_hand, posed, near, directions: dict[str, np.ndarray]):
         """Grip protocol: (displacement per direction (cm), rotation per direction (deg), squeeze (N),
-        mass (kg)); see the module docstring."""
+        mass (kg)); see the module docstring. Directions after one that drops the object are skipped."""
         from handsynth.grasp.sim_hand import build_hand, drive
 
         p, c = self.p, self.client
-        volume = mass_properties(obj)[0]
-        mass = volume * density_kg_m3(obj)
-        self._reset(50)
+        data = self._object_data(obj)
+        mass = data["mass"][0] * density_kg_m3(obj)
+        self._reset(GRIP_SOLVER_ITERATIONS)
         hand_id, joints, torques = build_hand(p, c, rig, pose, T_object_hand, posed, SKIN_FRICTION, near)
-        body, _ = self._object(obj, mass, friction=1.0, restitution=0.0)  # friction: the skin's product
+        body = self._object(data, mass, friction=OBJECT_FRICTION, restitution=0.0)
         drive(p, c, hand_id, joints, torques)
         for _ in range(SETTLE_STEPS):
             p.stepSimulation(physicsClientId=c)
+            self.steps += 1
         pos0, orn0 = p.getBasePositionAndOrientation(body, physicsClientId=c)
         pos0 = np.array(pos0)
-        squeeze = float(sum(pt[9] for pt in p.getContactPoints(bodyA=hand_id, bodyB=body, physicsClientId=c)))
+        squeeze = float(sum(pt[9] for pt in p.getContactPoints(bodyA=body, physicsClientId=c)))
         settled = p.saveState(physicsClientId=c)
         moves, turns = {}, {}
         for name, g in directions.items():
             p.restoreState(settled, physicsClientId=c)
             p.setGravity(*(G * g), physicsClientId=c)
-            for _ in range(HOLD_STEPS):
-                p.stepSimulation(physicsClientId=c)
-            for push in _across(g):
-                for _ in range(SHAKE_STEPS):
-                    pos = p.getBasePositionAndOrientation(body, physicsClientId=c)[0]
-                    force = (mass * PERTURB_G * G * push).tolist()
-                    p.applyExternalForce(body, -1, force, pos, p.WORLD_FRAME, physicsClientId=c)
-                    p.stepSimulation(physicsClientId=c)
+            dropped = self._settle(body, HOLD_STEPS, pos0)
+            for push in () if dropped else _across(g):
+                if self._settle(body, SHAKE_STEPS, pos0, (mass * PERTURB_G * G * push).tolist()):
+                    break
             pos, orn = p.getBasePositionAndOrientation(body, physicsClientId=c)
             moves[name] = float(np.linalg.norm(np.array(pos) - pos0) * 100.0)
             turns[name] = _angle_deg(orn0, orn)
+            if moves[name] > DROP_CM:  # dropped: the grasp fails whatever the other directions do
+                break
         return moves, turns, squeeze, mass
 
 
@@ -355,9 +399,7 @@ def measure_stability(grasp, simulator: Simulator | None = None, literature: boo
     own = simulator is None
     sim = Simulator() if own else simulator
     try:
-        from handsynth.hand.rig import HandRig
-
-        rig = HandRig(grasp.subject.shape, grasp.side)
+        rig = sim.rig(grasp.subject.shape, grasp.side)
         posed = grasp.posed_hand(rig)
         directions = gravity_directions(posed.bone_transforms, posed.joints)
         lo, hi = grasp.object.bounds()

@@ -1,0 +1,100 @@
+"""Collision shapes for the stability simulation, made from vertices in memory; numpy, scipy and the
+pybullet module passed in (never scene, render, bpy, pyrender, ray or torch).
+
+Every convex piece goes to PyBullet as the vertices of its hull, pulled in along the hull's normals by
+PyBullet's 1 mm collision margin (a convex shape is rounded by it, so the rounded hull is the piece
+again) and by any skin inset asked for. A single hull is a shape of its own
+(``createCollisionShape(GEOM_MESH, vertices=...)``, no file); the object, one free body of many
+pieces, is PyBullet's compound loaded from an OBJ file, written once per object into the simulator's
+own folder (PyBullet makes a compound of several hulls only from a file).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from pathlib import Path
+
+import numpy as np
+
+COLLISION_MARGIN_M = 0.001  # PyBullet's margin of a convex mesh shape (from a file or from vertices)
+HAND_GROUP, OBJECT_GROUP = 1, 2  # collision filter groups: hand parts touch the object, never each other
+
+
+class Lru:
+    """A small least-recently-used cache (owned by a ``Simulator``; nothing module-level)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict = OrderedDict()
+
+    def get(self, key, make):
+        """The value cached for ``key``, else ``make()`` (cached, the oldest entry dropped)."""
+        if key in self._items:
+            self._items.move_to_end(key)
+            return self._items[key]
+        value = make()
+        self._items[key] = value
+        if len(self._items) > self.size:
+            self._items.popitem(last=False)
+        return value
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+def hull_points(points: np.ndarray, inset_m: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """The hull vertices of ``points`` pulled in along their (facet-averaged) normals by the collision
+    margin plus ``inset_m``, and the hull's triangles (indices into the returned vertices)."""
+    from scipy.spatial import ConvexHull
+
+    hull = ConvexHull(points)
+    normals = np.zeros_like(points)
+    for k in range(3):
+        np.add.at(normals, hull.simplices[:, k], hull.equations[:, :3])
+    normals /= np.maximum(np.linalg.norm(normals, axis=1, keepdims=True), 1e-12)
+    keep = hull.vertices
+    remap = np.full(len(points), -1)
+    remap[keep] = np.arange(len(keep))
+    return points[keep] - (COLLISION_MARGIN_M + inset_m) * normals[keep], remap[hull.simplices]
+
+
+def hull_shape(p, client: int, points: np.ndarray, origin: np.ndarray, inset_m: float = 0.0) -> int:
+    """One convex collision shape of ``points`` (frame of ``origin``) from its vertices."""
+    vertices, _ = hull_points(points, inset_m)
+    return p.createCollisionShape(p.GEOM_MESH, vertices=(vertices - origin).tolist(), physicsClientId=client)
+
+
+def static_hulls(p, client: int, pieces: list[np.ndarray], friction: float, inset_m: float = 0.0) -> list[int]:
+    """A static body per convex piece (the rigid hand, the palm of the articulated one)."""
+    bodies = []
+    for piece in pieces:
+        shape = hull_shape(p, client, piece, np.zeros(3), inset_m)
+        body = p.createMultiBody(baseMass=0.0, baseCollisionShapeIndex=shape, physicsClientId=client)
+        p.changeDynamics(body, -1, lateralFriction=friction, restitution=0.0, physicsClientId=client)
+        p.setCollisionFilterGroupMask(body, -1, HAND_GROUP, OBJECT_GROUP, physicsClientId=client)
+        bodies.append(body)
+    return bodies
+
+
+def compound_obj_text(pieces: list[np.ndarray], origin: np.ndarray) -> str:
+    """OBJ text of one object per convex piece (hull vertices pulled in by the margin), in ``origin``'s
+    frame: PyBullet loads it as a compound of hulls."""
+    out, base = [], 1
+    for i, piece in enumerate(pieces):
+        vertices, faces = hull_points(piece)
+        vertices = vertices - origin
+        out.append(f"o piece{i}\n")
+        out.append("".join("v %.9f %.9f %.9f\n" % (x, y, z) for x, y, z in vertices.tolist()))
+        out.append("".join("f %d %d %d\n" % (a, b, c) for a, b, c in (faces + base).tolist()))
+        base += len(vertices)
+    return "".join(out)
+
+
+def write_compound(folder: Path, key: str, pieces: list[np.ndarray], origin: np.ndarray) -> Path:
+    """The compound's OBJ file in ``folder`` (named by ``key``), written if it is not there yet."""
+    path = folder / f"{key}.obj"
+    if not path.is_file():
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(compound_obj_text(pieces, origin))
+        tmp.replace(path)
+    return path
