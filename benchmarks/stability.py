@@ -94,6 +94,15 @@ def run(n: int, seed: int, gated: int = 0) -> dict:
             "grip_holds": float(np.mean([r["grip_displacement_cm"] <= GRIP_BOUND_CM for r in rs])),
         }
     count = len(rows)
+    below = [r for r in rows if r["grip_displacement_cm"] <= GRIP_BOUND_CM]
+    above = [r for r in rows if r["grip_displacement_cm"] > GRIP_BOUND_CM]
+    keys = ("category", "family", "type", "k", "grip_displacement_cm", "grip_rotation_deg")
+    nearest_below = max(below, key=lambda r: r["grip_displacement_cm"]) if below else None
+    nearest_above = min(above, key=lambda r: r["grip_displacement_cm"]) if above else None
+    examples = {
+        name: None if r is None else {k: r[k] for k in keys}
+        for name, r in (("just_below", nearest_below), ("just_above", nearest_above))
+    }
     return {
         "n_per_category": n,
         "seed": seed,
@@ -102,6 +111,7 @@ def run(n: int, seed: int, gated: int = 0) -> dict:
         "simulation_ms_per_grasp": 1e3 * sim_s / count,
         "simulation_over_synthesis": sim_s / synth_s,
         "vhacd": vhacd,
+        "bound_examples": examples,
         "gated": {
             "grasps": gated_n,
             "ms_per_accepted_grasp": 1e3 * gated_s / gated_n if gated_n else None,
@@ -138,6 +148,13 @@ def main() -> int:
             f"({res['gated']['grip_rejections_per_accepted']:.2f} grip rejections each) against "
             f"{res['synthesis_ms_per_grasp']:.0f} ms synthesis alone"
         )
+    for side, ex in res["bound_examples"].items():
+        if ex is not None:
+            print(
+                f"{side} the {res['grip_bound_cm']} cm bound: {ex['category']}/{ex['family']} {ex['type']} "
+                f"(seed {res['seed']}, index {ex['k']}): grip {ex['grip_displacement_cm']:.2f} cm, "
+                f"{ex['grip_rotation_deg']:.1f} deg"
+            )
     print(f"{'group':40s} {'literature cm mean/med/p90':>28s} {'grip cm mean/med/p90':>26s} holds")
     for name, g in [("all", res["all"]), *res["groups"].items()]:
         lit, grip = g["literature_cm"], g["grip_cm"]

@@ -92,7 +92,9 @@ class Stability:
 
     def to_dict(self) -> dict:
         return {
-            "sim_displacement_cm": round(self.sim_displacement_cm, 4),
+            "sim_displacement_cm": (
+                None if np.isnan(self.sim_displacement_cm) else round(self.sim_displacement_cm, 4)
+            ),
             "grip_displacement_cm": round(self.grip_displacement_cm, 4),
             "grip_rotation_deg": round(self.grip_rotation_deg, 3),
             "grip_worst_direction": self.grip_worst_direction,
@@ -214,6 +216,7 @@ class Simulator:
             else:
                 pieces.extend(self._decompose(m.vertices, m.faces))
         return pieces
+
     def _decompose(self, vertices: np.ndarray, faces: np.ndarray) -> list[np.ndarray]:
         import tempfile
         import time

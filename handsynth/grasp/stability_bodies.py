@@ -64,7 +64,7 @@ def hull_shape(p, client: int, points: np.ndarray, origin: np.ndarray, inset_m: 
     return p.createCollisionShape(p.GEOM_MESH, vertices=(vertices - origin).tolist(), physicsClientId=client)
 
 
-def static_hulls(p, client: int, pieces: list[np.ndarray], friction: float, inset_m: float = 0.0) -> list[int]:
+def static_hulls(p, client: int, pieces: list[np.ndarray], friction: float, inset_m: float = 0.0) -> list:
     """A static body per convex piece (the rigid hand, the palm of the articulated one)."""
     bodies = []
     for piece in pieces:
@@ -84,8 +84,8 @@ def compound_obj_text(pieces: list[np.ndarray], origin: np.ndarray) -> str:
         vertices, faces = hull_points(piece)
         vertices = vertices - origin
         out.append(f"o piece{i}\n")
-        out.append("".join("v %.9f %.9f %.9f\n" % (x, y, z) for x, y, z in vertices.tolist()))
-        out.append("".join("f %d %d %d\n" % (a, b, c) for a, b, c in (faces + base).tolist()))
+        out.append("".join(f"v {x:.9f} {y:.9f} {z:.9f}\n" for x, y, z in vertices.tolist()))
+        out.append("".join(f"f {a} {b} {c}\n" for a, b, c in (faces + base).tolist()))
         base += len(vertices)
     return "".join(out)
 
