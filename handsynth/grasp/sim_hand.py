@@ -50,7 +50,8 @@ def finger_joints(rig, pose: HandPose, T_object_hand: np.ndarray, delta_rad: flo
         angles[d] += step
         bones1 = T @ rig.bone_transforms(HandPose(angles))
         # Both are reflections for a left hand: their product is the rotation the DOF made.
-        axes[k] = np.sign(step) * _rotation_axis(bones1[b, :3, :3] @ np.linalg.inv(bones0[b, :3, :3]))
+        # Orthogonal matrices: the transpose is the inverse.
+        axes[k] = np.sign(step) * _rotation_axis(bones1[b, :3, :3] @ bones0[b, :3, :3].T)
     tips = np.repeat(
         heads[2::3] + (bones0[_FINGER_BONES[2::3], :3, 0] * rig.skeleton.lengths[_FINGER_BONES[2::3], None]),
         3,
@@ -61,7 +62,7 @@ def finger_joints(rig, pose: HandPose, T_object_hand: np.ndarray, delta_rad: flo
 
 
 def build_hand(
-    p, client: int, rig, pose: HandPose, T_object_hand, posed, friction: float, near
+    p, client: int, rig, pose: HandPose, T_object_hand, hulls: dict, friction: float, near: set
 ) -> tuple[int, list[int], np.ndarray]:
     """Create the articulated hand; returns (body id, joint indices, max torques (15,) N m).
 
@@ -70,25 +71,17 @@ def build_hand(
     Args:
         p: the pybullet module; client: its client id.
         rig, pose, T_object_hand: the grasp's rig (of its side), pose and placement.
-        posed: ``rig.pose(pose, T_object_hand)``.
+        hulls: bone -> ``stability_bodies.convex_hull`` of the skin it dominates (``bone_hulls``).
         friction: skin friction coefficient.
-        near: points -> bool mask; palm bones with no vertex near the object are left out.
+        near: the bones with a vertex near the object; the palm's other bones are left out.
     """
     heads, axes, levers = finger_joints(rig, pose, T_object_hand)
-    dominant = rig.template.weights.argmax(axis=1)
     finger_set = set(_FINGER_BONES)
-    vertices = posed.vertices
-    palm = [
-        vertices[dominant == b]
-        for b in range(len(rig.skeleton.lengths))
-        if b not in finger_set
-        and np.count_nonzero(dominant == b) >= 4
-        and near(vertices[dominant == b]).any()
-    ]
+    palm = [hull for b, hull in sorted(hulls.items()) if b not in finger_set and b in near]
     static_hulls(p, client, palm, friction, SKIN_INSET_M)
     links, positions, parents = [], [], []
     for k, b in enumerate(_FINGER_BONES):
-        links.append(hull_shape(p, client, vertices[dominant == b], heads[k], SKIN_INSET_M))
+        links.append(hull_shape(p, client, hulls[b], heads[k], SKIN_INSET_M))
         segment = k % 3
         parents.append(0 if segment == 0 else k)  # 0: the base; k: link k - 1 (1-based)
         positions.append(heads[k] if segment == 0 else heads[k] - heads[k - 1])

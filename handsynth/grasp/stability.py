@@ -34,7 +34,6 @@ from pathlib import Path
 import numpy as np
 
 from handsynth.grasp.convex_pieces import (
-    hand_pieces,
     hull_volume,
     mesh_key,
     quat_xyzw,
@@ -42,7 +41,14 @@ from handsynth.grasp.convex_pieces import (
     read_obj_hulls,
 )
 from handsynth.grasp.object_mass import density_kg_m3, mass_properties
-from handsynth.grasp.stability_bodies import HAND_GROUP, OBJECT_GROUP, Lru, static_hulls, write_compound
+from handsynth.grasp.stability_bodies import (
+    HAND_GROUP,
+    OBJECT_GROUP,
+    Lru,
+    bone_hulls,
+    static_hulls,
+    write_compound,
+)
 from handsynth.hand.shape import BONE_INDEX
 
 G = 9.81
@@ -295,7 +301,7 @@ class Simulator:
 
     def _settle(self, body: int, steps: int, start: np.ndarray, push=None) -> bool:
         """Step up to ``steps`` times (with a constant world force ``push`` on the object if given);
-        stop early once the object is at rest (no ``push``) or has dropped (more than ``DROP_CM`` from
+        stop early once the object is at rest (the hand balances gravity and the push) or has dropped (more than ``DROP_CM`` from
         ``start``). Returns whether it dropped."""
         p, c = self.p, self.client
         still = 0
@@ -307,18 +313,18 @@ class Simulator:
                 p.applyExternalForce(body, -1, push, pos, p.WORLD_FRAME, physicsClientId=c)
             p.stepSimulation(physicsClientId=c)
             self.steps += 1
-            if push is None:
-                v, w = p.getBaseVelocity(body, physicsClientId=c)
-                at_rest = np.linalg.norm(v) < REST_SPEED_M_S and np.linalg.norm(w) < REST_SPIN_RAD_S
-                still = still + 1 if at_rest else 0
-                if still >= REST_STEPS:
-                    return False
+            v, w = p.getBaseVelocity(body, physicsClientId=c)
+            at_rest = np.linalg.norm(v) < REST_SPEED_M_S and np.linalg.norm(w) < REST_SPIN_RAD_S
+            still = still + 1 if at_rest else 0
+            if still >= REST_STEPS:  # balanced: more steps of the same force would not move it
+                return False
         return False
 
     # --------------------------------------------------------------------------------- protocols
 
-    def literature(self, obj, hand: list[np.ndarray], directions: dict[str, np.ndarray]) -> float:
-        """GraspTTA simulation displacement (cm), mean over ``directions`` (see the module docstring)."""
+    def literature(self, obj, hand: list, directions: dict[str, np.ndarray]) -> float:
+        """GraspTTA simulation displacement (cm), mean over ``directions`` (see the module docstring);
+        ``hand``: the ``convex_hull`` of each bone near the object."""
         p, c = self.p, self.client
         data = self._object_data(obj)
         com = data["mass"][1]
@@ -343,7 +349,7 @@ class Simulator:
             out.append(np.linalg.norm(pos - com) * 100.0)
         return float(np.mean(out))
 
-    def grip(self, obj, rig, pose, T_object_hand, posed, near, directions: dict[str, np.ndarray]):
+    def grip(self, obj, rig, pose, T_object_hand, hulls, near, directions: dict[str, np.ndarray]):
         """Grip protocol: (displacement per direction (cm), rotation per direction (deg), squeeze (N),
         mass (kg)); see the module docstring. Directions after one that drops the object are skipped."""
         from handsynth.grasp.sim_hand import build_hand, drive
@@ -352,7 +358,7 @@ class Simulator:
         data = self._object_data(obj)
         mass = data["mass"][0] * density_kg_m3(obj)
         self._reset(GRIP_SOLVER_ITERATIONS)
-        hand_id, joints, torques = build_hand(p, c, rig, pose, T_object_hand, posed, SKIN_FRICTION, near)
+        hand_id, joints, torques = build_hand(p, c, rig, pose, T_object_hand, hulls, SKIN_FRICTION, near)
         body = self._object(data, mass, friction=OBJECT_FRICTION, restitution=0.0)
         drive(p, c, hand_id, joints, torques)
         for _ in range(SETTLE_STEPS):
@@ -405,15 +411,16 @@ def measure_stability(grasp, simulator: Simulator | None = None, literature: boo
         rig = sim.rig(grasp.subject.shape, grasp.side)
         posed = grasp.posed_hand(rig)
         directions = gravity_directions(posed.bone_transforms, posed.joints)
+        hulls = bone_hulls(posed, rig.template.weights)  # once, for both protocols
         lo, hi = grasp.object.bounds()
-        margin = NEAR_OBJECT_M
-        near = lambda v: np.all((v > lo - margin) & (v < hi + margin), axis=1)  # noqa: E731
-        weights = rig.template.weights
+        lo, hi = lo - NEAR_OBJECT_M, hi + NEAR_OBJECT_M
+        inside = np.all((posed.vertices > lo) & (posed.vertices < hi), axis=1)
+        near = set(np.unique(rig.template.weights.argmax(axis=1)[inside]).tolist()) & set(hulls)
         lit = np.nan
         if literature:
-            lit = sim.literature(grasp.object, hand_pieces(posed, weights, 0.0, near), directions)
+            lit = sim.literature(grasp.object, [hulls[b] for b in sorted(near)], directions)
         moves, turns, squeeze, mass = sim.grip(
-            grasp.object, rig, grasp.pose, grasp.T_object_hand, posed, near, directions
+            grasp.object, rig, grasp.pose, grasp.T_object_hand, hulls, near, directions
         )
     finally:
         if own:

@@ -42,33 +42,42 @@ class Lru:
         return len(self._items)
 
 
-def hull_points(points: np.ndarray, inset_m: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
-    """The hull vertices of ``points`` pulled in along their (facet-averaged) normals by the collision
-    margin plus ``inset_m``, and the hull's triangles (indices into the returned vertices)."""
+def convex_hull(points: np.ndarray, faces: bool = False):
+    """The hull vertices of ``points`` and their unit normals (the average of their facets'), so that
+    ``inset`` can pull the hull in by any distance without computing it again; with ``faces`` also the
+    hull's triangles (indices into the returned vertices)."""
     from scipy.spatial import ConvexHull
 
     hull = ConvexHull(points)
     normals = np.zeros_like(points)
     for k in range(3):
         np.add.at(normals, hull.simplices[:, k], hull.equations[:, :3])
-    normals /= np.maximum(np.linalg.norm(normals, axis=1, keepdims=True), 1e-12)
     keep = hull.vertices
+    normals = normals[keep] / np.maximum(np.linalg.norm(normals[keep], axis=1, keepdims=True), 1e-12)
+    if not faces:
+        return points[keep], normals
     remap = np.full(len(points), -1)
     remap[keep] = np.arange(len(keep))
-    return points[keep] - (COLLISION_MARGIN_M + inset_m) * normals[keep], remap[hull.simplices]
+    return points[keep], normals, remap[hull.simplices]
 
 
-def hull_shape(p, client: int, points: np.ndarray, origin: np.ndarray, inset_m: float = 0.0) -> int:
-    """One convex collision shape of ``points`` (frame of ``origin``) from its vertices."""
-    vertices, _ = hull_points(points, inset_m)
-    return p.createCollisionShape(p.GEOM_MESH, vertices=(vertices - origin).tolist(), physicsClientId=client)
+def inset(hull: tuple[np.ndarray, np.ndarray], inset_m: float = 0.0) -> np.ndarray:
+    """A ``convex_hull``'s vertices pulled in by the collision margin plus ``inset_m``."""
+    vertices, normals = hull
+    return vertices - (COLLISION_MARGIN_M + inset_m) * normals
 
 
-def static_hulls(p, client: int, pieces: list[np.ndarray], friction: float, inset_m: float = 0.0) -> list:
-    """A static body per convex piece (the rigid hand, the palm of the articulated one)."""
+def hull_shape(p, client: int, hull, origin: np.ndarray, inset_m: float = 0.0) -> int:
+    """One convex collision shape of a ``convex_hull`` (frame of ``origin``) from its vertices."""
+    vertices = inset(hull, inset_m) - origin
+    return p.createCollisionShape(p.GEOM_MESH, vertices=vertices.tolist(), physicsClientId=client)
+
+
+def static_hulls(p, client: int, hulls: list, friction: float, inset_m: float = 0.0) -> list:
+    """A static body per ``convex_hull`` (the rigid hand, the palm of the articulated one)."""
     bodies = []
-    for piece in pieces:
-        shape = hull_shape(p, client, piece, np.zeros(3), inset_m)
+    for hull in hulls:
+        shape = hull_shape(p, client, hull, np.zeros(3), inset_m)
         body = p.createMultiBody(baseMass=0.0, baseCollisionShapeIndex=shape, physicsClientId=client)
         p.changeDynamics(body, -1, lateralFriction=friction, restitution=0.0, physicsClientId=client)
         p.setCollisionFilterGroupMask(body, -1, HAND_GROUP, OBJECT_GROUP, physicsClientId=client)
@@ -76,13 +85,25 @@ def static_hulls(p, client: int, pieces: list[np.ndarray], friction: float, inse
     return bodies
 
 
+def bone_hulls(posed, weights: np.ndarray) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """``convex_hull`` of the skinned skin vertices each bone dominates (bones with at least 4), once
+    per grasp for both protocols."""
+    dominant = weights.argmax(axis=1)
+    out = {}
+    for b in range(weights.shape[1]):
+        v = posed.vertices[dominant == b]
+        if len(v) >= 4:
+            out[b] = convex_hull(v)
+    return out
+
+
 def compound_obj_text(pieces: list[np.ndarray], origin: np.ndarray) -> str:
     """OBJ text of one object per convex piece (hull vertices pulled in by the margin), in ``origin``'s
     frame: PyBullet loads it as a compound of hulls."""
     out, base = [], 1
     for i, piece in enumerate(pieces):
-        vertices, faces = hull_points(piece)
-        vertices = vertices - origin
+        vertices, normals, faces = convex_hull(piece, faces=True)
+        vertices = inset((vertices, normals)) - origin
         out.append(f"o piece{i}\n")
         out.append("".join(f"v {x:.9f} {y:.9f} {z:.9f}\n" for x, y, z in vertices.tolist()))
         out.append("".join(f"f {a} {b} {c}\n" for a, b, c in (faces + base).tolist()))
