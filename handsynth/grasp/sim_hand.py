@@ -21,9 +21,14 @@ from handsynth.hand.pose import DOF_KEYS, LIMITS_RAD, HandPose
 from handsynth.hand.shape import BONE_INDEX, FINGER_BONES
 
 CLOSE_DEG = 15.0
-FINGER_FORCE_N = 5.0  # an everyday grip; a person can press 40-60 N
+# People lift light objects with grip forces of a few N, 1.3-2x the force at which they would slip
+# (Johansson & Westling 1984, Exp. Brain Res. 56; Westling & Johansson 1984); a person can press 40-60 N.
+# 5 N per fingertip covers a ~0.1-0.5 kg object held with friction 0.8 by two to five fingers.
+FINGER_FORCE_N = 5.0
 LINK_MASS_KG = 0.01
-SKIN_INSET_M = 0.001  # hulls from the skin pulled in by the pulp's give; the closing fingers take it up
+# The finger pulp gives 1-2 mm under a few N (Serina et al. 1997, J. Biomech. 30; Pawluk & Howe 1999):
+# hulls from the skin pulled in by 1 mm, which the closing fingers take up.
+SKIN_INSET_M = 0.001
 _FINGER_BONES = [BONE_INDEX[b] for f in FINGERS for b in FINGER_BONES[f]]  # 15, finger-major
 _FLEX_DOFS = [DOF_KEYS.index(f"{b}.flex") for f in FINGERS for b in FINGER_BONES[f]]
 
