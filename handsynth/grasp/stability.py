@@ -39,13 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
-from handsynth.grasp.convex_pieces import (
-    hull_volume,
-    mesh_key,
-    quat_xyzw,
-    quiet_stdout,
-    read_obj_hulls,
-)
+from handsynth.grasp.convex_pieces import mesh_key, quat_xyzw
 from handsynth.grasp.object_mass import density_kg_m3, mass_properties
 from handsynth.grasp.stability_bodies import (
     HAND_GROUP,
@@ -55,6 +49,7 @@ from handsynth.grasp.stability_bodies import (
     static_hulls,
     write_compound,
 )
+from handsynth.grasp.stability_pieces import ObjectPieces
 from handsynth.hand.shape import BONE_INDEX
 
 G = 9.81
@@ -81,8 +76,6 @@ DROP_CM = 10.0  # an object this far from where the grip settled it has left the
 REST_SPEED_M_S = 0.002  # at rest: slower than this (and REST_SPIN_RAD_S) for REST_STEPS steps in a row
 REST_SPIN_RAD_S = 0.02
 REST_STEPS = 5
-VHACD_RESOLUTION = 100_000
-CONVEX_TOLERANCE = 0.02  # a part whose hull is within 2 % of its volume is used as its own hull
 
 
 @dataclass(frozen=True)
@@ -173,12 +166,19 @@ class Simulator:
         self.client = pybullet.connect(pybullet.DIRECT)
         self.cache_dir = None if cache_dir is None else Path(cache_dir)
         self._folder = tempfile.TemporaryDirectory(prefix="handsynth-sim-")
-        self._hulls: dict[str, list[np.ndarray]] = {}
+        self._decomposer = ObjectPieces(pybullet, self.client, self.cache_dir)
         self._objects = Lru(4)
         self._rigs = Lru(4)
-        self.vhacd_seconds = 0.0
-        self.vhacd_calls = 0
         self.steps = 0
+
+    @property
+    def vhacd_calls(self) -> int:
+        """V-HACD runs so far (meshes neither cached nor convex nor a lathe or torus arc)."""
+        return self._decomposer.vhacd_calls
+
+    @property
+    def vhacd_seconds(self) -> float:
+        return self._decomposer.vhacd_seconds
 
     def close(self) -> None:
         """Disconnect the client and remove the compound files."""
@@ -200,7 +200,7 @@ class Simulator:
     def _object_data(self, obj) -> dict:
         def make():
             volume, com, moments, axes = mass_properties(obj)
-            pieces = self._pieces(obj)
+            pieces = self._decomposer.pieces(obj)
             key = mesh_key(np.concatenate(pieces), np.array([len(p) for p in pieces]), "compound")
             path = write_compound(Path(self._folder.name), key, pieces, com)
             # ``obj`` is kept so that its id is not reused while the entry lives.
@@ -212,66 +212,6 @@ class Simulator:
         """Convex pieces (each (N, 3) points, object frame) whose union stands for ``obj`` (cached for
         the last few objects: both protocols of a grasp use them)."""
         return self._object_data(obj)["pieces"]
-
-    def _pieces(self, obj) -> list[np.ndarray]:
-        from handsynth.grasp.convex_pieces import lathe_pieces, torus_arc_pieces
-        from handsynth.objects.shapes import Lathe, TorusArc
-
-        pieces = []
-        for part in obj.parts:
-            if isinstance(part, Lathe):
-                pieces.extend(lathe_pieces(part.profile))
-                continue
-            if isinstance(part, TorusArc):
-                pieces.extend(
-                    torus_arc_pieces(part.center, part.arc_radius, part.tube_radius, part.half_angle)
-                )
-                continue
-            m = part.mesh()
-            tri = m.vertices[m.faces]
-            vol = float(np.einsum("ij,ij->i", tri[:, 0], np.cross(tri[:, 1], tri[:, 2])).sum() / 6.0)
-            if hull_volume(m.vertices) <= (1.0 + CONVEX_TOLERANCE) * vol:
-                pieces.append(m.vertices)
-            else:
-                pieces.extend(self._decompose(m.vertices, m.faces))
-        return pieces
-
-    def _decompose(self, vertices: np.ndarray, faces: np.ndarray) -> list[np.ndarray]:
-        import tempfile
-        import time
-
-        key = mesh_key(vertices, faces, f"vhacd{VHACD_RESOLUTION}")
-        if key in self._hulls:
-            return self._hulls[key]
-        stored = None if self.cache_dir is None else self.cache_dir / f"{key}.npz"
-        if stored is not None and stored.is_file():
-            with np.load(stored) as data:
-                hulls = [data[k] for k in sorted(data.files, key=int)]
-        else:
-            t0 = time.perf_counter()
-            with tempfile.TemporaryDirectory() as tmp:
-                src, dst = Path(tmp) / "in.obj", Path(tmp) / "out.obj"
-                lines = [f"v {x:.9f} {y:.9f} {z:.9f}" for x, y, z in vertices]
-                lines += [f"f {a + 1} {b + 1} {c + 1}" for a, b, c in faces]
-                src.write_text("\n".join(lines) + "\n")
-                with quiet_stdout():  # V-HACD prints its progress from C
-                    self.p.vhacd(
-                        str(src),
-                        str(dst),
-                        str(Path(tmp) / "log.txt"),
-                        resolution=VHACD_RESOLUTION,
-                        physicsClientId=self.client,
-                    )
-                hulls = read_obj_hulls(dst)
-            self.vhacd_seconds += time.perf_counter() - t0
-            self.vhacd_calls += 1
-            if stored is not None:
-                stored.parent.mkdir(parents=True, exist_ok=True)
-                tmp_path = stored.with_suffix(".tmp.npz")
-                np.savez(tmp_path, **{str(i): h for i, h in enumerate(hulls)})
-                tmp_path.replace(stored)
-        self._hulls[key] = hulls
-        return hulls
 
     # ------------------------------------------------------------------------------------ bodies
 
