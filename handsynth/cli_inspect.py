@@ -105,7 +105,7 @@ def cmd_grasp(args: argparse.Namespace) -> int:
         )
 
     simulator = None
-    if args.stability != "off":
+    if args.stability != "none":
         from handsynth.grasp.stability import Simulator
 
         simulator = Simulator()

@@ -413,12 +413,12 @@ def test_quality_presets_resolve_with_explicit_samples_and_denoise_overriding():
 
 def test_stability_setting_is_validated_with_its_valid_values():
     assert RunConfig().scene.stability == "measure"
-    for mode in ("off", "measure", "gate"):
+    for mode in ("none", "measure", "gate"):
         assert apply_overrides(RunConfig(), [f"scene.stability={mode}"]).scene.stability == mode
     with pytest.raises(UserError) as info:
         apply_overrides(RunConfig(), ["scene.stability=sometimes"])
     message = str(info.value)
     assert "\n" not in message
-    assert "unknown stability mode 'sometimes' in scene.stability; valid: off, measure, gate" in message
+    assert "unknown stability mode 'sometimes' in scene.stability; valid: none, measure, gate" in message
     with pytest.raises(UserError):
         from_dict({"scene": {"stability": "always"}})

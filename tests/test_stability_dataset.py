@@ -104,5 +104,5 @@ def test_grasp_command_prints_the_figures(tmp_path, capsys):
     assert all(set(r["quality"]["stability"]) == KEYS for r in records)
     bad = tmp_path / "bad"
     assert main(["grasp", "--n", "1", "--out", str(bad), "--stability", "sometimes"]) == 2
-    assert "unknown stability mode 'sometimes'; valid: off, measure, gate" in capsys.readouterr().err
+    assert "unknown stability mode 'sometimes'; valid: none, measure, gate" in capsys.readouterr().err
     assert not bad.exists()

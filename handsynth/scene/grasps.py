@@ -220,7 +220,7 @@ class GraspBank:
         subjects: tuple[str, ...] | None = None,
         sides: tuple[str, ...] = ("right",),
         capacity: int = 4,
-        stability: str = "off",
+        stability: str = "none",
     ) -> None:
         import threading
 
@@ -230,6 +230,7 @@ class GraspBank:
         self.capacity = capacity
         self.stability = stability
         self._simulators = threading.local()
+        self._made: list = []  # every thread's simulator, closed by ``close``
         self._cache: OrderedDict[int, GraspScene] = OrderedDict()
         self._pending: dict = {}  # grasp index -> Future of a prefetch
         self._executor = None
@@ -241,14 +242,15 @@ class GraspBank:
         return self.sides[int(rng.integers(len(self.sides)))]
 
     def _simulator(self):
-        """This thread's ``Simulator`` (made on first use), or None with ``stability`` off."""
-        if self.stability == "off":
+        """This thread's ``Simulator`` (made on first use), or None with ``stability`` none."""
+        if self.stability == "none":
             return None
         sim = getattr(self._simulators, "sim", None)
         if sim is None:
             from handsynth.grasp.stability import Simulator
 
             sim = self._simulators.sim = Simulator()
+            self._made.append(sim)
         return sim
 
     def _build(self, grasp_index: int) -> GraspScene:
@@ -300,8 +302,14 @@ class GraspBank:
         return scene
 
     def close(self) -> None:
-        """Stop the prefetch thread (waits for a synthesis under way)."""
+        """Stop the prefetch thread (waits for a synthesis under way) and close the simulators."""
+        import threading
+
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
         self._pending.clear()
+        for sim in self._made:
+            sim.close()
+        self._made.clear()
+        self._simulators = threading.local()
