@@ -4,6 +4,8 @@ same figures as a fresh simulator, and the caches stay bounded."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -50,3 +52,15 @@ def test_lru_keeps_the_most_recent_and_makes_each_once():
     assert cache.get(3, make(3)) == 30  # drops 2, the least recently used
     assert len(cache) == 2 and made == [1, 2, 3]
     assert cache.get(2, make(2)) == 20 and made == [1, 2, 3, 2]
+
+
+def test_dropped_objects_leave_no_compound_file():
+    """A long run does not fill the disk: only the cached objects' compound files exist."""
+    grasps = [_grasp(f, t, 3) for f, t in (("orange", "spherical_power"), ("ball", "spherical_power"))]
+    with Simulator() as sim:
+        sim._objects.size = 1
+        folder = Path(sim._folder.name)
+        for g in grasps:
+            sim.convex_pieces(g.object)
+            assert len(list(folder.glob("*.obj"))) == 1
+    assert not folder.exists()

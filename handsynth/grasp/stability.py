@@ -148,7 +148,8 @@ class Simulator:
     """One PyBullet DIRECT client, reset (never reconnected) for every protocol run, and small caches.
 
     Caches (bounded, owned by the simulator): hand rigs per (shape, side); per object (by identity, the
-    last few) its convex pieces, mass properties and compound file; V-HACD decompositions by mesh content
+    last few; a dropped object's compound file is deleted) its convex pieces, mass properties and
+    compound file; V-HACD decompositions by mesh content
     in memory and, with ``cache_dir``, on disk. None of them changes a result: the simulation is rebuilt
     from the same numbers either way (``tests/test_stability_cache.py``).
 
@@ -167,7 +168,7 @@ class Simulator:
         self.cache_dir = None if cache_dir is None else Path(cache_dir)
         self._folder = tempfile.TemporaryDirectory(prefix="handsynth-sim-")
         self._decomposer = ObjectPieces(pybullet, self.client, self.cache_dir)
-        self._objects = Lru(4)
+        self._objects = Lru(4, on_drop=lambda data: data["path"].unlink(missing_ok=True))
         self._rigs = Lru(4)
         self.steps = 0
 
@@ -201,7 +202,8 @@ class Simulator:
         def make():
             volume, com, moments, axes = mass_properties(obj)
             pieces = self._decomposer.pieces(obj)
-            key = mesh_key(np.concatenate(pieces), np.array([len(p) for p in pieces]), "compound")
+            sizes = np.array([len(p) for p in pieces])
+            key = mesh_key(np.concatenate([*pieces, com[None]]), sizes, "compound")  # com: the origin
             path = write_compound(Path(self._folder.name), key, pieces, com)
             # ``obj`` is kept so that its id is not reused while the entry lives.
             return {"obj": obj, "pieces": pieces, "mass": (volume, com, moments, axes), "path": path}

@@ -23,8 +23,9 @@ HAND_GROUP, OBJECT_GROUP = 1, 2  # collision filter groups: hand parts touch the
 class Lru:
     """A small least-recently-used cache (owned by a ``Simulator``; nothing module-level)."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, on_drop=None) -> None:
         self.size = size
+        self.on_drop = on_drop  # called with each value the cache drops
         self._items: OrderedDict = OrderedDict()
 
     def get(self, key, make):
@@ -35,7 +36,9 @@ class Lru:
         value = make()
         self._items[key] = value
         if len(self._items) > self.size:
-            self._items.popitem(last=False)
+            _, dropped = self._items.popitem(last=False)
+            if self.on_drop is not None:
+                self.on_drop(dropped)
         return value
 
     def __len__(self) -> int:
