@@ -136,16 +136,17 @@ def mesh_key(vertices: np.ndarray, faces: np.ndarray, tag: str) -> str:
 
 
 @contextlib.contextmanager
-def quiet_stdout():
-    """Send file descriptor 1 to /dev/null for the duration (C code's printf included)."""
-    sys.stdout.flush()
-    saved = os.dup(1)
+def quiet_stdout(fd: int = 1):
+    """Send file descriptor ``fd`` (1: stdout, 2: stderr) to /dev/null for the duration (C code's
+    printf included)."""
+    (sys.stdout if fd == 1 else sys.stderr).flush()
+    saved = os.dup(fd)
     with open(os.devnull, "w") as devnull:
-        os.dup2(devnull.fileno(), 1)
+        os.dup2(devnull.fileno(), fd)
     try:
         yield
     finally:
-        os.dup2(saved, 1)
+        os.dup2(saved, fd)
         os.close(saved)
 
 

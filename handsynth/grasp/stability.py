@@ -161,7 +161,10 @@ class Simulator:
     def __init__(self, cache_dir: str | Path | None = None) -> None:
         import tempfile
 
-        import pybullet
+        from handsynth.grasp.convex_pieces import quiet_stdout
+
+        with quiet_stdout(2):  # its import prints "pybullet build time: ..." to stderr
+            import pybullet
 
         self.p = pybullet
         self.client = pybullet.connect(pybullet.DIRECT)
