@@ -8,8 +8,9 @@ For each category, ``n`` grasps ``sample_grasp(seed, k, families_of_category)`` 
 and then simulated (timed, one ``Simulator`` for the run, so shape decompositions made once per mesh
 are reused only when a mesh repeats). Prints, per category and per grasp type, mean / median / p90 of
 the literature displacement (cm) and the grip displacement (cm), the share within the grip bound, the
-milliseconds per grasp of synthesis and of simulation, and their ratio measured in this same run (the
-machine is shared: absolute times are noisy, the ratio less so); with ``--gated G``, then G grasps per
+milliseconds per grasp of synthesis and of simulation (wall clock and this process's CPU time), and
+their ratio measured in this same run (the machine is shared: absolute times are noisy, the ratio and
+CPU times less so), the grasps just below and just above the grip bound; with ``--gated G``, then G grasps per
 category drawn with the grip gate on (``sample_grasp(..., stability=, grip_gate=True)``): milliseconds
 per accepted grasp, simulation and re-draws included. Nothing here asserts on speed.
 """
@@ -42,18 +43,20 @@ def run(n: int, seed: int, gated: int = 0) -> dict:
 
     categories = sorted({f.category for f in FAMILIES.values()})
     rows = []
-    synth_s = sim_s = 0.0
+    synth_s = sim_s = synth_cpu = sim_cpu = 0.0  # wall clock, and this process's CPU time
     with Simulator() as sim:
         for category in categories:
             families = tuple(name for name, f in FAMILIES.items() if f.category == category)
             for k in range(n):
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 grasp, _ = sample_grasp(seed, k, families)
-                t1 = time.perf_counter()
+                t1, c1 = time.perf_counter(), time.process_time()
                 s = measure_stability(grasp, sim)
-                t2 = time.perf_counter()
+                t2, c2 = time.perf_counter(), time.process_time()
                 synth_s += t1 - t0
                 sim_s += t2 - t1
+                synth_cpu += c1 - c0
+                sim_cpu += c2 - c1
                 rows.append(
                     {
                         "category": category,
@@ -73,6 +76,7 @@ def run(n: int, seed: int, gated: int = 0) -> dict:
                     file=sys.stderr,
                 )
         vhacd = {"calls": sim.vhacd_calls, "seconds": sim.vhacd_seconds}
+        steps = sim.steps
         gated_s, gated_n, gated_rejected = 0.0, 0, 0
         for category in categories if gated else ():
             families = tuple(name for name, f in FAMILIES.items() if f.category == category)
@@ -94,6 +98,15 @@ def run(n: int, seed: int, gated: int = 0) -> dict:
             "grip_holds": float(np.mean([r["grip_displacement_cm"] <= GRIP_BOUND_CM for r in rs])),
         }
     count = len(rows)
+    below = [r for r in rows if r["grip_displacement_cm"] <= GRIP_BOUND_CM]
+    above = [r for r in rows if r["grip_displacement_cm"] > GRIP_BOUND_CM]
+    keys = ("category", "family", "type", "k", "grip_displacement_cm", "grip_rotation_deg")
+    nearest_below = max(below, key=lambda r: r["grip_displacement_cm"]) if below else None
+    nearest_above = min(above, key=lambda r: r["grip_displacement_cm"]) if above else None
+    examples = {
+        name: None if r is None else {k: r[k] for k in keys}
+        for name, r in (("just_below", nearest_below), ("just_above", nearest_above))
+    }
     return {
         "n_per_category": n,
         "seed": seed,
@@ -101,7 +114,11 @@ def run(n: int, seed: int, gated: int = 0) -> dict:
         "synthesis_ms_per_grasp": 1e3 * synth_s / count,
         "simulation_ms_per_grasp": 1e3 * sim_s / count,
         "simulation_over_synthesis": sim_s / synth_s,
+        "synthesis_cpu_ms_per_grasp": 1e3 * synth_cpu / count,
+        "simulation_cpu_ms_per_grasp": 1e3 * sim_cpu / count,
+        "simulation_steps_per_grasp": steps / count,
         "vhacd": vhacd,
+        "bound_examples": examples,
         "gated": {
             "grasps": gated_n,
             "ms_per_accepted_grasp": 1e3 * gated_s / gated_n if gated_n else None,
@@ -132,12 +149,23 @@ def main() -> int:
         f"{res['simulation_ms_per_grasp']:.0f} ms/grasp, ratio {res['simulation_over_synthesis']:.2f} "
         f"(same run); V-HACD calls {res['vhacd']['calls']} ({res['vhacd']['seconds']:.1f} s)"
     )
+    print(
+        f"CPU time of this process: synthesis {res['synthesis_cpu_ms_per_grasp']:.0f} ms/grasp, simulation "
+        f"{res['simulation_cpu_ms_per_grasp']:.0f} ms/grasp ({res['simulation_steps_per_grasp']:.0f} steps)"
+    )
     if res["gated"]["grasps"]:
         print(
             f"grip gate on: {res['gated']['ms_per_accepted_grasp']:.0f} ms per accepted grasp "
             f"({res['gated']['grip_rejections_per_accepted']:.2f} grip rejections each) against "
             f"{res['synthesis_ms_per_grasp']:.0f} ms synthesis alone"
         )
+    for side, ex in res["bound_examples"].items():
+        if ex is not None:
+            print(
+                f"{side} the {res['grip_bound_cm']} cm bound: {ex['category']}/{ex['family']} {ex['type']} "
+                f"(seed {res['seed']}, index {ex['k']}): grip {ex['grip_displacement_cm']:.2f} cm, "
+                f"{ex['grip_rotation_deg']:.1f} deg"
+            )
     print(f"{'group':40s} {'literature cm mean/med/p90':>28s} {'grip cm mean/med/p90':>26s} holds")
     for name, g in [("all", res["all"]), *res["groups"].items()]:
         lit, grip = g["literature_cm"], g["grip_cm"]

@@ -170,6 +170,8 @@ def annotate(spec, frame, files: dict[str, str], render_info: dict) -> dict:
             "contact_fingers": quality["contact_fingers"],
             "thumb_opposition": quality["thumb_opposition"],
             "self_penetration_mm": quality["self_penetration_mm"],
+            # Simulated stability (docs/dataset-fields.md), present when the run's scene.stability is on.
+            **({"stability": dict(quality["stability"])} if "stability" in quality else {}),
         },
         "camera": camera.describe(),
         "lights": [lamp.describe() for lamp in spec.lights],

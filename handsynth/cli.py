@@ -149,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     grasp.add_argument("--subjects", default=None, help="named subjects, comma-separated (f01,m02...)")
     grasp.add_argument("--manifest", default=None, metavar="PATH", help="manifest of more object meshes")
     grasp.add_argument("--cache-dir", default=None, metavar="DIR", help="download folder of its meshes")
+    grasp.add_argument("--stability", default="none", help="none, measure or gate: simulate each grasp")
     grasp.set_defaults(func=cli_inspect.cmd_grasp)
     render = sub.add_parser("render", help="render a dataset of hands grasping objects (handsynth/1.1)")
     render.add_argument(

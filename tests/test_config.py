@@ -409,3 +409,16 @@ def test_quality_presets_resolve_with_explicit_samples_and_denoise_overriding():
     overrides = ["render.quality=final", "render.samples=null", "render.device=cpu"]
     config = apply_overrides(RunConfig(), overrides)
     assert (config.render.quality, config.render.samples, config.render.device) == ("final", None, "cpu")
+
+
+def test_stability_setting_is_validated_with_its_valid_values():
+    assert RunConfig().scene.stability == "measure"
+    for mode in ("none", "measure", "gate"):
+        assert apply_overrides(RunConfig(), [f"scene.stability={mode}"]).scene.stability == mode
+    with pytest.raises(UserError) as info:
+        apply_overrides(RunConfig(), ["scene.stability=sometimes"])
+    message = str(info.value)
+    assert "\n" not in message
+    assert "unknown stability mode 'sometimes' in scene.stability; valid: none, measure, gate" in message
+    with pytest.raises(UserError):
+        from_dict({"scene": {"stability": "always"}})

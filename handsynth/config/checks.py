@@ -15,6 +15,7 @@ from handsynth.config.schema import (
     QUALITY_PRESETS,
     RENDER_DEVICES,
     SIDES,
+    STABILITY_MODES,
     CameraConfig,
     RunConfig,
 )
@@ -57,6 +58,9 @@ def check(config: RunConfig) -> None:
     if not scene.sides or any(s not in SIDES for s in scene.sides):
         bad = next((s for s in scene.sides if s not in SIDES), "nothing")
         raise UserError(f"unknown side '{bad}' in scene.sides; valid: {', '.join(SIDES)}")
+    if scene.stability not in STABILITY_MODES:
+        valid = ", ".join(STABILITY_MODES)
+        raise UserError(f"unknown stability mode '{scene.stability}' in scene.stability; valid: {valid}")
     if scene.renders_per_grasp < 1:
         raise UserError(f"scene.renders_per_grasp must be at least 1, got {scene.renders_per_grasp}")
     cam = scene.camera

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 CAMERA_PRESETS = ("third_person", "egocentric")
+# scene.stability (handsynth.grasp.stability); "none", not "off": YAML reads a bare off as false.
+STABILITY_MODES = ("none", "measure", "gate")
 SIDES = ("right", "left")  # == handsynth.hand.rig.SIDES (a test holds them equal)
 ALL_OBJECTS = "cylindrical,slender,cubical,spherical"
 LIGHT_COUNT_RANGE = (2, 8)  # a HOP scene has two or more lamps; the raster backend draws at most 8
@@ -167,6 +169,12 @@ class SceneConfig:
     background (grasp synthesis costs about 0.3 s; rendering about 0.03 s)."""
     skin_jitter: float = 0.06
     """Largest relative change of the subject's skin albedo per sample (brightness and redness)."""
+    stability: str = "measure"
+    """Grasp stability in simulation (PyBullet, ``handsynth.grasp.stability``): ``none``; ``measure``
+    (both protocols run for every grasp and stored in its annotations' ``grasp.stability``); ``gate``
+    (also redraw a grasp whose object moves more than the grip bound). ``measure`` is the default: the
+    simulation costs about half a second per grasp, more than the ~0.15 s that would make gating
+    every grasp affordable by default."""
     camera: CameraConfig = field(default_factory=CameraConfig)
     lights: LightConfig = field(default_factory=LightConfig)
     background: BackgroundConfig = field(default_factory=BackgroundConfig)

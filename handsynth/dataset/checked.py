@@ -117,6 +117,36 @@ def annotation_problem(annotation) -> str | None:
     penetration = (annotation.get("grasp") or {}).get("penetration_mm")
     if penetration is not None and not _is_number(penetration):
         return f"grasp.penetration_mm {penetration!r} is not a number"
+    return _stability_problem((annotation.get("grasp") or {}).get("stability"))
+
+
+# The optional ``grasp.stability`` block (docs/dataset-fields.md): non-negative figures.
+_STABILITY_NUMBERS = ("grip_displacement_cm", "grip_rotation_deg", "grip_squeeze_n", "grip_bound_cm")
+
+
+def _stability_problem(block) -> str | None:
+    """What is wrong with an annotation's ``grasp.stability`` block (None when absent or sound)."""
+    if block is None:
+        return None
+    if not isinstance(block, dict):
+        return "grasp.stability is not an object"
+    for key in _STABILITY_NUMBERS:
+        if not _is_number(block.get(key)) or block[key] < 0:
+            return f"grasp.stability.{key} {block.get(key)!r} is not a non-negative number"
+    sim = block.get("sim_displacement_cm")
+    if sim is not None and (not _is_number(sim) or sim < 0):
+        return f"grasp.stability.sim_displacement_cm {sim!r} is not a non-negative number"
+    mass = block.get("object_mass_kg")
+    if not _is_number(mass) or mass <= 0:
+        return f"grasp.stability.object_mass_kg {mass!r} is not a positive number"
+    holds = block.get("grip_holds")
+    if not isinstance(holds, bool):
+        return f"grasp.stability.grip_holds {holds!r} is not true or false"
+    if holds != (block["grip_displacement_cm"] <= block["grip_bound_cm"]):
+        return (
+            f"grasp.stability.grip_holds is {str(holds).lower()} but grip_displacement_cm "
+            f"{block['grip_displacement_cm']} against grip_bound_cm {block['grip_bound_cm']} says otherwise"
+        )
     return None
 
 

@@ -60,7 +60,8 @@ def dataset_stats(path: str | Path) -> dict:
     outside joints overall and per finger, share of samples with an occluded joint); ``occlusion`` (share of
     hand_amodal pixels not labelled hand, and covered by the object); ``hand_size_px`` (amodal bbox
     diagonal and amodal area); ``viewpoint`` (azimuth histogram in 8 bins of 45 degrees, elevation and
-    distance quantiles); ``penetration_mm`` quantiles. Quantile entries are mean/p5/p50/p95/count or None.
+    distance quantiles); ``penetration_mm`` quantiles; ``stability`` (per grasp, when simulated). Quantile
+    entries are mean/p5/p50/p95/count or None.
     Raises UserError naming the file when the dataset is damaged (see ``dataset.checked``).
     """
     dataset = open_dataset(path)
@@ -125,6 +126,27 @@ def dataset_stats(path: str | Path) -> dict:
             "distance_source": _distance_source(len(azimuths), len(views)),
         },
         "penetration_mm": _summary(a.get("grasp", {}).get("penetration_mm") for a in annotations),
+        "stability": _stability(annotations),
+    }
+
+
+def _stability(annotations: list[dict]) -> dict | None:
+    """Simulated stability per grasp (samples sharing a grasp index count once; None when no annotation
+    carries ``grasp.stability``): grip and literature displacement quantiles and the grip hold rate."""
+    blocks = {}
+    for a in annotations:
+        grasp = a.get("grasp") or {}
+        if grasp.get("stability") is not None:
+            blocks.setdefault(grasp.get("index", ("sample", a["id"])), grasp["stability"])
+    if not blocks:
+        return None
+    values = list(blocks.values())
+    return {
+        "grasps": len(values),
+        "grip_displacement_cm": _summary(b["grip_displacement_cm"] for b in values),
+        "sim_displacement_cm": _summary(b.get("sim_displacement_cm") for b in values),
+        "grip_hold_rate": float(np.mean([bool(b["grip_holds"]) for b in values])),
+        "grip_bound_cm": _count(b["grip_bound_cm"] for b in values),
     }
 
 
@@ -177,4 +199,15 @@ def format_stats(stats: dict) -> str:
         f"  (distance from: {view['distance_source']})",
     ]
     lines += ["", f"grasp penetration mm  {_format_summary(stats['penetration_mm'], 2)}"]
+    stability = stats.get("stability")
+    if stability is not None:
+        lines += [
+            "",
+            f"grasp stability in simulation ({stability['grasps']} grasps):",
+            f"  grip displacement cm        {_format_summary(stability['grip_displacement_cm'], 2)}",
+            f"  literature displacement cm  {_format_summary(stability['sim_displacement_cm'], 2)}",
+            f"  grip holds  {stability['grip_hold_rate']:.1%} (bound cm: "
+            + ", ".join(stability["grip_bound_cm"])
+            + ")",
+        ]
     return "\n".join(lines)

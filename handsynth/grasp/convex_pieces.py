@@ -27,7 +27,6 @@ ARC_SAMPLES = 5
 ARC_PIECES = 12
 MERGE_TOLERANCE_M = 0.0002
 _TUBE_SAMPLES = 16
-COLLISION_MARGIN_M = 0.001  # PyBullet's margin of a convex mesh shape loaded from a file
 
 
 def _trapezoids(profile: np.ndarray) -> list[np.ndarray]:
@@ -137,16 +136,17 @@ def mesh_key(vertices: np.ndarray, faces: np.ndarray, tag: str) -> str:
 
 
 @contextlib.contextmanager
-def quiet_stdout():
-    """Send file descriptor 1 to /dev/null for the duration (C code's printf included)."""
-    sys.stdout.flush()
-    saved = os.dup(1)
+def quiet_stdout(fd: int = 1):
+    """Send file descriptor ``fd`` (1: stdout, 2: stderr) to /dev/null for the duration (C code's
+    printf included)."""
+    (sys.stdout if fd == 1 else sys.stderr).flush()
+    saved = os.dup(fd)
     with open(os.devnull, "w") as devnull:
-        os.dup2(devnull.fileno(), 1)
+        os.dup2(devnull.fileno(), fd)
     try:
         yield
     finally:
-        os.dup2(saved, 1)
+        os.dup2(saved, fd)
         os.close(saved)
 
 
@@ -161,62 +161,6 @@ def read_obj_hulls(path: Path) -> list[np.ndarray]:
     if current:
         hulls.append(np.array(current))
     return hulls
-
-
-def write_hulls(path: Path, pieces: list[np.ndarray], origin: np.ndarray) -> None:
-    """An OBJ file of one object per convex piece (PyBullet loads it as a compound of hulls)."""
-    from scipy.spatial import ConvexHull
-
-    lines, base = [], 1
-    for i, piece in enumerate(pieces):
-        hull = ConvexHull(piece)
-        # PyBullet rounds every hull it loads from a file by a 1 mm collision margin: pull the vertices in
-        # by it along their normals, so the rounded hull is the piece again.
-        normals = np.zeros_like(piece)
-        for k in range(3):
-            np.add.at(normals, hull.simplices[:, k], hull.equations[:, :3])
-        normals /= np.maximum(np.linalg.norm(normals, axis=1, keepdims=True), 1e-12)
-        points = piece[hull.vertices] - COLLISION_MARGIN_M * normals[hull.vertices] - origin
-        remap = np.full(len(piece), -1)
-        remap[hull.vertices] = np.arange(len(hull.vertices))
-        lines.append(f"o piece{i}")
-        lines += [f"v {x:.9f} {y:.9f} {z:.9f}" for x, y, z in points]
-        lines += [f"f {a + base} {b + base} {c + base}" for a, b, c in remap[hull.simplices]]
-        base += len(points)
-    path.write_text("\n".join(lines) + "\n")
-
-
-def hand_pieces(posed, weights: np.ndarray, offset_m: float, near=None) -> list[np.ndarray]:
-    """Convex pieces of the skinned hand: per bone, the skin vertices that bone dominates, offset by
-    ``offset_m`` along their normals (object frame).
-
-    Args:
-        posed: ``PosedHand`` in the object frame.
-        weights: (V, B) skinning weights of the rig's template.
-        offset_m: outward offset (the pad compliance; 0 for the rigid hand).
-        near: optional predicate points -> bool mask; bones with no vertex in it are left out (far
-            from the object they cannot touch it before the object has failed anyway).
-    """
-    vertices = posed.vertices
-    if offset_m:
-        vertices = vertices + offset_m * vertex_normals(vertices, posed.faces)
-    dominant = weights.argmax(axis=1)
-    pieces = []
-    for b in range(weights.shape[1]):
-        v = vertices[dominant == b]
-        if len(v) >= 4 and (near is None or near(v).any()):
-            pieces.append(v)
-    return pieces
-
-
-def vertex_normals(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
-    """(V, 3) unit area-weighted vertex normals of an outward-wound mesh."""
-    tri = vertices[faces]
-    n = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
-    out = np.zeros_like(vertices)
-    for k in range(3):
-        np.add.at(out, faces[:, k], n)
-    return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
 
 
 def quat_xyzw(R: np.ndarray) -> list[float]:

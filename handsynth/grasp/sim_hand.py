@@ -13,20 +13,22 @@ fingertip: an everyday grip, the way a real hand holds by squeezing, not by inte
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 import numpy as np
 
-from handsynth.grasp.convex_pieces import vertex_normals, write_hulls
+from handsynth.grasp.stability_bodies import HAND_GROUP, OBJECT_GROUP, hull_shape, static_hulls
 from handsynth.grasp.taxonomy import FINGERS
 from handsynth.hand.pose import DOF_KEYS, LIMITS_RAD, HandPose
 from handsynth.hand.shape import BONE_INDEX, FINGER_BONES
 
 CLOSE_DEG = 15.0
-FINGER_FORCE_N = 5.0  # an everyday grip; a person can press 40-60 N
+# People lift light objects with grip forces of a few N, 1.3-2x the force at which they would slip
+# (Johansson & Westling 1984, Exp. Brain Res. 56; Westling & Johansson 1984); a person can press 40-60 N.
+# 5 N per fingertip covers a ~0.1-0.5 kg object held with friction 0.8 by two to five fingers.
+FINGER_FORCE_N = 5.0
 LINK_MASS_KG = 0.01
-SKIN_INSET_M = 0.001  # hulls from the skin pulled in by the pulp's give; the closing fingers take it up
+# The finger pulp gives 1-2 mm under a few N (Serina et al. 1997, J. Biomech. 30; Pawluk & Howe 1999):
+# hulls from the skin pulled in by 1 mm, which the closing fingers take up.
+SKIN_INSET_M = 0.001
 _FINGER_BONES = [BONE_INDEX[b] for f in FINGERS for b in FINGER_BONES[f]]  # 15, finger-major
 _FLEX_DOFS = [DOF_KEYS.index(f"{b}.flex") for f in FINGERS for b in FINGER_BONES[f]]
 
@@ -53,7 +55,8 @@ def finger_joints(rig, pose: HandPose, T_object_hand: np.ndarray, delta_rad: flo
         angles[d] += step
         bones1 = T @ rig.bone_transforms(HandPose(angles))
         # Both are reflections for a left hand: their product is the rotation the DOF made.
-        axes[k] = np.sign(step) * _rotation_axis(bones1[b, :3, :3] @ np.linalg.inv(bones0[b, :3, :3]))
+        # Orthogonal matrices: the transpose is the inverse.
+        axes[k] = np.sign(step) * _rotation_axis(bones1[b, :3, :3] @ bones0[b, :3, :3].T)
     tips = np.repeat(
         heads[2::3] + (bones0[_FINGER_BONES[2::3], :3, 0] * rig.skeleton.lengths[_FINGER_BONES[2::3], None]),
         3,
@@ -64,57 +67,44 @@ def finger_joints(rig, pose: HandPose, T_object_hand: np.ndarray, delta_rad: flo
 
 
 def build_hand(
-    p, client: int, rig, pose: HandPose, T_object_hand, posed, friction: float, near
+    p, client: int, rig, pose: HandPose, T_object_hand, hulls: dict, friction: float, near: set
 ) -> tuple[int, list[int], np.ndarray]:
     """Create the articulated hand; returns (body id, joint indices, max torques (15,) N m).
+
+    The palm's bones are static bodies of one hull each; the fingers hang from a shapeless fixed base.
 
     Args:
         p: the pybullet module; client: its client id.
         rig, pose, T_object_hand: the grasp's rig (of its side), pose and placement.
-        posed: ``rig.pose(pose, T_object_hand)``.
+        hulls: bone -> ``stability_bodies.convex_hull`` of the skin it dominates (``bone_hulls``).
         friction: skin friction coefficient.
-        near: points -> bool mask; palm bones with no vertex near the object are left out.
+        near: the bones with a vertex near the object; the palm's other bones are left out.
     """
     heads, axes, levers = finger_joints(rig, pose, T_object_hand)
-    dominant = rig.template.weights.argmax(axis=1)
     finger_set = set(_FINGER_BONES)
-    vertices = posed.vertices - SKIN_INSET_M * vertex_normals(posed.vertices, posed.faces)
-    base_pieces = [
-        vertices[dominant == b]
-        for b in range(len(rig.skeleton.lengths))
-        if b not in finger_set
-        and np.count_nonzero(dominant == b) >= 4
-        and near(vertices[dominant == b]).any()
-    ]
-    with tempfile.TemporaryDirectory() as tmp:
-
-        def shape(pieces, origin, name):
-            path = Path(tmp) / f"{name}.obj"
-            write_hulls(path, pieces, origin)
-            return p.createCollisionShape(p.GEOM_MESH, fileName=str(path), physicsClientId=client)
-
-        base = shape(base_pieces, np.zeros(3), "palm") if base_pieces else -1
-        links, positions, parents = [], [], []
-        for k, b in enumerate(_FINGER_BONES):
-            links.append(shape([vertices[dominant == b]], heads[k], f"link{k}"))
-            segment = k % 3
-            parents.append(0 if segment == 0 else k)  # 0: the base; k: link k - 1 (1-based)
-            positions.append(heads[k] if segment == 0 else heads[k] - heads[k - 1])
-        body = p.createMultiBody(
-            baseMass=0.0,
-            baseCollisionShapeIndex=base,
-            linkMasses=[LINK_MASS_KG] * 15,
-            linkCollisionShapeIndices=links,
-            linkVisualShapeIndices=[-1] * 15,
-            linkPositions=[x.tolist() for x in positions],
-            linkOrientations=[[0.0, 0.0, 0.0, 1.0]] * 15,
-            linkInertialFramePositions=[[0.0, 0.0, 0.0]] * 15,
-            linkInertialFrameOrientations=[[0.0, 0.0, 0.0, 1.0]] * 15,
-            linkParentIndices=parents,
-            linkJointTypes=[p.JOINT_REVOLUTE] * 15,
-            linkJointAxis=[a.tolist() for a in axes],
-            physicsClientId=client,
-        )
+    palm = [hull for b, hull in sorted(hulls.items()) if b not in finger_set and b in near]
+    static_hulls(p, client, palm, friction, SKIN_INSET_M)
+    links, positions, parents = [], [], []
+    for k, b in enumerate(_FINGER_BONES):
+        links.append(hull_shape(p, client, hulls[b], heads[k], SKIN_INSET_M))
+        segment = k % 3
+        parents.append(0 if segment == 0 else k)  # 0: the base; k: link k - 1 (1-based)
+        positions.append(heads[k] if segment == 0 else heads[k] - heads[k - 1])
+    body = p.createMultiBody(
+        baseMass=0.0,
+        baseCollisionShapeIndex=-1,
+        linkMasses=[LINK_MASS_KG] * 15,
+        linkCollisionShapeIndices=links,
+        linkVisualShapeIndices=[-1] * 15,
+        linkPositions=[x.tolist() for x in positions],
+        linkOrientations=[[0.0, 0.0, 0.0, 1.0]] * 15,
+        linkInertialFramePositions=[[0.0, 0.0, 0.0]] * 15,
+        linkInertialFrameOrientations=[[0.0, 0.0, 0.0, 1.0]] * 15,
+        linkParentIndices=parents,
+        linkJointTypes=[p.JOINT_REVOLUTE] * 15,
+        linkJointAxis=[a.tolist() for a in axes],
+        physicsClientId=client,
+    )
     # Joint coordinates are 0 at the grasp's pose: the rig's limits move with it (a fingertip pushed
     # back by the object stops at the DIP's few degrees of hyperextension, as a real one does).
     angles = pose.angles_rad[_FLEX_DOFS]
@@ -130,6 +120,7 @@ def build_hand(
             jointUpperLimit=float(upper[link]),
             physicsClientId=client,
         )
+        p.setCollisionFilterGroupMask(body, link, HAND_GROUP, OBJECT_GROUP, physicsClientId=client)
     return body, list(range(15)), FINGER_FORCE_N * levers
 
 

@@ -24,6 +24,12 @@ the skin (the thumb's MCP crease), elsewhere < 0.5 mm.
    (from the settled state, ``HOLD_STEPS``), then shakes of ``PERTURB_G`` x g along the two axes across
    it. The score is the largest centre-of-mass displacement from the settled state over the directions
    (cm); a grasp holds when it is within ``GRIP_BOUND_CM``.
+
+Cost (``benchmarks/stability.py``): a phase stops early once the object is at rest (both protocols) or,
+in the grip protocol, once it is more than ``DROP_CM`` from where it settled (then the remaining
+directions are skipped too: the grasp has failed, and its grip displacement reads "about 10 cm", not
+how far a free fall would have taken it). Shapes are made from vertices in memory (the object's
+compound once per object), the bone hulls once per grasp for both protocols.
 """
 
 from __future__ import annotations
@@ -33,31 +39,43 @@ from pathlib import Path
 
 import numpy as np
 
-from handsynth.grasp.convex_pieces import (
-    hand_pieces,
-    hull_volume,
-    mesh_key,
-    quat_xyzw,
-    quiet_stdout,
-    read_obj_hulls,
-    write_hulls,
-)
+from handsynth.grasp.convex_pieces import mesh_key, quat_xyzw
 from handsynth.grasp.object_mass import density_kg_m3, mass_properties
+from handsynth.grasp.stability_bodies import (
+    HAND_GROUP,
+    OBJECT_GROUP,
+    Lru,
+    bone_hulls,
+    static_hulls,
+    write_compound,
+)
+from handsynth.grasp.stability_pieces import ObjectPieces
 from handsynth.hand.shape import BONE_INDEX
 
 G = 9.81
 DT_S = 1.0 / 240.0
+# Skin on common objects: static friction 0.5-1.2 (dry to moist finger pad on glass, plastic, wood,
+# paper, aluminium; Derler & Gerhardt 2012, Tribol. Lett. 45; Seo & Armstrong 2009). Our objects carry
+# visual materials only, so one value in the middle of that range for all of them.
 SKIN_FRICTION = 0.8
 PERTURB_G = 0.3
 SETTLE_STEPS = 24  # 0.1 s of squeeze before gravity
 HOLD_STEPS = 72  # 0.3 s of gravity
 SHAKE_STEPS = 15  # per shake (4 shakes: +a, -a, +b, -b across gravity)
-GRIP_BOUND_CM = 2.0  # in the gap of the measured distribution (benchmarks/stability.py)
+# The gate. Measured over 200 grasps (50 per category, seed 0, ``benchmarks/stability.py --n 50``):
+# 94 within 1.73 cm, then a gap to 2.18 cm, 12 between 2.18 and 10 cm, 94 dropped (> 10 cm). The bound
+# sits in that gap: just below it spherical/apple spherical_power (seed 0, index 25, 1.73 cm), just
+# above cylindrical/bottle power_wrap (seed 0, index 38, 2.18 cm).
+GRIP_BOUND_CM = 2.0
 NEAR_OBJECT_M = 0.03  # hand bones farther than this from the object's box are left out
 ARM_TILT_DEG = 15.0  # scene sampling lets the forearm point up to 15 degrees below the horizon
 LITERATURE_STEPS = 35
-VHACD_RESOLUTION = 100_000
-CONVEX_TOLERANCE = 0.02  # a part whose hull is within 2 % of its volume is used as its own hull
+GRIP_SOLVER_ITERATIONS = 50
+OBJECT_FRICTION = 1.0  # PyBullet multiplies the two bodies' coefficients: the skin's sets the product
+DROP_CM = 10.0  # an object this far from where the grip settled it has left the hand: stop simulating
+REST_SPEED_M_S = 0.002  # at rest: slower than this (and REST_SPIN_RAD_S) for REST_STEPS steps in a row
+REST_SPIN_RAD_S = 0.02
+REST_STEPS = 5
 
 
 @dataclass(frozen=True)
@@ -86,7 +104,9 @@ class Stability:
 
     def to_dict(self) -> dict:
         return {
-            "sim_displacement_cm": round(self.sim_displacement_cm, 4),
+            "sim_displacement_cm": (
+                None if np.isnan(self.sim_displacement_cm) else round(self.sim_displacement_cm, 4)
+            ),
             "grip_displacement_cm": round(self.grip_displacement_cm, 4),
             "grip_rotation_deg": round(self.grip_rotation_deg, 3),
             "grip_worst_direction": self.grip_worst_direction,
@@ -125,7 +145,13 @@ def gravity_directions(bones: np.ndarray, joints: np.ndarray) -> dict[str, np.nd
 
 
 class Simulator:
-    """One PyBullet DIRECT client and the convex decompositions it has made.
+    """One PyBullet DIRECT client, reset (never reconnected) for every protocol run, and small caches.
+
+    Caches (bounded, owned by the simulator): hand rigs per (shape, side); per object (by identity, the
+    last few; a dropped object's compound file is deleted) its convex pieces, mass properties and
+    compound file; V-HACD decompositions by mesh content
+    in memory and, with ``cache_dir``, on disk. None of them changes a result: the simulation is rebuilt
+    from the same numbers either way (``tests/test_stability_cache.py``).
 
     Args:
         cache_dir: where decompositions are kept between processes (``<sha1>.npz``); None keeps them
@@ -133,19 +159,35 @@ class Simulator:
     """
 
     def __init__(self, cache_dir: str | Path | None = None) -> None:
-        import pybullet
+        import tempfile
+
+        from handsynth.grasp.convex_pieces import quiet_stdout
+
+        with quiet_stdout(2):  # its import prints "pybullet build time: ..." to stderr
+            import pybullet
 
         self.p = pybullet
         self.client = pybullet.connect(pybullet.DIRECT)
         self.cache_dir = None if cache_dir is None else Path(cache_dir)
-        self._hulls: dict[str, list[np.ndarray]] = {}
-        self._last_pieces: tuple = (None, [])
-        self.vhacd_seconds = 0.0
-        self.vhacd_calls = 0
+        self._folder = tempfile.TemporaryDirectory(prefix="handsynth-sim-")
+        self._decomposer = ObjectPieces(pybullet, self.client, self.cache_dir)
+        self._objects = Lru(4, on_drop=lambda data: data["path"].unlink(missing_ok=True))
+        self._rigs = Lru(4)
+        self.steps = 0
+
+    @property
+    def vhacd_calls(self) -> int:
+        """V-HACD runs so far (meshes neither cached nor convex nor a lathe or torus arc)."""
+        return self._decomposer.vhacd_calls
+
+    @property
+    def vhacd_seconds(self) -> float:
+        return self._decomposer.vhacd_seconds
 
     def close(self) -> None:
-        """Disconnect the client."""
+        """Disconnect the client and remove the compound files."""
         self.p.disconnect(physicsClientId=self.client)
+        self._folder.cleanup()
 
     def __enter__(self) -> Simulator:
         return self
@@ -153,70 +195,28 @@ class Simulator:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    def rig(self, shape, side: str):
+        """The ``HandRig`` of ``shape`` and ``side`` (cached)."""
+        from handsynth.hand.rig import HandRig
+
+        return self._rigs.get((shape, side), lambda: HandRig(shape, side))
+
+    def _object_data(self, obj) -> dict:
+        def make():
+            volume, com, moments, axes = mass_properties(obj)
+            pieces = self._decomposer.pieces(obj)
+            sizes = np.array([len(p) for p in pieces])
+            key = mesh_key(np.concatenate([*pieces, com[None]]), sizes, "compound")  # com: the origin
+            path = write_compound(Path(self._folder.name), key, pieces, com)
+            # ``obj`` is kept so that its id is not reused while the entry lives.
+            return {"obj": obj, "pieces": pieces, "mass": (volume, com, moments, axes), "path": path}
+
+        return self._objects.get(id(obj), make)
+
     def convex_pieces(self, obj) -> list[np.ndarray]:
-        """Convex pieces (each (N, 3) points, object frame) whose union stands for ``obj`` (the last
-        object's are kept: both protocols of a grasp use them)."""
-        from handsynth.grasp.convex_pieces import lathe_pieces, torus_arc_pieces
-        from handsynth.objects.shapes import Lathe, TorusArc
-
-        if self._last_pieces[0] is obj:
-            return self._last_pieces[1]
-        pieces = []
-        for part in obj.parts:
-            if isinstance(part, Lathe):
-                pieces.extend(lathe_pieces(part.profile))
-                continue
-            if isinstance(part, TorusArc):
-                pieces.extend(
-                    torus_arc_pieces(part.center, part.arc_radius, part.tube_radius, part.half_angle)
-                )
-                continue
-            m = part.mesh()
-            tri = m.vertices[m.faces]
-            vol = float(np.einsum("ij,ij->i", tri[:, 0], np.cross(tri[:, 1], tri[:, 2])).sum() / 6.0)
-            if hull_volume(m.vertices) <= (1.0 + CONVEX_TOLERANCE) * vol:
-                pieces.append(m.vertices)
-            else:
-                pieces.extend(self._decompose(m.vertices, m.faces))
-        self._last_pieces = (obj, pieces)
-        return pieces
-
-    def _decompose(self, vertices: np.ndarray, faces: np.ndarray) -> list[np.ndarray]:
-        import tempfile
-        import time
-
-        key = mesh_key(vertices, faces, f"vhacd{VHACD_RESOLUTION}")
-        if key in self._hulls:
-            return self._hulls[key]
-        stored = None if self.cache_dir is None else self.cache_dir / f"{key}.npz"
-        if stored is not None and stored.is_file():
-            with np.load(stored) as data:
-                hulls = [data[k] for k in sorted(data.files, key=int)]
-        else:
-            t0 = time.perf_counter()
-            with tempfile.TemporaryDirectory() as tmp:
-                src, dst = Path(tmp) / "in.obj", Path(tmp) / "out.obj"
-                lines = [f"v {x:.9f} {y:.9f} {z:.9f}" for x, y, z in vertices]
-                lines += [f"f {a + 1} {b + 1} {c + 1}" for a, b, c in faces]
-                src.write_text("\n".join(lines) + "\n")
-                with quiet_stdout():  # V-HACD prints its progress from C
-                    self.p.vhacd(
-                        str(src),
-                        str(dst),
-                        str(Path(tmp) / "log.txt"),
-                        resolution=VHACD_RESOLUTION,
-                        physicsClientId=self.client,
-                    )
-                hulls = read_obj_hulls(dst)
-            self.vhacd_seconds += time.perf_counter() - t0
-            self.vhacd_calls += 1
-            if stored is not None:
-                stored.parent.mkdir(parents=True, exist_ok=True)
-                tmp_path = stored.with_suffix(".tmp.npz")
-                np.savez(tmp_path, **{str(i): h for i, h in enumerate(hulls)})
-                tmp_path.replace(stored)
-        self._hulls[key] = hulls
-        return hulls
+        """Convex pieces (each (N, 3) points, object frame) whose union stands for ``obj`` (cached for
+        the last few objects: both protocols of a grasp use them)."""
+        return self._object_data(obj)["pieces"]
 
     # ------------------------------------------------------------------------------------ bodies
 
@@ -232,38 +232,18 @@ class Simulator:
         )
         p.setGravity(0.0, 0.0, 0.0, physicsClientId=c)
 
-    def _hand(self, pieces: list[np.ndarray], friction: float) -> int:
-        """The rigid hand as one static body of convex ``pieces`` (object frame)."""
-        import tempfile
-
+    def _object(self, data: dict, mass_kg: float, friction: float, restitution: float) -> int:
+        """The object as a free body at rest in its own frame (``data``: ``_object_data``)."""
         p, c = self.p, self.client
-        if not pieces:  # no part of the hand comes near the object
-            return -1
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "hand.obj"
-            write_hulls(path, pieces, np.zeros(3))
-            shape = p.createCollisionShape(p.GEOM_MESH, fileName=str(path), physicsClientId=c)
-            body = p.createMultiBody(baseMass=0.0, baseCollisionShapeIndex=shape, physicsClientId=c)
-        p.changeDynamics(body, -1, lateralFriction=friction, restitution=0.0, physicsClientId=c)
-        return body
-
-    def _object(self, obj, mass_kg: float, friction: float, restitution: float) -> tuple[int, np.ndarray]:
-        """The object as a free body at rest in its own frame; returns (body, centre of mass (3,))."""
-        import tempfile
-
-        p, c = self.p, self.client
-        _, com, moments, axes = mass_properties(obj)
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "object.obj"
-            write_hulls(path, self.convex_pieces(obj), com)
-            shape = p.createCollisionShape(p.GEOM_MESH, fileName=str(path), physicsClientId=c)
-            body = p.createMultiBody(
-                baseMass=mass_kg,
-                baseCollisionShapeIndex=shape,
-                basePosition=com.tolist(),
-                baseInertialFrameOrientation=quat_xyzw(axes),
-                physicsClientId=c,
-            )
+        _, com, moments, axes = data["mass"]
+        shape = p.createCollisionShape(p.GEOM_MESH, fileName=str(data["path"]), physicsClientId=c)
+        body = p.createMultiBody(
+            baseMass=mass_kg,
+            baseCollisionShapeIndex=shape,
+            basePosition=com.tolist(),
+            baseInertialFrameOrientation=quat_xyzw(axes),
+            physicsClientId=c,
+        )
         p.changeDynamics(
             body,
             -1,
@@ -274,60 +254,91 @@ class Simulator:
             angularDamping=0.0,
             physicsClientId=c,
         )
-        return body, com
+        p.setCollisionFilterGroupMask(body, -1, OBJECT_GROUP, HAND_GROUP, physicsClientId=c)
+        return body
+
+    def _settle(self, body: int, steps: int, start: np.ndarray, push=None) -> bool:
+        """Step up to ``steps`` times (with a constant world force ``push`` on the object if given);
+        stop early once the object is at rest (the hand balances gravity and the push) or has dropped
+        (more than ``DROP_CM`` from ``start``). Returns whether it dropped."""
+        p, c = self.p, self.client
+        still = 0
+        for _ in range(steps):
+            pos = p.getBasePositionAndOrientation(body, physicsClientId=c)[0]
+            if np.linalg.norm(np.subtract(pos, start)) * 100.0 > DROP_CM:
+                return True
+            if push is not None:
+                p.applyExternalForce(body, -1, push, pos, p.WORLD_FRAME, physicsClientId=c)
+            p.stepSimulation(physicsClientId=c)
+            self.steps += 1
+            v, w = p.getBaseVelocity(body, physicsClientId=c)
+            at_rest = np.linalg.norm(v) < REST_SPEED_M_S and np.linalg.norm(w) < REST_SPIN_RAD_S
+            still = still + 1 if at_rest else 0
+            if still >= REST_STEPS:  # balanced: more steps of the same force would not move it
+                return False
+        return False
 
     # --------------------------------------------------------------------------------- protocols
 
-    def literature(self, obj, hand: list[np.ndarray], directions: dict[str, np.ndarray]) -> float:
-        """GraspTTA simulation displacement (cm), mean over ``directions`` (see the module docstring)."""
+    def literature(self, obj, hand: list, directions: dict[str, np.ndarray]) -> float:
+        """GraspTTA simulation displacement (cm), mean over ``directions`` (see the module docstring);
+        ``hand``: the ``convex_hull`` of each bone near the object."""
         p, c = self.p, self.client
+        data = self._object_data(obj)
+        com = data["mass"][1]
         self._reset(150)
-        self._hand(hand, friction=3.0)
-        body, com = self._object(obj, 1.0, friction=3.0, restitution=0.5)
+        static_hulls(p, c, hand, friction=3.0)
+        body = self._object(data, 1.0, friction=3.0, restitution=0.5)
         start = p.saveState(physicsClientId=c)
         out = []
         for g in directions.values():
             p.restoreState(start, physicsClientId=c)
             p.setGravity(*(9.8 * g), physicsClientId=c)
+            still = 0
             for _ in range(LITERATURE_STEPS):
                 p.stepSimulation(physicsClientId=c)
+                self.steps += 1
+                v, w = p.getBaseVelocity(body, physicsClientId=c)
+                at_rest = np.linalg.norm(v) < REST_SPEED_M_S and np.linalg.norm(w) < REST_SPIN_RAD_S
+                still = still + 1 if at_rest else 0
+                if still >= REST_STEPS:  # held: the remaining steps would move it < 0.01 cm
+                    break
             pos = np.array(p.getBasePositionAndOrientation(body, physicsClientId=c)[0])
             out.append(np.linalg.norm(pos - com) * 100.0)
         return float(np.mean(out))
 
-    def grip(self, obj, rig, pose, T_object_hand, posed, near, directions: dict[str, np.ndarray]):
+    def grip(self, obj, rig, pose, T_object_hand, hulls, near, directions: dict[str, np.ndarray]):
         """Grip protocol: (displacement per direction (cm), rotation per direction (deg), squeeze (N),
-        mass (kg)); see the module docstring."""
+        mass (kg)); see the module docstring. Directions after one that drops the object are skipped."""
         from handsynth.grasp.sim_hand import build_hand, drive
 
         p, c = self.p, self.client
-        volume = mass_properties(obj)[0]
-        mass = volume * density_kg_m3(obj)
-        self._reset(50)
-        hand_id, joints, torques = build_hand(p, c, rig, pose, T_object_hand, posed, SKIN_FRICTION, near)
-        body, _ = self._object(obj, mass, friction=1.0, restitution=0.0)  # friction: the skin's product
+        data = self._object_data(obj)
+        mass = data["mass"][0] * density_kg_m3(obj)
+        self._reset(GRIP_SOLVER_ITERATIONS)
+        hand_id, joints, torques = build_hand(p, c, rig, pose, T_object_hand, hulls, SKIN_FRICTION, near)
+        body = self._object(data, mass, friction=OBJECT_FRICTION, restitution=0.0)
         drive(p, c, hand_id, joints, torques)
         for _ in range(SETTLE_STEPS):
             p.stepSimulation(physicsClientId=c)
+            self.steps += 1
         pos0, orn0 = p.getBasePositionAndOrientation(body, physicsClientId=c)
         pos0 = np.array(pos0)
-        squeeze = float(sum(pt[9] for pt in p.getContactPoints(bodyA=hand_id, bodyB=body, physicsClientId=c)))
+        squeeze = float(sum(pt[9] for pt in p.getContactPoints(bodyA=body, physicsClientId=c)))
         settled = p.saveState(physicsClientId=c)
         moves, turns = {}, {}
         for name, g in directions.items():
             p.restoreState(settled, physicsClientId=c)
             p.setGravity(*(G * g), physicsClientId=c)
-            for _ in range(HOLD_STEPS):
-                p.stepSimulation(physicsClientId=c)
-            for push in _across(g):
-                for _ in range(SHAKE_STEPS):
-                    pos = p.getBasePositionAndOrientation(body, physicsClientId=c)[0]
-                    force = (mass * PERTURB_G * G * push).tolist()
-                    p.applyExternalForce(body, -1, force, pos, p.WORLD_FRAME, physicsClientId=c)
-                    p.stepSimulation(physicsClientId=c)
+            dropped = self._settle(body, HOLD_STEPS, pos0)
+            for push in () if dropped else _across(g):
+                if self._settle(body, SHAKE_STEPS, pos0, (mass * PERTURB_G * G * push).tolist()):
+                    break
             pos, orn = p.getBasePositionAndOrientation(body, physicsClientId=c)
             moves[name] = float(np.linalg.norm(np.array(pos) - pos0) * 100.0)
             turns[name] = _angle_deg(orn0, orn)
+            if moves[name] > DROP_CM:  # dropped: the grasp fails whatever the other directions do
+                break
         return moves, turns, squeeze, mass
 
 
@@ -355,20 +366,19 @@ def measure_stability(grasp, simulator: Simulator | None = None, literature: boo
     own = simulator is None
     sim = Simulator() if own else simulator
     try:
-        from handsynth.hand.rig import HandRig
-
-        rig = HandRig(grasp.subject.shape, grasp.side)
+        rig = sim.rig(grasp.subject.shape, grasp.side)
         posed = grasp.posed_hand(rig)
         directions = gravity_directions(posed.bone_transforms, posed.joints)
+        hulls = bone_hulls(posed, rig.template.weights)  # once, for both protocols
         lo, hi = grasp.object.bounds()
-        margin = NEAR_OBJECT_M
-        near = lambda v: np.all((v > lo - margin) & (v < hi + margin), axis=1)  # noqa: E731
-        weights = rig.template.weights
+        lo, hi = lo - NEAR_OBJECT_M, hi + NEAR_OBJECT_M
+        inside = np.all((posed.vertices > lo) & (posed.vertices < hi), axis=1)
+        near = set(np.unique(rig.template.weights.argmax(axis=1)[inside]).tolist()) & set(hulls)
         lit = np.nan
         if literature:
-            lit = sim.literature(grasp.object, hand_pieces(posed, weights, 0.0, near), directions)
+            lit = sim.literature(grasp.object, [hulls[b] for b in sorted(near)], directions)
         moves, turns, squeeze, mass = sim.grip(
-            grasp.object, rig, grasp.pose, grasp.T_object_hand, posed, near, directions
+            grasp.object, rig, grasp.pose, grasp.T_object_hand, hulls, near, directions
         )
     finally:
         if own:

@@ -206,9 +206,10 @@ class GraspScene:
 class GraspBank:
     """Grasp ``k`` of a run, synthesized on first use and kept while its samples are rendered.
 
-    ``get(k)`` is a pure function of ``(seed, k, families, subjects, sides)``, whichever process asks
-    and in whatever order (``handsynth.grasp.sample_grasp``); the side of grasp ``k`` is drawn from its
-    own stream.
+    ``get(k)`` is a pure function of ``(seed, k, families, subjects, sides, stability)``, whichever
+    process asks and in whatever order (``handsynth.grasp.sample_grasp``); the side of grasp ``k`` is
+    drawn from its own stream. With ``stability`` ``measure`` or ``gate`` every grasp is simulated
+    (``handsynth.grasp.stability``) by a simulator per thread (a PyBullet client serves one thread).
     """
 
     def __init__(
@@ -219,11 +220,17 @@ class GraspBank:
         subjects: tuple[str, ...] | None = None,
         sides: tuple[str, ...] = ("right",),
         capacity: int = 4,
+        stability: str = "none",
     ) -> None:
+        import threading
+
         self.seed, self.families, self.catalog = int(seed), tuple(families), catalog
         self.subjects = tuple(subjects) if subjects else None
         self.sides = tuple(sides)
         self.capacity = capacity
+        self.stability = stability
+        self._simulators = threading.local()
+        self._made: list = []  # every thread's simulator, closed by ``close``
         self._cache: OrderedDict[int, GraspScene] = OrderedDict()
         self._pending: dict = {}  # grasp index -> Future of a prefetch
         self._executor = None
@@ -234,9 +241,28 @@ class GraspBank:
         rng = np.random.default_rng([self.seed, int(grasp_index), 0x51DE])
         return self.sides[int(rng.integers(len(self.sides)))]
 
+    def _simulator(self):
+        """This thread's ``Simulator`` (made on first use), or None with ``stability`` none."""
+        if self.stability == "none":
+            return None
+        sim = getattr(self._simulators, "sim", None)
+        if sim is None:
+            from handsynth.grasp.stability import Simulator
+
+            sim = self._simulators.sim = Simulator()
+            self._made.append(sim)
+        return sim
+
     def _build(self, grasp_index: int) -> GraspScene:
         grasp, _ = sample_grasp(
-            self.seed, grasp_index, self.families, self.catalog, self.subjects, self.side_of(grasp_index)
+            self.seed,
+            grasp_index,
+            self.families,
+            self.catalog,
+            self.subjects,
+            self.side_of(grasp_index),
+            stability=self._simulator(),
+            grip_gate=self.stability == "gate",
         )
         return GraspScene.build(grasp_index, grasp)
 
@@ -276,8 +302,14 @@ class GraspBank:
         return scene
 
     def close(self) -> None:
-        """Stop the prefetch thread (waits for a synthesis under way)."""
+        """Stop the prefetch thread (waits for a synthesis under way) and close the simulators."""
+        import threading
+
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
         self._pending.clear()
+        for sim in self._made:
+            sim.close()
+        self._made.clear()
+        self._simulators = threading.local()

@@ -110,7 +110,9 @@ class SceneSampler:
         from handsynth.scene.backgrounds import NUM_PROCEDURAL_BACKGROUNDS
 
         self.seed, self.config = int(seed), config
-        self.bank = GraspBank(seed, families, catalog, config.subjects or None, config.sides)
+        self.bank = GraspBank(
+            seed, families, catalog, config.subjects or None, config.sides, stability=config.stability
+        )
         self.folder_names = tuple(folder_names)
         self.prefetch = False  # synthesize the next grasp on a background thread (set by the pipeline)
         self.num_procedural = NUM_PROCEDURAL_BACKGROUNDS
