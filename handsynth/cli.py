@@ -36,6 +36,8 @@ def _run_config(args: argparse.Namespace):
         flags["scene"]["height"] = int(height) if sep else int(width)
     if args.backgrounds is not None:
         flags["scene"]["background"] = {"folder": args.backgrounds}
+    if args.stability is not None:
+        flags["scene"]["stability"] = args.stability
     render = {"backend": args.backend, "quality": args.quality, "device": args.device}
     render["threads"] = args.threads
     if render := {key: value for key, value in render.items() if value is not None}:
@@ -163,7 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument(
         "--out", required=True, help="output folder (new, empty, or an earlier run to resume)"
     )
-    render.add_argument("--backend", default=None, help="renderer backend: raster (default) or cycles")
+    render.add_argument("--backend", default=None, help="renderer backend: cycles (default) or raster")
     render.add_argument(
         "--quality",
         default=None,
@@ -184,6 +186,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="DIR",
         help="folder of background images (default: 1000 procedural backgrounds)",
+    )
+    render.add_argument(
+        "--stability",
+        default=None,
+        help="grasp stability in PyBullet: measure (default: stored in annotations), gate (redraw grasps "
+        "that do not hold) or none",
     )
     render.add_argument(
         "--config", default=None, metavar="FILE", help="YAML run configuration (see config.yaml of any run)"

@@ -63,7 +63,9 @@ def test_render_writes_a_valid_dataset(run):
     ann = sample["annotation"]
     assert sample["rgb"].shape == (320, 320, 3) and ann["render"]["backend"] == "raster"
     assert ann["object"]["family"] in ("can", "orange") and ann["hand"]["side"] == "right"
-    assert (sample["seg"] == 1).sum() > 300 and (sample["seg"] == 2).sum() > 100
+    assert (sample["seg"] == 1).sum() > 300 and sample["object_amodal"].sum() > 100
+    # A view may hide the object behind the hand (sample 5 looks down on a disk grasp), never every view.
+    assert max((ds.load(i)["seg"] == 2).sum() for i in range(6)) > 100
     assert ann["background"]["source"] == "procedural" and 0 <= ann["background"]["id"] < 1000
 
 

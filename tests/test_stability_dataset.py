@@ -106,3 +106,18 @@ def test_grasp_command_prints_the_figures(tmp_path, capsys):
     assert main(["grasp", "--n", "1", "--out", str(bad), "--stability", "sometimes"]) == 2
     assert "unknown stability mode 'sometimes'; valid: none, measure, gate" in capsys.readouterr().err
     assert not bad.exists()
+
+
+def test_render_stability_flag(tmp_path, capsys):
+    """--stability none leaves the block out; a bad mode is one line, exit 2, nothing written."""
+    args = ["render", "--objects", "screwdriver", "--n", "1", "--seed", "4", "--backend", "raster", "--quiet"]
+    out = tmp_path / "none"
+    assert main([*args, "--stability", "none", "--out", str(out)]) == 0
+    line = (out / "shards" / "shard-000000" / "annotations.jsonl").read_text().splitlines()[0]
+    assert "stability" not in json.loads(line)["grasp"]
+    capsys.readouterr()
+    bad = tmp_path / "bad"
+    assert main([*args, "--stability", "sometimes", "--out", str(bad)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "sometimes" in err[0] and "measure" in err[0]
+    assert not bad.exists() or not any(bad.iterdir())
