@@ -189,13 +189,15 @@ def scalars(tb_dir) -> dict[str, list[tuple[int, float]]]:
     """Every scalar of a TensorBoard log folder, read back with tensorboard's own EventAccumulator."""
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-    out = {}
-    for events in sorted(tb_dir.glob("events.out.tfevents.*")):
+    timed = {}
+    # One file per writer; their names end in a per-process counter ("...9" sorts after "...10"), so events
+    # are put in the order they were written by their wall time.
+    for events in tb_dir.glob("events.out.tfevents.*"):
         accumulator = EventAccumulator(str(events))
         accumulator.Reload()
         for tag in accumulator.Tags()["scalars"]:
-            out.setdefault(tag, []).extend((e.step, e.value) for e in accumulator.Scalars(tag))
-    return out
+            timed.setdefault(tag, []).extend((e.wall_time, e.step, e.value) for e in accumulator.Scalars(tag))
+    return {tag: [(step, value) for _, step, value in sorted(events)] for tag, events in timed.items()}
 
 
 def test_tensorboard_log_holds_loss_lr_and_validation_scalars(dataset, tmp_path):

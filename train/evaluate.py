@@ -104,12 +104,12 @@ def plot_pck(curves: dict[str, tuple[list, list]], path: Path, unit: str = "px")
 
 def load_checkpoint(path: str | Path, device):
     """(model, config, step) from a checkpoint written by fit.py; UserError if it cannot be read."""
-    from handsynth_train.config import TrainConfig, _replace
+    from handsynth_train.config import TrainConfig, apply_mapping
     from handsynth_train.fit import build_network
 
     try:
         state = torch.load(Path(path), map_location="cpu", weights_only=True)
-        config = _replace(TrainConfig(), state["config"])
+        config = apply_mapping(TrainConfig(), state["config"])
     except (OSError, RuntimeError, KeyError, ValueError, EOFError, pickle.UnpicklingError) as error:
         raise UserError(f"cannot read checkpoint {path}: {error}") from None
     model = build_network(config).to(device)

@@ -12,7 +12,6 @@ from typing import Protocol
 import numpy as np
 
 from handsynth.conventions import (
-    FINGERTIP_INDICES,
     HAND_PARTS,
     PART_FOREARM,
     PART_TO_SEG,
@@ -37,7 +36,7 @@ class Frame:
         depth_m: (H, W) float32 camera-z depth of that surface (m); 0 where ``parts`` is 0.
         hand_amodal: (H, W) bool, the whole hand's silhouette as if nothing else were there: the pixels
             whose centre lies in a projected triangle of ``amodal_hand_faces``, whichever way it faces,
-            and the pixel of each fingertip (``with_fingertips``).
+            and the pixel of each hand joint (``with_joint_pixels``).
         object_amodal: (H, W) bool, the object as if the hand were not there.
     """
 
@@ -74,15 +73,17 @@ def amodal_hand_faces(grasp) -> np.ndarray:
     return np.isin(grasp.hand_face_parts, HAND_PARTS) | band
 
 
-def with_fingertips(silhouette: np.ndarray, joints_cam: np.ndarray, K: np.ndarray) -> np.ndarray:
-    """The amodal hand: ``silhouette`` plus the pixel of each fingertip in front of the camera.
+def with_joint_pixels(silhouette: np.ndarray, joints_cam: np.ndarray, K: np.ndarray) -> np.ndarray:
+    """The amodal hand: ``silhouette`` plus the pixel of each hand joint in front of the camera.
 
     A fingertip is a vertex of the skin at the very end of its finger (the mesh ends in a short point
     there: the ring of vertices around it lies about 2 mm behind it), so it is on the silhouette's edge
     whenever the finger is seen from the side, and at a few millimetres per pixel the pixel centres
     around it can all miss the finger (1.7 px away in one of 48 samples at 160 x 120). The tip belongs to the
-    hand, so its pixel does too: every hand joint inside the image then lies in ``hand_amodal`` at its
-    own pixel (inner joints lie inside the skin, hence inside the silhouette).
+    hand, so its pixel does too. Inner joints lie inside the skin, hence inside the continuous silhouette,
+    but at low resolution a finger is narrower than a pixel and its pixel centres can miss it too (a
+    little-finger PIP at 32 x 32), so every joint's pixel is added: each is a pixel the hand covers at
+    least in part, and every hand joint inside the image then lies in ``hand_amodal`` at its own pixel.
 
     Args:
         silhouette: (H, W) bool, pixels whose centre lies in a projected skin triangle.
@@ -91,9 +92,9 @@ def with_fingertips(silhouette: np.ndarray, joints_cam: np.ndarray, K: np.ndarra
         (H, W) bool, a new array.
     """
     height, width = silhouette.shape
-    tips = np.asarray(joints_cam, dtype=np.float64)[list(FINGERTIP_INDICES)]
-    uv = project_points(tips, K)
-    px = pixel_of(uv[inside_image(uv, width, height) & (tips[:, 2] > 0)])
+    joints = np.asarray(joints_cam, dtype=np.float64)
+    uv = project_points(joints, K)
+    px = pixel_of(uv[inside_image(uv, width, height) & (joints[:, 2] > 0)])
     mask = silhouette.copy()
     mask[px[:, 1], px[:, 0]] = True
     return mask

@@ -14,7 +14,8 @@ Passes per sample (one OpenGL context per process, kept for its life):
    back faces in every flat pass whatever the flags, so this pass draws its own mesh holding each of
    those triangles in both windings, shown in this pass only. The mask is then the union of the
    projected triangles: the whole hand's silhouette, with no change to what the other passes draw; the
-   pixel of each fingertip (a vertex on the silhouette's edge) is added (``render.base.with_fingertips``).
+   pixel of each hand joint is added (``render.base.with_joint_pixels``: a fingertip is a vertex on the
+   silhouette's edge, and at low resolution a finger can be narrower than a pixel).
 
 Caches are keyed on content, never on an index: the meshes of a grasp are rebuilt whenever the spec
 holds another ``GraspScene`` object (see ``RasterRenderer._set_grasp``).
@@ -31,7 +32,7 @@ import numpy as np
 
 from handsynth.conventions import HAND_PARTS, PART_FOREARM, PART_OBJECT, invert_transform
 from handsynth.errors import UserError
-from handsynth.render.base import Frame, amodal_hand_faces, with_fingertips
+from handsynth.render.base import Frame, amodal_hand_faces, with_joint_pixels
 from handsynth.scene.grasps import GraspScene
 
 _GL_FROM_CV = np.diag([1.0, -1.0, -1.0, 1.0])  # OpenCV camera axes -> OpenGL camera axes
@@ -331,7 +332,7 @@ class RasterRenderer:
             rgba=np.ascontiguousarray(rgba),
             parts=parts,
             depth_m=depth,
-            hand_amodal=with_fingertips(hand_rgb[..., 0] > 0, spec.joints_cam, spec.camera.K),
+            hand_amodal=with_joint_pixels(hand_rgb[..., 0] > 0, spec.joints_cam, spec.camera.K),
             object_amodal=object_rgb[..., 0] > 0,
         )
 

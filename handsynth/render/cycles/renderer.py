@@ -13,8 +13,8 @@ result). Three view layers:
    and always come from the same surface;
 2. ``hand`` and 3. ``object`` (1 sample, no denoising, a flat emission override): the Object Index of
    the amodal hand's skin alone (``render.base.amodal_hand_faces``; Cycles culls no back faces, so the
-   open stub needs no second winding) and of the object alone; the fingertip pixels are added as in the
-   raster backend (``render.base.with_fingertips``).
+   open stub needs no second winding) and of the object alone; the joint pixels are added as in the
+   raster backend (``render.base.with_joint_pixels``).
 
 Lamps: a Blender point lamp of power P watts with no radius has radiant intensity P / (4 pi) W/sr, as
 ``scene.lights.PointLamp.power_w`` means (the lit skin matches the raster backend's within a few
@@ -45,7 +45,7 @@ from handsynth.conventions import (
     cam_opencv_to_blender,
     invert_transform,
 )
-from handsynth.render.base import Frame, amodal_hand_faces, with_fingertips
+from handsynth.render.base import Frame, amodal_hand_faces, with_joint_pixels
 from handsynth.render.cycles import blend, materials
 from handsynth.render.cycles.exr import read_passes
 from handsynth.render.cycles.hand import HAND_SLOTS, HandCache
@@ -322,7 +322,7 @@ class CyclesRenderer:
             rgba=passes["rgba"],
             parts=passes["parts"],
             depth_m=passes["depth_m"],
-            hand_amodal=with_fingertips(passes["hand"], spec.joints_cam, spec.camera.K),
+            hand_amodal=with_joint_pixels(passes["hand"], spec.joints_cam, spec.camera.K),
             object_amodal=passes["object"],
         )
 
