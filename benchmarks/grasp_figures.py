@@ -10,6 +10,7 @@ from collections import Counter
 
 import numpy as np
 from grasp_diversity import diversity_by_category, report_diversity
+from grasp_stability_figures import report_stability, stability_figures
 
 AIM_GRASPS_PER_S_PER_CORE = 5.0
 AIM_PENETRATION_MM = 1.0
@@ -141,6 +142,7 @@ def figures(run: dict, base: dict, workers: int) -> dict:
         "acceptance_by_category_complete": per_object_complete,
         "acceptance_by_category_and_type": acceptance_by_type,
         "diversity": diversity_by_category(ok),
+        "stability": stability_figures(ok),
         "rejections": {r: int(rejected.get(r, 0)) for r in REASONS}
         | {r: int(v) for r, v in rejected.items() if r not in REASONS},
         "by_category": dict(sorted(Counter(r["category"] for r in ok).items())),
@@ -190,7 +192,7 @@ def report(f: dict, args, families: tuple[str, ...], template_s: float) -> None:
     print(
         f"  command     : python benchmarks/grasps.py --n {args.n} --seed {args.seed}"
         + (f" --objects {args.objects}" if args.objects else "")
-        + f" --workers {args.workers}"
+        + f" --workers {args.workers} --stability {args.stability}"
     )
     print(
         f"  machine     : {platform.python_implementation()} {platform.python_version()}, "
@@ -293,6 +295,8 @@ def report(f: dict, args, families: tuple[str, ...], template_s: float) -> None:
                 print(f"  {label:<21}: n {v['n']}, mean {v['mean']:.3f}, p5 {v['p5']:.3f}")
         s = f["self_penetration_mm"]
         print(f"self-penetration (mm): max {s['max']:.3f} (mean {s['mean']:.3f})")
+    print()
+    report_stability(f["stability"])
     print()
     report_diversity(f["diversity"])
     print()

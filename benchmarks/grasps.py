@@ -2,7 +2,8 @@
 
 Run from the repository root with the project's environment::
 
-    python benchmarks/grasps.py [--n 500] [--seed 0] [--objects SPEC] [--workers 1] [--json PATH]
+    python benchmarks/grasps.py [--n 500] [--seed 0] [--objects SPEC] [--workers 1]
+        [--stability gate|measure|none] [--json PATH]
 
 Generates grasps ``sample_grasp(seed, k, families)`` for ``k in range(n)`` (one process by default, so
 the figures are per core; ``--workers W`` splits the k's over W spawned processes) and prints:
@@ -17,6 +18,9 @@ the figures are per core; ``--workers W`` splits the k's over W spawned processe
   category and grasp type;
 - distributions over the accepted grasps: penetration, intersection volume, contact fingers, palm
   contact, thumb opposition, self-penetration; and the aim lines;
+- with ``--stability measure|gate`` (gate is the default, as in a render; the simulation is included
+  in every time above): the literature and grip displacements (cm; mean, median, p90) and the share
+  that holds, overall, per category and per (category, type); grip rejections are a rejection reason;
 - diversity per category: k-means (k = 20) over the 21 wrist-relative hand-frame joints of the accepted
   grasps, the entropy of the cluster sizes (max ln 20 = 3.0) and the mean distance to the centre
   (``grasp_diversity``).
@@ -107,8 +111,14 @@ def baseline(families: tuple[str, ...], seed: int, reps: int = BASELINE_REPS) ->
 # ----------------------------------------------------------------------------------------- generation
 
 
-def _run_indices(seed: int, indices: list[int], families: tuple[str, ...], progress: bool = False) -> dict:
+def _run_indices(
+    seed: int, indices: list[int], families: tuple[str, ...], stability: str = "none", progress: bool = False
+) -> dict:
     """Generate the grasps of ``indices``; returns JSON-ready per-sample records and timings.
+
+    ``stability``: ``none``, ``measure`` (simulate every accepted grasp, timed with it) or ``gate``
+    (also redraw grasps the grip protocol rejects), as ``scene.stability`` does in a render; one
+    ``Simulator`` per process.
 
     ``synthesize`` is wrapped (in this process only) to record each object's category and candidate
     counts, so acceptance can be split by category even when a sample goes through several objects.
@@ -133,6 +143,12 @@ def _run_indices(seed: int, indices: list[int], families: tuple[str, ...], progr
 
     synthesis.synthesize = recording
     synthesis._candidate = recording_candidate
+    simulator = None
+    if stability != "none":
+        from handsynth.grasp.stability import Simulator
+
+        simulator = Simulator()
+    gate = {"stability": simulator, "grip_gate": stability == "gate"}
     rigs: dict = {}
     records = []
     busy = 0.0
@@ -144,7 +160,7 @@ def _run_indices(seed: int, indices: list[int], families: tuple[str, ...], progr
             t0 = time.perf_counter()
             error = None
             try:
-                grasp, stats = synthesis.sample_grasp(seed, k, families)
+                grasp, stats = synthesis.sample_grasp(seed, k, families, **gate)
             except RuntimeError as exc:  # no accepted grasp after max_objects objects
                 grasp, stats, error = None, None, str(exc)
             dt = time.perf_counter() - t0
@@ -187,6 +203,7 @@ def _run_indices(seed: int, indices: list[int], families: tuple[str, ...], progr
                         "thumb_opposition": float(q.thumb_opposition),
                         "self_penetration_mm": float(q.self_penetration_mm),
                         "joints_hand": _hand_joints(grasp, rigs, HandRig),
+                        "stability": q.stability,
                     }
                 )
             records.append(rec)
@@ -195,6 +212,8 @@ def _run_indices(seed: int, indices: list[int], families: tuple[str, ...], progr
     finally:
         synthesis.synthesize = original
         synthesis._candidate = original_candidate
+        if simulator is not None:
+            simulator.close()
     return {"records": records, "busy_seconds": busy, "template_seconds": template_s, "pid": os.getpid()}
 
 
@@ -209,20 +228,20 @@ def _hand_joints(grasp, rigs: dict, rig_class) -> list:
 
 
 def _worker(args: tuple) -> dict:
-    seed, indices, families = args
-    return _run_indices(seed, indices, families)
+    seed, indices, families, stability = args
+    return _run_indices(seed, indices, families, stability)
 
 
-def generate(seed: int, n: int, families: tuple[str, ...], workers: int) -> dict:
+def generate(seed: int, n: int, families: tuple[str, ...], workers: int, stability: str = "none") -> dict:
     """All n samples; single process or ``workers`` spawned processes (k's interleaved)."""
     t0 = time.perf_counter()
     if workers <= 1:
-        runs = [_run_indices(seed, list(range(n)), families, progress=True)]
+        runs = [_run_indices(seed, list(range(n)), families, stability, progress=True)]
     else:
         chunks = [list(range(w, n, workers)) for w in range(workers)]
         ctx = mp.get_context("spawn")
         with ctx.Pool(workers) as pool:
-            runs = pool.map(_worker, [(seed, c, families) for c in chunks if c])
+            runs = pool.map(_worker, [(seed, c, families, stability) for c in chunks if c])
     wall = time.perf_counter() - t0
     records = sorted((r for run in runs for r in run["records"]), key=lambda r: r["index"])
     return {
@@ -242,6 +261,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--workers", type=int, default=1, help="processes (default 1: per-core figures)")
     parser.add_argument(
+        "--stability",
+        default="gate",
+        choices=("none", "measure", "gate"),
+        help="simulate each accepted grasp in PyBullet: gate (default, as a render does: grasps the grip "
+        "protocol rejects are redrawn), measure, or none (synthesis alone)",
+    )
+    parser.add_argument(
         "--json", default=None, metavar="PATH", help="also write all figures (and samples) as JSON"
     )
     args = parser.parse_args(argv)
@@ -259,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
 
     template_s = warm_up()
     base = baseline(families, args.seed)
-    run = generate(args.seed, args.n, families, args.workers)
+    run = generate(args.seed, args.n, families, args.workers, args.stability)
     f = figures(run, base, args.workers)
     f["template_seconds"] = template_s
     f["args"] = {
@@ -267,6 +293,7 @@ def main(argv: list[str] | None = None) -> int:
         "seed": args.seed,
         "objects": args.objects,
         "workers": args.workers,
+        "stability": args.stability,
         "families": list(families),
     }
     report(f, args, families, template_s)

@@ -175,3 +175,21 @@ def test_vhacd_decomposition_is_cached_in_memory_and_on_disk(tmp_path):
         loaded = second.convex_pieces(obj)
         assert second.vhacd_calls == 0
     assert all(np.array_equal(a, b) for a, b in zip(pieces, loaded, strict=True))
+
+
+def test_a_pinch_holds_by_its_pads(sim, monkeypatch):
+    """A palmar pinch of a carton (thumb pad against index and middle pads) holds by the pads' squeeze
+    and their contact patch's torsional friction; with point contacts (no torsional friction) the
+    same grasp turns about the pinch axis and drops, as the old protocol dropped every pinch."""
+    import handsynth.grasp.stability as stability
+
+    rng = np.random.default_rng([7, 1])
+    obj = FAMILIES["carton"].build(rng)
+    grasp, _ = synthesize(obj, SUBJECTS["f02"], rng, grasp_type="palmar_pinch", max_attempts=12)
+    assert grasp is not None
+    s = measure_stability(grasp, sim)
+    assert s.holds() and s.grip_displacement_cm < 0.5
+    assert s.grip_squeeze_n > 10.0  # the pads give and push back: about 4.5 N per contact
+    monkeypatch.setattr(stability, "PAD_SPIN_M", 0.0)
+    point = measure_stability(grasp, sim)
+    assert not point.holds() and point.grip_rotation_deg > 30.0
