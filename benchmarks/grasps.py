@@ -18,7 +18,7 @@ the figures are per core; ``--workers W`` splits the k's over W spawned processe
   category and grasp type;
 - distributions over the accepted grasps: penetration, intersection volume, contact fingers, palm
   contact, thumb opposition, self-penetration; and the aim lines;
-- with ``--stability measure|gate`` (gate is the default, as in a render; the simulation is included
+- with ``--stability measure|gate`` (measure is the default, as in a render; the simulation is included
   in every time above): the literature and grip displacements (cm; mean, median, p90) and the share
   that holds, overall, per category and per (category, type); grip rejections are a rejection reason;
 - diversity per category: k-means (k = 20) over the 21 wrist-relative hand-frame joints of the accepted
@@ -262,10 +262,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=1, help="processes (default 1: per-core figures)")
     parser.add_argument(
         "--stability",
-        default="gate",
+        default="measure",
         choices=("none", "measure", "gate"),
-        help="simulate each accepted grasp in PyBullet: gate (default, as a render does: grasps the grip "
-        "protocol rejects are redrawn), measure, or none (synthesis alone)",
+        help="simulate each accepted grasp in PyBullet, as a render's scene.stability does: measure "
+        "(default), gate (grasps the grip protocol rejects are redrawn) or none (synthesis alone)",
     )
     parser.add_argument(
         "--json", default=None, metavar="PATH", help="also write all figures (and samples) as JSON"

@@ -190,8 +190,8 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument(
         "--stability",
         default=None,
-        help="grasp stability in PyBullet: gate (default: stored in annotations, grasps that do not hold "
-        "are redrawn), measure (stored, every grasp kept) or none",
+        help="grasp stability in PyBullet: measure (default: stored in annotations), gate (also redraw "
+        "grasps that do not hold) or none",
     )
     render.add_argument(
         "--config", default=None, metavar="FILE", help="YAML run configuration (see config.yaml of any run)"
