@@ -88,12 +88,12 @@ def static_hulls(p, client: int, hulls: list, friction: float, inset_m: float = 
     return bodies
 
 
-def bone_hulls(posed, weights: np.ndarray) -> dict[int, tuple[np.ndarray, np.ndarray]]:
-    """``convex_hull`` of the skinned skin vertices each bone dominates (bones with at least 4), once
-    per grasp for both protocols."""
+def bone_hulls(posed, weights: np.ndarray, bones=None) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """``convex_hull`` of the skinned skin vertices each bone dominates (bones with at least 4; of
+    ``bones`` only, when given), once per grasp for both protocols."""
     dominant = weights.argmax(axis=1)
     out = {}
-    for b in range(weights.shape[1]):
+    for b in range(weights.shape[1]) if bones is None else sorted(int(b) for b in bones):
         v = posed.vertices[dominant == b]
         if len(v) >= 4:
             out[b] = convex_hull(v)

@@ -175,7 +175,7 @@ def synthesize(
         if stability is not None:
             from handsynth.grasp.stability import measure_stability
 
-            measured = measure_stability(grasp, stability)
+            measured = measure_stability(grasp, stability, gate=grip_gate)
             if grip_gate and not measured.holds():
                 stats.rejected["grip"] += 1
                 continue
