@@ -26,12 +26,18 @@ the skin (the thumb's MCP crease), elsewhere < 0.5 mm.
    each of ``gravity_directions`` in turn (from the settled state, ``HOLD_STEPS``), and along the one
    that moved the object most, shakes of ``PERTURB_G`` x g follow along the two axes across it. The
    score is the largest centre-of-mass displacement from the settled state over the directions (cm),
-   shakes included; a grasp holds when it is within
-   ``GRIP_BOUND_CM``. A grasp that holds only because the hand cages the object holds here as it
-   would in the literature protocol; one that holds by squeeze holds only if its contacts oppose.
+   shakes included; a grasp holds when it is within ``GRIP_BOUND_CM``. A grasp that holds because the
+   hand cages the object holds here as in the literature protocol; one that holds by squeeze holds
+   only if its contacts oppose within the friction cones. The grip tightens over ``RAMP_STEPS`` (the
+   pads' stiffness rises from zero, critically damped for the object's mass): pads at full give from
+   the first step would fling a light object before friction could act. (An earlier articulated hand,
+   its finger joints driven closed by bounded torques, did fling them: 10 g phalanges closing on a 3 g
+   fork, and it held no pinch at all.)
 
-Cost (``benchmarks/stability.py``): a phase stops early once the object is at rest (both protocols) or,
-in the grip protocol, once it is more than ``DROP_CM`` from where it settled (then the remaining
+Cost (``benchmarks/stability.py``): a phase stops early once the object is at rest (both protocols; in
+the grip protocol, at rest means it drifted less than ``REST_DRIFT_M`` over the last ``REST_WINDOW``
+steps, since a held object jitters in the grip) or, in the grip protocol, once it is more than
+``DROP_CM`` from where it settled (then the remaining
 directions are skipped too: the grasp has failed, and its grip displacement reads "about 10 cm", not
 how far a free fall would have taken it). Shapes are made from vertices in memory (the object's
 compound once per object), the bone hulls once per grasp for both protocols.
