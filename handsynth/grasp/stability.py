@@ -202,6 +202,10 @@ class Simulator:
         self._objects = Lru(4, on_drop=lambda data: data["path"].unlink(missing_ok=True))
         self._rigs = Lru(4)
         self.steps = 0
+        # The last grip protocol's object poses (PyBullet (position, xyzw quaternion) of its centre of
+        # mass): where it started and where each direction left it; for pictures (``object_motion``).
+        self.grip_start: tuple | None = None
+        self.grip_poses: dict[str, tuple] = {}
 
     @property
     def vhacd_calls(self) -> int:
@@ -350,6 +354,7 @@ class Simulator:
         self._reset(GRIP_SOLVER_ITERATIONS)
         hand_bodies = static_hulls(p, c, hand, SKIN_FRICTION, -PAD_GIVE_M)
         body = self._object(data, mass, friction=OBJECT_FRICTION, restitution=0.0)
+        self.grip_start, self.grip_poses = p.getBasePositionAndOrientation(body, physicsClientId=c), {}
         # The grip tightens over RAMP_STEPS (a hand closes on an object; pads at full give from the
         # first step would fling a light one before friction could act), critically damped for this
         # object's mass so that it comes to rest in the grip instead of ringing.
@@ -383,6 +388,7 @@ class Simulator:
                 if self._settle(body, SHAKE_STEPS, pos0, (mass * PERTURB_G * G * push).tolist()):
                     break
             pos, orn = p.getBasePositionAndOrientation(body, physicsClientId=c)
+            self.grip_poses[name] = (pos, orn)
             moves[name] = float(np.linalg.norm(np.array(pos) - pos0) * 100.0)
             turns[name] = _angle_deg(orn0, orn)
 
@@ -394,6 +400,18 @@ class Simulator:
         # steps from the same state, so the same motion), then the four pushes across it.
         hold(max(moves, key=moves.get), shake=True)
         return moves, turns, squeeze, mass
+
+
+def object_motion(start: tuple, end: tuple) -> np.ndarray:
+    """(4, 4) rigid motion of the object (its frame) from PyBullet pose ``start`` to ``end``, each a
+    (centre-of-mass position, xyzw quaternion) pair as in ``Simulator.grip_start`` / ``grip_poses``."""
+    from scipy.spatial.transform import Rotation
+
+    R = Rotation.from_quat(end[1]).as_matrix() @ Rotation.from_quat(start[1]).as_matrix().T
+    T = np.eye(4)
+    T[:3, :3] = R
+    T[:3, 3] = np.asarray(end[0]) - R @ np.asarray(start[0])
+    return T
 
 
 def _across(g: np.ndarray) -> tuple[np.ndarray, ...]:
