@@ -183,8 +183,7 @@ def _grip_frame(rng, gtype: GraspType, obj: ObjectModel, flip: np.ndarray) -> np
         n = others[0] if others[1] == m else others[1]
         out = np.eye(3)[m] * rng.choice([-1.0, 1.0])
         # Held near the edge that faces the palm, away from the corners, so the pads land on the faces.
-        lo, hi = (0.006, 0.014) if gtype.name == "palmar_pinch" else (0.015, 0.035)
-        depth = rng.uniform(min(lo, h[m]), max(min(hi, h[m]), min(lo, h[m])))
+        depth = rng.uniform(min(0.015, h[m]), max(min(0.035, h[m]), min(0.015, h[m])))
         origin = np.asarray(g.center) - out * (h[m] - depth)
         origin = origin + np.eye(3)[n] * rng.uniform(-0.6, 0.6) * max(0.0, h[n] - 0.03)
     else:  # round
