@@ -64,7 +64,9 @@ def test_precision_pinch_holds_a_stick_between_thumb_pad_and_index_pad(family):
         # alike). The rig's pads meet at ~120 deg (no thumb axial rotation), so the surface normals under
         # them are >= 110 deg apart, and >= 125 deg on the median (old pinch: the thumb tip's side, 65 deg).
         angles.append(np.degrees(np.arccos(np.clip(thumb @ index, -1.0, 1.0))))
-    assert min(angles) >= 110.0 and np.median(angles) >= 125.0, f"{family}: contact normals {angles} deg apart"
+    assert min(angles) >= 110.0 and np.median(angles) >= 125.0, (
+        f"{family}: contact normals {angles} deg apart"
+    )
 
 
 @pytest.mark.parametrize("family", ["book", "cutting_board"])
