@@ -177,7 +177,7 @@ NAMED_POSES: dict[str, dict[str, float]] = {
         (25, 0, 0, 10), (0, 0, 0, 0), (85, 100, 60, 0), (85, 95, 45, 3), (85, 92, 40, 6), metacarpal4__flex=15
     ),
     # Pad-to-pad (pulp) pinch of the thumb and index: the thumb swung into palmar abduction with its MCP
-    # and IP joints slightly extended, as in a pulp pinch, the index curled so its pad faces the thumb
+    # and IP joints at their extension limits, as in a pulp pinch, the index curled so its pad faces the thumb
     # pad (pad normals ~120 deg apart; the rig has no thumb axial rotation to square them further) and
     # the thumb's flexion carries its pad straight at the index pad (fitted over the named subjects).
     "pad_pinch": _pose(
