@@ -31,7 +31,7 @@ FAMILIES = {
     ("slender", "lateral_pinch"): "pencil",
     ("cubical", "power_box"): "phone",
     ("cubical", "power_edge"): "book",
-    ("cubical", "palmar_pinch"): "carton",
+    ("cubical", "palmar_pinch"): "book",
     ("cubical", "tripod"): "block",
     ("cubical", "lateral_pinch"): "remote_control",
     ("spherical", "spherical_power"): "orange",

@@ -33,17 +33,18 @@ TYPE_FAMILIES = {
     ("spherical", "spherical_power"): "orange",
     ("spherical", "tripod"): "egg",
 }
-# What flat objects are held by. Drawn but not accepted yet (the pinch's idle fingers cut a broad object):
-# a palmar pinch of books and boards.
+# What flat objects are held by (every type they fit).
 FLAT_GRASPS = [
     ("book", "power_box"),
     ("book", "power_edge"),
+    ("book", "palmar_pinch"),
     ("phone", "power_box"),
     ("phone", "power_edge"),
     ("phone", "palmar_pinch"),
     ("phone", "lateral_pinch"),
     ("cutting_board", "power_box"),
     ("cutting_board", "power_edge"),
+    ("cutting_board", "palmar_pinch"),
     ("cutting_board", "lateral_pinch"),
     ("remote_control", "power_box"),
     ("remote_control", "power_edge"),

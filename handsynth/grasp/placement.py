@@ -227,8 +227,9 @@ def _pinch_placement(rng, gtype: GraspType, obj: ObjectModel, hand: _Hand, flip:
     closing = [FINGERS.index(f) for f in gtype.closing if f != "thumb"]
     if closing:
         # Halfway between the thumb pad and the closing fingers' pads of the reference pose, squeezed
-        # along the line between them. (The rig's thumb cannot turn its pad square onto the index pad,
-        # so the pads' normals are a poor squeeze direction: along them, a stick slipped past the thumb.)
+        # along the line between them: the pinch poses are fitted so the thumb's flexion carries its pad
+        # along that line (``pad_pinch``, ``palmar_pinch``). The rig's thumb has no axial rotation, so its
+        # pad meets the index pad at ~120 deg, not square: the pads' normals are a poor squeeze direction.
         fingers = centres[closing].mean(axis=0)
         pinch = (fingers + centres[0]) / 2
         across = fingers - centres[0]

@@ -127,7 +127,9 @@ TAXONOMY: dict[str, tuple[GraspType, ...]] = {
     ),
     "slender": (
         GraspType("power_grip", True, "wrap", "side", FINGERS, "fist", 0.04, 0.0, (2, 2)),
-        GraspType("precision_pinch", False, "pinch", "side", ("thumb", "index"), "pinch", 0.03, 0.0, (8, 8)),
+        GraspType(
+            "precision_pinch", False, "pinch", "side", ("thumb", "index"), "pad_pinch", 0.03, 0.0, (8, 8)
+        ),
         GraspType(
             "tripod", False, "pinch", "side", ("thumb", "index", "middle"), "tripod", 0.03, 0.0, (14, 14)
         ),
@@ -136,7 +138,9 @@ TAXONOMY: dict[str, tuple[GraspType, ...]] = {
     "cubical": (
         GraspType("power_box", True, "wrap", "face", FINGERS, "fist", 0.06, 0.0, (30, 30)),
         GraspType("power_edge", True, "wrap", "rim", FINGERS, "fist", 0.04, 0.0, (2, 3), 0.025),
-        GraspType("palmar_pinch", False, "pinch", "edge", ("thumb", "index"), "pinch", 0.05, 0.0, (9, 9)),
+        GraspType(
+            "palmar_pinch", False, "pinch", "edge", ("thumb", "index"), "palmar_pinch", 0.05, 0.0, (9, 9)
+        ),
         GraspType(
             "tripod", False, "pinch", "edge", ("thumb", "index", "middle"), "tripod", 0.075, 0.0, (14, 14)
         ),

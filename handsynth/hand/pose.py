@@ -176,6 +176,19 @@ NAMED_POSES: dict[str, dict[str, float]] = {
     "point": _pose(
         (25, 0, 0, 10), (0, 0, 0, 0), (85, 100, 60, 0), (85, 95, 45, 3), (85, 92, 40, 6), metacarpal4__flex=15
     ),
+    # Pad-to-pad (pulp) pinch of the thumb and index: the thumb swung into palmar abduction with its MCP
+    # and IP joints at their extension limits, as in a pulp pinch, the index curled so its pad faces the thumb
+    # pad (pad normals ~120 deg apart; the rig has no thumb axial rotation to square them further) and
+    # the thumb's flexion carries its pad straight at the index pad (fitted over the named subjects).
+    "pad_pinch": _pose(
+        (16, -10, -15, 45), (30, 65, 40, -5), (35, 50, 25, 0), (45, 60, 30, -2), (50, 65, 32, -4)
+    ),
+    # Palmar pinch of a flat object's edge: the fingers bent at the MCP and nearly straight beyond it,
+    # the thumb in full palmar abduction, straight, its pad under the index pad; the thumb closes onto
+    # the index pad from below and the index curls onto the thumb (fitted like pad_pinch).
+    "palmar_pinch": _pose(
+        (-4, 0, -15, 60), (69, 20, 5, -10), (70, 25, 10, 0), (70, 35, 15, 3), (70, 40, 20, 6)
+    ),
     "ok": _pose((16, 31, 22, 18), (48, 48, 20, 4), (8, 10, 5, 0), (10, 12, 6, -4), (12, 14, 8, -10)),
     "tripod": _pose((5, 10, 1, 60), (45, 45, 12, 2), (42, 50, 15, -2), (55, 70, 35, -2), (60, 75, 40, -4)),
     # Lateral (key) pinch: the index curled, the thumb pad laid against the radial side of its middle
