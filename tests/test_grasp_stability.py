@@ -107,6 +107,7 @@ def test_gate_verdict_survives_the_stored_record(sim):
         "grip_worst_direction",
         "grip_squeeze_n",
         "grip_bound_cm",
+        "grip_model",
         "grip_holds",
         "object_mass_kg",
     }
@@ -187,7 +188,7 @@ def test_a_pinch_holds_by_its_pads(sim, monkeypatch):
     same grasp turns about the pinch axis and drops, as the old protocol dropped every pinch."""
     import handsynth.grasp.stability as stability
 
-    rng = np.random.default_rng([7, 1])
+    rng = np.random.default_rng([7, 4])
     obj = FAMILIES["carton"].build(rng)
     grasp, _ = synthesize(obj, SUBJECTS["f02"], rng, grasp_type="palmar_pinch", max_attempts=12)
     assert grasp is not None

@@ -27,6 +27,7 @@ KEYS = {
     "grip_worst_direction",
     "grip_squeeze_n",
     "grip_bound_cm",
+    "grip_model",
     "grip_holds",
     "object_mass_kg",
 }
@@ -85,12 +86,23 @@ def test_validate_refuses_a_damaged_block(run):
         ({**block, "grip_displacement_cm": -1.0}, "grip_displacement_cm"),
         ({**block, "object_mass_kg": 0}, "object_mass_kg"),
         ({**block, "grip_holds": "yes"}, "grip_holds"),
+        ({**block, "grip_model": "rigid"}, "grip_model"),
         ([1, 2], "not an object"),
     ]
     for bad, words in damaged:
         a["grasp"]["stability"] = bad
         problem = annotation_problem(a)
         assert problem is not None and words in problem and "\n" not in problem
+    # Data made by the first grip protocol has no grip_model: still valid.
+    a["grasp"]["stability"] = {k: v for k, v in block.items() if k != "grip_model"}
+    assert annotation_problem(a) is None
+
+
+def test_the_validator_knows_the_grip_model_the_simulator_writes():
+    from handsynth.dataset.checked import GRIP_MODELS
+    from handsynth.grasp.stability import GRIP_MODEL
+
+    assert GRIP_MODEL in GRIP_MODELS
 
 
 def test_grasp_command_prints_the_figures(tmp_path, capsys):

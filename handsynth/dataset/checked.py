@@ -120,7 +120,9 @@ def annotation_problem(annotation) -> str | None:
     return _stability_problem((annotation.get("grasp") or {}).get("stability"))
 
 
-# The optional ``grasp.stability`` block (docs/dataset-fields.md): non-negative figures.
+# The optional ``grasp.stability`` block (docs/dataset-fields.md): non-negative figures; ``grip_model``
+# (absent in data made by the first protocol) one of these.
+GRIP_MODELS = ("compliant_pads",)
 _STABILITY_NUMBERS = ("grip_displacement_cm", "grip_rotation_deg", "grip_squeeze_n", "grip_bound_cm")
 
 
@@ -139,6 +141,9 @@ def _stability_problem(block) -> str | None:
     mass = block.get("object_mass_kg")
     if not _is_number(mass) or mass <= 0:
         return f"grasp.stability.object_mass_kg {mass!r} is not a positive number"
+    model = block.get("grip_model")
+    if model is not None and model not in GRIP_MODELS:
+        return f"grasp.stability.grip_model {model!r} is not one of {', '.join(GRIP_MODELS)}"
     holds = block.get("grip_holds")
     if not isinstance(holds, bool):
         return f"grasp.stability.grip_holds {holds!r} is not true or false"

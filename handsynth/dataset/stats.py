@@ -147,6 +147,7 @@ def _stability(annotations: list[dict]) -> dict | None:
         "sim_displacement_cm": _summary(b.get("sim_displacement_cm") for b in values),
         "grip_hold_rate": float(np.mean([bool(b["grip_holds"]) for b in values])),
         "grip_bound_cm": _count(b["grip_bound_cm"] for b in values),
+        "grip_model": _count(b.get("grip_model", "articulated (first protocol)") for b in values),
     }
 
 
@@ -208,6 +209,8 @@ def format_stats(stats: dict) -> str:
             f"  literature displacement cm  {_format_summary(stability['sim_displacement_cm'], 2)}",
             f"  grip holds  {stability['grip_hold_rate']:.1%} (bound cm: "
             + ", ".join(stability["grip_bound_cm"])
+            + "; protocol: "
+            + ", ".join(stability["grip_model"])
             + ")",
         ]
     return "\n".join(lines)

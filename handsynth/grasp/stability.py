@@ -92,6 +92,11 @@ SHAKE_STEPS = 15  # per shake (4 shakes: +a, -a, +b, -b across gravity)
 # (same 40 grasps): stiffness 2000 / 4500 N/m agree with 3000 on 90 / 92.5 %, give 1.0 / 2.0 mm on 90 /
 # 95 %, torsional friction 2 / 4 mm on 92.5 / 97.5 %.
 GRIP_BOUND_CM = 2.0
+# Which grip protocol made a record's grip figures (``grasp.stability.grip_model``): ``compliant_pads``
+# is this one. Records without the key came from the first protocol (an articulated hand whose finger
+# joints were driven 15 degrees more closed with 5 N at each fingertip); their figures are not comparable.
+GRIP_MODEL = "compliant_pads"
+GRIP_MODELS = ("compliant_pads",)
 NEAR_OBJECT_M = 0.03  # hand bones farther than this from the object's box are left out
 ARM_TILT_DEG = 15.0  # scene sampling lets the forearm point up to 15 degrees below the horizon
 LITERATURE_STEPS = 35
@@ -140,6 +145,7 @@ class Stability:
             "grip_worst_direction": self.grip_worst_direction,
             "grip_squeeze_n": round(self.grip_squeeze_n, 3),
             "grip_bound_cm": GRIP_BOUND_CM,
+            "grip_model": GRIP_MODEL,
             "grip_holds": self.holds(),
             "object_mass_kg": round(self.mass_kg, 5),
         }
