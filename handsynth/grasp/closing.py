@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from handsynth.grasp.placement import APPROACH_GAP_M, _approach
 from handsynth.grasp.quality import FOREARM, PALM
 from handsynth.grasp.synthesis_data import _ABDUCT, _CHAINS, _Field, _Hand
 from handsynth.hand.pose import HandPose
@@ -155,3 +156,17 @@ def _relieve(
             )[0]
             translation = translation + normal * (pen + 0.0002)
     return angles, translation
+
+
+def wrap_grip(field: _Field, hand: _Hand, angles, targets, rotation, translation, direction):
+    """Power grasp: lay the palm on the object, open what cuts it, close the fingers; (angles, t) or None."""
+    open_points, _ = hand.skin_subset(angles)
+    body = (hand.sub_group >= 15) | (hand.sub_group == 0)
+    t = _approach(field, open_points[body], rotation, translation, direction, APPROACH_GAP_M)
+    if t is None:
+        return None
+    angles = _open_fingers(field, hand, angles, rotation, t)
+    if angles is None:
+        return None
+    closed = _close(field, hand, angles, targets, rotation, t, thumb_abduction_speed=1.2)
+    return closed, angles, t

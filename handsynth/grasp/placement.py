@@ -43,6 +43,11 @@ def applicable_types(obj: ObjectModel) -> tuple[GraspType, ...]:
     return tuple(t for t in grasp_types(obj.category) if t.min_width_m <= width <= t.max_width_m)
 
 
+def _large_wrap(gtype: GraspType) -> bool:
+    """A wrap of a wide axial object (Feix "large diameter"): the thumb opposes the fingers across it."""
+    return gtype.placement == "wrap" and gtype.approach == "side" and gtype.min_width_m >= 0.02
+
+
 def _preshape(rng: np.random.Generator, gtype: GraspType, hand: _Hand) -> tuple[np.ndarray, np.ndarray]:
     """Open angles and closing targets (radians, (D,)) for a grasp type."""
     angles = np.zeros(len(DOF_KEYS))
@@ -55,11 +60,18 @@ def _preshape(rng: np.random.Generator, gtype: GraspType, hand: _Hand) -> tuple[
         angles[_CHAINS[1:, 1]] = np.radians(rng.uniform(0.0, 15.0, 4))
         angles[_CHAINS[1:, 2]] = np.radians(rng.uniform(0.0, 10.0, 4))
         # The thumb starts swung out radially in the palm's plane, so the palm reaches the object first.
-        angles[_ABDUCT[0]] = np.radians(rng.uniform(-10.0, -5.0))
-        angles[_CHAINS[0]] = np.radians(
-            [rng.uniform(-15.0, -10.0), rng.uniform(-10.0, 0.0), rng.uniform(-15.0, 0.0)]
-        )
-        targets[_ABDUCT[0]] = np.radians(rng.uniform(40.0, 60.0))
+        if _large_wrap(gtype):
+            angles[_ABDUCT[0]] = np.radians(rng.uniform(30.0, 45.0))
+            angles[_CHAINS[0]] = np.radians(
+                [rng.uniform(-15.0, -5.0), rng.uniform(-10.0, 0.0), rng.uniform(-15.0, 0.0)]
+            )
+            targets[_ABDUCT[0]] = np.radians(rng.uniform(50.0, 60.0))
+        else:
+            angles[_ABDUCT[0]] = np.radians(rng.uniform(-10.0, -5.0))
+            angles[_CHAINS[0]] = np.radians(
+                [rng.uniform(-15.0, -10.0), rng.uniform(-10.0, 0.0), rng.uniform(-15.0, 0.0)]
+            )
+            targets[_ABDUCT[0]] = np.radians(rng.uniform(40.0, 60.0))
         # A finger that closes on nothing ends curled as in a fist, not driven into the palm.
         targets[_CHAINS[1:]] = np.maximum(ref[_CHAINS[1:]] + np.radians(5.0), angles[_CHAINS[1:]])
     else:
@@ -100,7 +112,7 @@ def _wrap_placement(rng, gtype: GraspType, obj: ObjectModel, hand: _Hand, flip: 
         # axis = cos(psi) y_hand + sin(psi) x_hand; the thumb end points up the object most of the time.
         axis = np.array([0.0, 0.0, 1.0 if rng.random() < 0.75 else -1.0])
         tangent = np.cross(axis, radial)
-        psi = np.radians(rng.uniform(10.0, 40.0) if gtype.min_width_m < 0.02 else rng.uniform(5.0, 30.0))
+        psi = np.radians(rng.uniform(35.0, 50.0) if _large_wrap(gtype) else rng.uniform(10.0, 40.0))
         y_axis = np.cos(psi) * axis - np.sin(psi) * tangent
         x_axis = np.sin(psi) * axis + np.cos(psi) * tangent
         centre = np.array([0.0, 0.0, rng.uniform(*g.axis_range)]) * flip
