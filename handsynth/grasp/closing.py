@@ -158,11 +158,27 @@ def _relieve(
     return angles, translation
 
 
+
 def wrap_grip(field: _Field, hand: _Hand, angles, targets, rotation, translation, direction):
     """Power grasp: lay the palm on the object, open what cuts it, close the fingers; (angles, t) or None."""
     open_points, _ = hand.skin_subset(angles)
-    body = (hand.sub_group >= 15) | (hand.sub_group == 0)
-    t = _approach(field, open_points[body], rotation, translation, direction, APPROACH_GAP_M)
+    palm = hand.sub_group >= 15
+    t = _approach(field, open_points[palm], rotation, translation, direction, APPROACH_GAP_M)
+    if t is not None:
+        angles = angles.copy()
+        thenar = hand.sub_group == 0
+        for _ in range(30):
+            pts, _ = hand.skin_subset(angles)
+            if field.sdf(pts[thenar] @ rotation.T + t).min() >= 0.0:
+                break
+            angles[_ABDUCT[0]] = max(angles[_ABDUCT[0]] - np.radians(3.0), np.radians(-10.0))
+            angles[_CHAINS[0, 0]] = max(angles[_CHAINS[0, 0]] - np.radians(3.0), np.radians(-15.0))
+        else:
+            t = None
+    if t is None:
+        open_points, _ = hand.skin_subset(angles)
+        body = (hand.sub_group >= 15) | (hand.sub_group == 0)
+        t = _approach(field, open_points[body], rotation, translation, direction, APPROACH_GAP_M)
     if t is None:
         return None
     angles = _open_fingers(field, hand, angles, rotation, t)

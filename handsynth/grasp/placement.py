@@ -61,7 +61,7 @@ def _preshape(rng: np.random.Generator, gtype: GraspType, hand: _Hand) -> tuple[
         angles[_CHAINS[1:, 2]] = np.radians(rng.uniform(0.0, 10.0, 4))
         # The thumb starts swung out radially in the palm's plane, so the palm reaches the object first.
         if _large_wrap(gtype):
-            angles[_ABDUCT[0]] = np.radians(rng.uniform(30.0, 45.0))
+            angles[_ABDUCT[0]] = np.radians(rng.uniform(40.0, 60.0))
             angles[_CHAINS[0]] = np.radians(
                 [rng.uniform(-15.0, -5.0), rng.uniform(-10.0, 0.0), rng.uniform(-15.0, 0.0)]
             )
