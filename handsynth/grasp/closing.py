@@ -158,7 +158,6 @@ def _relieve(
     return angles, translation
 
 
-
 def wrap_grip(field: _Field, hand: _Hand, angles, targets, rotation, translation, direction):
     """Power grasp: lay the palm on the object, open what cuts it, close the fingers; (angles, t) or None."""
     open_points, _ = hand.skin_subset(angles)
