@@ -28,10 +28,8 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from handsynth.geometry.transforms import make_transform
-from handsynth.grasp.closing import _close, _open_fingers, _relieve, wrap_grip
+from handsynth.grasp.closing import _close, _open_fingers, _relieve, lay_palm
 from handsynth.grasp.placement import (
-    APPROACH_GAP_M,
-    _approach,
     _clear,
     _pinch_placement,
     _preshape,
@@ -198,21 +196,26 @@ def _candidate(rng, gtype: GraspType, obj: ObjectModel, hand: _Hand, field_: _Fi
         if placed is None:
             return None
         rotation, translation, direction = placed
+    open_points, _ = hand.skin_subset(angles)
     if gtype.placement == "wrap":
-        gripped = wrap_grip(field_, hand, angles, targets, rotation, translation, direction)
-        if gripped is None:
-            return None
-        closed, angles, translation = gripped
+        angles, translation = lay_palm(field_, hand, angles, rotation, translation, direction)
     else:
-        open_points, _ = hand.skin_subset(angles)
         body = hand.sub_group >= 15
         body |= hand.sub_group == 0  # thenar
         translation = _clear(field_, open_points[body], rotation, translation, direction, 0.002, 0.025)
         if translation is not None:
             angles = _open_fingers(field_, hand, angles, rotation, translation)
-        if translation is None or angles is None:
-            return None
-        closed = _close(field_, hand, angles, targets, rotation, translation, thumb_abduction_speed=0.8)
+    if translation is None or angles is None:
+        return None
+    closed = _close(
+        field_,
+        hand,
+        angles,
+        targets,
+        rotation,
+        translation,
+        thumb_abduction_speed=1.2 if gtype.placement == "wrap" else 0.8,
+    )
     closed, translation = _relieve(field_, hand, closed, angles, rotation, translation)
     return closed, rotation, translation
 
