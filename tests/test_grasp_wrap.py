@@ -1,6 +1,6 @@
-"""Power wraps of wide cylinders hold: a seeded power_wrap of a drinking glass (a Feix "large diameter"
-grasp) has the thumb round the far side of the glass from the fingers, the palm pressed on it, and keeps
-the glass in the grip protocol of the stability simulation."""
+"""Power grasps hold: a seeded power_wrap of a drinking glass (a Feix "large diameter" grasp) has the
+thumb round the far side of the glass from the fingers, the palm pressed on it, and keeps the glass in the
+grip protocol of the stability simulation; seeded edge and flat-box grips of a wallet and a phone hold."""
 
 from __future__ import annotations
 
@@ -64,4 +64,20 @@ def test_glass_wrap_opposes_thumb_presses_palm_and_holds(seed, sim):
     assert abs(fingers) >= np.radians(50.0)
 
     # And the grip holds the glass (settles, survives gravity along each direction and the shakes).
+    assert measure_stability(grasp, sim).holds()
+
+
+# Flat boxes: a wallet gripped by its edge (thumb on one broad face, fingers on the other) and a phone
+# lying on the palm. On these seeds the old placement dropped both (edge: fingers alone on the far face,
+# nothing opposing them; box: fingers square on the far end face pushing it towards the wrist).
+@pytest.mark.parametrize(
+    ("family", "grasp_type", "seed"),
+    [("wallet", "power_edge", 1), ("wallet", "power_edge", 2), ("phone", "power_box", 3)],
+)
+def test_flat_box_power_grasps_hold(family, grasp_type, seed, sim):
+    rng = np.random.default_rng(seed)
+    obj = FAMILIES[family].build(rng)
+    grasp, _ = synthesize(obj, SUBJECTS["m01"], rng, grasp_type=grasp_type)
+    assert grasp is not None
+    assert grasp.quality.penetration_mm <= 1.0
     assert measure_stability(grasp, sim).holds()
