@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from handsynth.grasp.placement import APPROACH_GAP_M, _approach
 from handsynth.grasp.quality import FOREARM, PALM
 from handsynth.grasp.synthesis_data import _ABDUCT, _CHAINS, _Field, _Hand
-from handsynth.hand.pose import HandPose
+from handsynth.hand.pose import LIMITS_RAD, HandPose
 
 _FINGER_DOFS = [np.append(_CHAINS[f], _ABDUCT[f]) for f in range(5)]
 _ALL_FINGERS = np.arange(5)
@@ -16,6 +17,7 @@ SELF_CONTACT_M = 0.001  # fingers may press 1 mm into each other (soft tissue) b
 _SPEED = np.array([[0.45, 1.0, 1.0]] + [[1.0, 1.1, 0.8]] * 4)
 CONTACT_GAP_M = 0.0005  # a phalanx within this of the surface is touching
 TARGET_GAP_M = -0.0003  # conservative steps aim here (a 0.3 mm press of the soft pad, at worst)
+_THUMB_STEP = np.radians(3.0)
 
 
 def _open_fingers(
@@ -155,3 +157,36 @@ def _relieve(
             )[0]
             translation = translation + normal * (pen + 0.0002)
     return angles, translation
+
+
+def lay_palm(field: _Field, hand: _Hand, angles: np.ndarray, rotation, translation, direction) -> tuple:
+    """Power grasp: slide the hand along ``direction`` until its palm is ``APPROACH_GAP_M`` from the
+    object, with every finger opened clear of it; ``(angles, translation)``, translation None on failure.
+
+    The palm itself must bear on the object (in the grip simulation a contact pushes back only where the
+    skin is within 1.5 mm): a palmar-abducted thumb whose thenar would cut the object swings back
+    (abduction and CMC flexion, 3 degrees a step) until it clears. Only when it cannot does the hand stop
+    where the palm or the thenar first comes within the gap. The fingers closing afterwards
+    (``_close``) wrap an object the palm already presses.
+    """
+    open_points, _ = hand.skin_subset(angles)
+    palm = hand.sub_group >= 15  # palm and forearm
+    t = _approach(field, open_points[palm], rotation, translation, direction, APPROACH_GAP_M)
+    if t is not None:
+        angles = angles.copy()
+        thenar = hand.sub_group == 0
+        for _ in range(30):
+            points, _ = hand.skin_subset(angles)
+            if field.sdf(points[thenar] @ rotation.T + t).min() >= 0.0:
+                break
+            angles[_ABDUCT[0]] = max(angles[_ABDUCT[0]] - _THUMB_STEP, LIMITS_RAD[_ABDUCT[0], 0])
+            angles[_CHAINS[0, 0]] = max(angles[_CHAINS[0, 0]] - _THUMB_STEP, LIMITS_RAD[_CHAINS[0, 0], 0])
+        else:
+            t = None
+    if t is None:
+        open_points, _ = hand.skin_subset(angles)
+        body = palm | (hand.sub_group == 0)
+        t = _approach(field, open_points[body], rotation, translation, direction, APPROACH_GAP_M)
+    if t is None:
+        return angles, None
+    return _open_fingers(field, hand, angles, rotation, t), t

@@ -43,6 +43,15 @@ def applicable_types(obj: ObjectModel) -> tuple[GraspType, ...]:
     return tuple(t for t in grasp_types(obj.category) if t.min_width_m <= width <= t.max_width_m)
 
 
+def _opposed_thumb(gtype: GraspType) -> bool:
+    """A power grasp whose thumb opposes the fingers across the object from a palmar abduction: the
+    wrap of a wide axial object (Feix "large diameter") and a flat box gripped by its edge (thumb on
+    one broad face, fingers on the other)."""
+    if gtype.placement != "wrap":
+        return False
+    return (gtype.approach == "side" and gtype.min_width_m >= 0.02) or gtype.approach == "rim"
+
+
 def _preshape(rng: np.random.Generator, gtype: GraspType, hand: _Hand) -> tuple[np.ndarray, np.ndarray]:
     """Open angles and closing targets (radians, (D,)) for a grasp type."""
     angles = np.zeros(len(DOF_KEYS))
@@ -55,11 +64,18 @@ def _preshape(rng: np.random.Generator, gtype: GraspType, hand: _Hand) -> tuple[
         angles[_CHAINS[1:, 1]] = np.radians(rng.uniform(0.0, 15.0, 4))
         angles[_CHAINS[1:, 2]] = np.radians(rng.uniform(0.0, 10.0, 4))
         # The thumb starts swung out radially in the palm's plane, so the palm reaches the object first.
-        angles[_ABDUCT[0]] = np.radians(rng.uniform(-10.0, -5.0))
-        angles[_CHAINS[0]] = np.radians(
-            [rng.uniform(-15.0, -10.0), rng.uniform(-10.0, 0.0), rng.uniform(-15.0, 0.0)]
-        )
-        targets[_ABDUCT[0]] = np.radians(rng.uniform(40.0, 60.0))
+        if _opposed_thumb(gtype):
+            angles[_ABDUCT[0]] = np.radians(rng.uniform(40.0, 60.0))
+            angles[_CHAINS[0]] = np.radians(
+                [rng.uniform(-15.0, -5.0), rng.uniform(-10.0, 0.0), rng.uniform(-15.0, 0.0)]
+            )
+            targets[_ABDUCT[0]] = np.radians(rng.uniform(50.0, 60.0))
+        else:
+            angles[_ABDUCT[0]] = np.radians(rng.uniform(-10.0, -5.0))
+            angles[_CHAINS[0]] = np.radians(
+                [rng.uniform(-15.0, -10.0), rng.uniform(-10.0, 0.0), rng.uniform(-15.0, 0.0)]
+            )
+            targets[_ABDUCT[0]] = np.radians(rng.uniform(40.0, 60.0))
         # A finger that closes on nothing ends curled as in a fist, not driven into the palm.
         targets[_CHAINS[1:]] = np.maximum(ref[_CHAINS[1:]] + np.radians(5.0), angles[_CHAINS[1:]])
     else:
@@ -98,9 +114,11 @@ def _wrap_placement(rng, gtype: GraspType, obj: ObjectModel, hand: _Hand, flip: 
         radial = np.array([np.cos(phi), np.sin(phi), 0.0])
         # The object axis crosses the palm obliquely, from the hypothenar to the index knuckle:
         # axis = cos(psi) y_hand + sin(psi) x_hand; the thumb end points up the object most of the time.
+        # A wide object lies at 35-50 degrees, so the palmar-abducted thumb closes round its far side
+        # from the fingers instead of lying along it.
         axis = np.array([0.0, 0.0, 1.0 if rng.random() < 0.75 else -1.0])
         tangent = np.cross(axis, radial)
-        psi = np.radians(rng.uniform(10.0, 40.0) if gtype.min_width_m < 0.02 else rng.uniform(5.0, 30.0))
+        psi = np.radians(rng.uniform(35.0, 50.0) if _opposed_thumb(gtype) else rng.uniform(10.0, 40.0))
         y_axis = np.cos(psi) * axis - np.sin(psi) * tangent
         x_axis = np.sin(psi) * axis + np.cos(psi) * tangent
         centre = np.array([0.0, 0.0, rng.uniform(*g.axis_range)]) * flip
@@ -108,7 +126,8 @@ def _wrap_placement(rng, gtype: GraspType, obj: ObjectModel, hand: _Hand, flip: 
         start = centre + radial * (g.radius + 0.02)
     elif g.kind == "box" and gtype.approach == "rim":
         # A flat box gripped like a handle by one of its edges: the palm on the edge face (normal along
-        # m), the edge (along n) across the palm, fingers over one broad face, thumb on the other.
+        # m), the edge (along n) across the palm at 45-60 degrees to the knuckles' line so that the
+        # palmar-abducted thumb lands on the near broad face and the fingers curl over the far one.
         h = np.asarray(g.half_extents)
         k = int(np.argmin(h))
         others = [a for a in range(3) if a != k]
@@ -117,7 +136,7 @@ def _wrap_placement(rng, gtype: GraspType, obj: ObjectModel, hand: _Hand, flip: 
         radial = np.eye(3)[m] * rng.choice([-1.0, 1.0])
         axis = np.eye(3)[n] * rng.choice([-1.0, 1.0])
         tangent = np.cross(axis, radial)
-        psi = np.radians(rng.uniform(0.0, 20.0))
+        psi = np.radians(rng.uniform(45.0, 60.0))
         y_axis = np.cos(psi) * axis - np.sin(psi) * tangent
         x_axis = np.sin(psi) * axis + np.cos(psi) * tangent
         rotation = np.stack([x_axis, y_axis, radial], axis=1)
@@ -139,6 +158,10 @@ def _wrap_placement(rng, gtype: GraspType, obj: ObjectModel, hand: _Hand, flip: 
         n = others[0] if others[1] == m else others[1]
         radial = np.eye(3)[k] * rng.choice([-1.0, 1.0])
         x_axis = np.eye(3)[m] * rng.choice([-1.0, 1.0])
+        # Turned 30-45 degrees in the palm's plane: fingers curled square over the far end face push
+        # the box out towards the wrist with nothing opposing them; turned, they close on a corner.
+        beta = np.radians(rng.uniform(30.0, 45.0))
+        x_axis = np.cos(beta) * x_axis + np.sin(beta) * np.cross(radial, x_axis)
         rotation = np.stack([x_axis, np.cross(radial, x_axis), radial], axis=1)
         start = (
             np.asarray(g.center)

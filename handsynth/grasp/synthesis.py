@@ -28,10 +28,8 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from handsynth.geometry.transforms import make_transform
-from handsynth.grasp.closing import _close, _open_fingers, _relieve
+from handsynth.grasp.closing import _close, _open_fingers, _relieve, lay_palm
 from handsynth.grasp.placement import (
-    APPROACH_GAP_M,
-    _approach,
     _clear,
     _pinch_placement,
     _preshape,
@@ -200,7 +198,7 @@ def _candidate(rng, gtype: GraspType, obj: ObjectModel, hand: _Hand, field_: _Fi
         rotation, translation, direction = placed
     open_points, _ = hand.skin_subset(angles)
     if gtype.placement == "wrap":
-        translation = _approach(field_, open_points, rotation, translation, direction, APPROACH_GAP_M)
+        angles, translation = lay_palm(field_, hand, angles, rotation, translation, direction)
     else:
         body = hand.sub_group >= 15
         body |= hand.sub_group == 0  # thenar
