@@ -4,9 +4,10 @@ closed by ``closing``); numpy only (never scene, render, bpy, pyrender, ray or t
 For one object and one hand:
 
 1. Pick a grasp type the object fits (by the width across the grip) and place the hand: a power grasp
-   lays the palm against the object's side (the approach stops when the skin is within 0.3 mm of the
-   surface; a signed distance step can never jump through the object); a precision grasp puts the
-   object where the pads of the closing fingers meet in the type's reference pose.
+   lays the palm against the object's side (``closing.lay_palm``: the approach stops when the palm
+   itself is within 0.3 mm of the surface, the thumb swung back if its base would cut the object, so
+   that the palm bears on it; a signed distance step can never jump through the object); a precision
+   grasp puts the object where the pads of the closing fingers meet in the type's reference pose.
 2. Close the fingers like GraspIt's auto-grasp: each closing finger flexes all its joints together; when
    a phalanx touches, the joints proximal to it stop and the distal ones go on, until the fingertip
    touches or the joint limits are reached. Steps are conservative advancement (the distance to the
