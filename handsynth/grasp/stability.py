@@ -84,13 +84,15 @@ RAMP_STEPS = 12  # 0.05 s for the grip to tighten
 SETTLE_STEPS = 24  # then up to 0.1 s of squeeze before gravity
 HOLD_STEPS = 72  # 0.3 s of gravity
 SHAKE_STEPS = 15  # per shake (4 shakes: +a, -a, +b, -b across gravity)
-# The gate. Measured over 100 grasps (25 per category, seed 0, ``benchmarks/stability.py --n 25``): the
-# grip displacements split in two, 52 within 0.36 cm, then a gap to 2.75 cm, and 46 of the other 48
-# dropped (> 10 cm; median turn of the 48, 44 degrees). The bound sits in that
-# gap: just below it cubical/carton palmar_pinch (seed 0, index 17, 0.36 cm), just above it
-# cubical/remote_control lateral_pinch (seed 0, index 0, 2.75 cm). Verdicts under other pad figures
-# (same 40 grasps): stiffness 2000 / 4500 N/m agree with 3000 on 90 / 92.5 %, give 1.0 / 2.0 mm on 90 /
-# 95 %, torsional friction 2 / 4 mm on 92.5 / 97.5 %.
+# The gate. Measured over 100 grasps (25 per category, seed 0, ``benchmarks/stability.py --n 25``, on
+# the synthesis of stop 18): the grip displacements split in two, 60 within 0.23 cm, then a gap to
+# 2.75 cm; of the other 40, 35 dropped (> 10 cm; median turn of the 40, 54 degrees). The bound sits in
+# that gap: just below it cylindrical/can power_wrap (seed 0, index 19, 0.23 cm), just above it
+# cubical/remote_control lateral_pinch (seed 0, index 0, 2.75 cm); both drawn, as synthesized and
+# after the simulation, in docs/images/stability_bound.png (``scripts/stability_sheet.py``). Verdicts
+# under other pad figures (40 grasps of the synthesis before stop 18's wrap and pinch changes):
+# stiffness 2000 / 4500 N/m agree with 3000 on 90 / 92.5 %, give 1.0 / 2.0 mm on 90 / 95 %, torsional
+# friction 2 / 4 mm on 92.5 / 97.5 %.
 GRIP_BOUND_CM = 2.0
 # Which grip protocol made a record's grip figures (``grasp.stability.grip_model``): ``compliant_pads``
 # is this one. Records without the key came from the first protocol (an articulated hand whose finger
