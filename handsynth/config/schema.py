@@ -174,9 +174,10 @@ class SceneConfig:
     default: both protocols run for every grasp and are stored in its annotations' ``grasp.stability``,
     whose ``grip_holds`` a user can filter on); ``gate`` (also redraw a grasp whose object moves more
     than the grip bound, so every grasp in the data holds); ``none``. ``measure`` is the default: the
-    synthesis does not yet make grasps of books, cutting boards and milk cartons hold (0 of 10 each),
-    so a gate would remove those families, and it costs 1.5x ``measure`` per grasp (0.87 s against
-    0.58 s, ``benchmarks/stability.py --gated``), shared by ``renders_per_grasp`` samples."""
+    synthesis rarely makes grasps of books, cutting boards and milk cartons hold (0 of 10 seeded grasps
+    each), so a gate costs ~30 s a grasp on them and keeps only their rare holding types; overall it
+    costs 1.5x ``measure`` per grasp (0.87 s against 0.58 s, ``benchmarks/stability.py --gated``),
+    shared by ``renders_per_grasp`` samples."""
     camera: CameraConfig = field(default_factory=CameraConfig)
     lights: LightConfig = field(default_factory=LightConfig)
     background: BackgroundConfig = field(default_factory=BackgroundConfig)
