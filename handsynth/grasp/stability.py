@@ -98,7 +98,6 @@ GRIP_BOUND_CM = 2.0
 # is this one. Records without the key came from the first protocol (an articulated hand whose finger
 # joints were driven 15 degrees more closed with 5 N at each fingertip); their figures are not comparable.
 GRIP_MODEL = "compliant_pads"
-GRIP_MODELS = ("compliant_pads",)
 NEAR_OBJECT_M = 0.03  # hand bones farther than this from the object's box are left out
 ARM_TILT_DEG = 15.0  # scene sampling lets the forearm point up to 15 degrees below the horizon
 LITERATURE_STEPS = 35
