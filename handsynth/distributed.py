@@ -272,6 +272,12 @@ def _connect(options: ClusterOptions):
     ):  # Ray itself retries an address where nothing listens for minutes
         _check_reachable(options.address)
     if ray.is_initialized():
+        current = ray.get_runtime_context().gcs_address
+        if options.address not in (None, "auto") and not _same_address(options.address, current):
+            raise UserError(
+                f"this process is already connected to the Ray cluster at {current}, not --address "
+                f"{options.address}: leave out --address, or call ray.shutdown() first"
+            )
         return ray, False
     quiet = {"log_to_driver": False, "logging_level": logging.ERROR}
     if options.address is None:
@@ -289,10 +295,22 @@ def _connect(options: ClusterOptions):
     return ray, True
 
 
+def _same_address(a: str, b: str) -> bool:
+    """Whether HOST:PORT addresses ``a`` and ``b`` name one endpoint (host names resolved where they can
+    be)."""
+
+    def endpoint(address: str) -> tuple[str, str]:
+        host, _, port = address.rpartition(":")
+        try:
+            return socket.gethostbyname(host.strip("[]")), port
+        except OSError:
+            return host, port
+
+    return endpoint(a) == endpoint(b)
+
+
 def _check_reachable(address: str, timeout_s: float = 5.0) -> None:
     """UserError when nothing accepts a TCP connection at ``HOST:PORT`` within ``timeout_s``."""
-    import socket
-
     host, _, port = address.rpartition(":")
     try:
         socket.create_connection((host.strip("[]"), int(port)), timeout=timeout_s).close()

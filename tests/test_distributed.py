@@ -207,16 +207,27 @@ def test_ctrl_c_stops_every_worker_and_the_same_command_resumes_to_the_same_byte
 
 
 @pytest.fixture(scope="module")
-def two_nodes(ray_session):
-    """A Ray cluster of two nodes (1 CPU each) on this machine, for runs that join it with --address."""
-    from ray.cluster_utils import Cluster
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("PYTHONPATH", _env()["PYTHONPATH"])
-        cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1, "include_dashboard": False})
-        cluster.add_node(num_cpus=1)
-    yield cluster
-    cluster.shutdown()
+def two_nodes() -> str:
+    """The address of a Ray cluster of two nodes (1 CPU each) on this machine, for runs that join it with
+    --address. The cluster lives in its own process (``ray_two_nodes.py``: why there), as a user's would."""
+    process = subprocess.Popen(
+        [sys.executable, str(TESTS / "ray_two_nodes.py")],
+        env=_env(),  # the raylets pass PYTHONPATH on to their workers
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        address = process.stdout.readline().strip()
+        assert re.fullmatch(r"[\w.-]+:\d+", address), f"no cluster address, exit status {process.poll()}"
+        yield address
+    finally:
+        process.stdin.close()  # the cluster shuts down
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def test_a_worker_killed_mid_shard_on_a_two_node_cluster_costs_a_retry_not_a_sample(
@@ -224,7 +235,7 @@ def test_a_worker_killed_mid_shard_on_a_two_node_cluster_costs_a_retry_not_a_sam
 ):
     out = tmp_path / "run"
     # Each node has one CPU and each worker reserves one: the two workers run on different nodes.
-    driver = _driver(out, "--address", two_nodes.address, "--workers", "2")
+    driver = _driver(out, "--address", two_nodes, "--workers", "2")
     log = out / "logs" / "worker-000.log"
     try:
         _wait_until(lambda: log.exists() and "pid" in log.read_text(), driver, "a shard on worker 0")
@@ -243,13 +254,28 @@ def test_a_worker_killed_mid_shard_on_a_two_node_cluster_costs_a_retry_not_a_sam
     assert _files(out) == _files(reference)
 
 
-def test_more_workers_than_the_cluster_holds_is_one_line(two_nodes, tmp_path, capsys):
+def test_more_workers_than_the_cluster_holds_is_one_line(two_nodes, tmp_path):
     out = tmp_path / "run"
-    assert main(["render", *ARGS, "--address", two_nodes.address, "--workers", "3", "--out", str(out)]) == 2
-    err = capsys.readouterr().err.strip()
-    assert err == (
+    driver = _driver(out, "--address", two_nodes, "--workers", "3")
+    stdout, stderr = driver.communicate(timeout=180)
+    assert driver.returncode == 2 and not stdout
+    assert stderr == (
         "handsynth render: error: --workers 3 with --threads-per-worker 1 needs 3 CPUs; the Ray cluster has "
-        "2 CPUs and 0 GPUs: ask for fewer workers"
+        "2 CPUs and 0 GPUs: ask for fewer workers\n"
+    )
+    assert not out.exists()
+
+
+def test_an_address_other_than_the_connected_ray_is_one_line(ray_session, two_nodes, tmp_path, capsys):
+    """In a process already connected to Ray (a notebook, these tests) --address must name that cluster:
+    never render silently on another one."""
+    out = tmp_path / "run"
+    assert main(["render", *ARGS, "--address", two_nodes, "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    current = ray_session.get_runtime_context().gcs_address
+    assert err == (
+        f"handsynth render: error: this process is already connected to the Ray cluster at {current}, not "
+        f"--address {two_nodes}: leave out --address, or call ray.shutdown() first"
     )
     assert not out.exists()
 
