@@ -61,6 +61,7 @@ from handsynth.grasp.stability_bodies import (
     write_compound,
 )
 from handsynth.grasp.stability_pieces import ObjectPieces
+from handsynth.grasp.taxonomy import SUPPORT_TILT_DEG
 from handsynth.hand.shape import BONE_INDEX
 
 G = 9.81
@@ -152,7 +153,7 @@ class Stability:
         }
 
 
-def gravity_directions(bones: np.ndarray, joints: np.ndarray) -> dict[str, np.ndarray]:
+def gravity_directions(bones: np.ndarray, joints: np.ndarray, support: bool = False) -> dict[str, np.ndarray]:
     """World-down directions (unit, object frame) that scene sampling may give a grasp.
 
     ``sample_world_pose`` lets the elbow-to-wrist direction ``f`` point anywhere at or above 15 degrees
@@ -160,9 +161,14 @@ def gravity_directions(bones: np.ndarray, joints: np.ndarray) -> dict[str, np.nd
     up (``g = -f``) and the four rolls (palm down, palm up, thumb side down, little side down) with the
     forearm at the steepest allowed tilt, where gravity pulls the object towards the fingertips.
 
+    A support grasp (``GraspType.support``) is only ever shown palm up, within ``SUPPORT_TILT_DEG`` of
+    straight up: gravity presses the object into the palm (``palm_up``), and the palm tilted that far
+    towards each side (``fingers_down``, ``wrist_down``, ``thumb_down``, ``little_down``).
+
     Args:
         bones: (B, 4, 4) posed bone transforms in the object frame.
         joints: (21, 3) joints in the object frame.
+        support: the directions of a support grasp.
     """
     f = bones[BONE_INDEX["lowerarm02"], :3, 0]
     f = f / np.linalg.norm(f)
@@ -172,6 +178,10 @@ def gravity_directions(bones: np.ndarray, joints: np.ndarray) -> dict[str, np.nd
     s = np.cross(f, u)
     if (joints[2] - joints[0]) @ s < 0:  # s points to the thumb side, whichever the hand
         s = -s
+    if support:
+        c, t = np.cos(np.radians(SUPPORT_TILT_DEG)), np.sin(np.radians(SUPPORT_TILT_DEG))
+        sides = (("fingers_down", f), ("wrist_down", -f), ("thumb_down", s), ("little_down", -s))
+        return {"palm_up": u} | {name: c * u + t * w for name, w in sides}
     c, t = np.cos(np.radians(ARM_TILT_DEG)), np.sin(np.radians(ARM_TILT_DEG))
     out = {"arm_up": -f}
     for name, w in (("palm_down", -u), ("palm_up", u), ("thumb_down", s), ("little_down", -s)):
@@ -452,7 +462,7 @@ def measure_stability(
     try:
         rig = sim.rig(grasp.subject.shape, grasp.side)
         posed = grasp.posed_hand(rig)
-        directions = gravity_directions(posed.bone_transforms, posed.joints)
+        directions = gravity_directions(posed.bone_transforms, posed.joints, grasp.support)
         lo, hi = grasp.object.bounds()
         lo, hi = lo - NEAR_OBJECT_M, hi + NEAR_OBJECT_M
         inside = np.all((posed.vertices > lo) & (posed.vertices < hi), axis=1)

@@ -79,6 +79,11 @@ class Grasp:
         """(number, name) of the grasp's Feix taxonomy class (``GraspType.feix_class``; by grip width)."""
         return grasp_type(self.object.category, self.grasp_type).feix_class(grip_width(self.object))
 
+    @property
+    def support(self) -> bool:
+        """Whether the palm bears the object from below (``GraspType.support``): shown palm up only."""
+        return grasp_type(self.object.category, self.grasp_type).support
+
     def posed_hand(self, rig: HandRig | None = None):
         """The skinned hand in the object frame (``handsynth.hand.rig.PosedHand``)."""
         rig = HandRig(self.subject.shape, self.side) if rig is None else rig

@@ -63,6 +63,11 @@ FEIX_CLASSES: dict[int, str] = {
     33: "inferior pincer",
 }
 
+# A support grasp's palm faces up within this angle of straight up, in the scenes and in the stability
+# check alike: a book lying on the palm stays on it up to a tilt of atan(skin friction 0.8) = 39 degrees;
+# 20 degrees keeps a margin for the friction and the object's slide on a curved palm.
+SUPPORT_TILT_DEG = 20.0
+
 
 @dataclass(frozen=True)
 class GraspType:
@@ -83,6 +88,9 @@ class GraspType:
         feix: Feix class numbers ``(narrow, wide)``: the class of a grip narrower than ``feix_wide_m``
             and of one at least that wide (the same number twice for most types).
         feix_wide_m: the width (m) from which the second class applies.
+        support: the palm bears the object from below (Feix 30, "palmar": a book held flat on the palm):
+            such a grasp is shown, and its stability checked, with the palm facing up within
+            ``SUPPORT_TILT_DEG`` of straight up (a grasp that holds by gravity is never shown upside down).
     """
 
     name: str
@@ -95,6 +103,7 @@ class GraspType:
     min_width_m: float = 0.0
     feix: tuple[int, int] = (0, 0)
     feix_wide_m: float = float("inf")
+    support: bool = False
 
     def __post_init__(self) -> None:
         if not all(n in FEIX_CLASSES for n in self.feix):
@@ -136,7 +145,7 @@ TAXONOMY: dict[str, tuple[GraspType, ...]] = {
         GraspType("lateral_pinch", False, "pinch", "side", ("thumb",), "lateral", 0.03, 0.0, (16, 16)),
     ),
     "cubical": (
-        GraspType("power_box", True, "wrap", "face", FINGERS, "fist", 0.06, 0.0, (30, 30)),
+        GraspType("power_box", True, "wrap", "face", FINGERS, "fist", 0.06, 0.0, (30, 30), support=True),
         GraspType("power_edge", True, "wrap", "rim", FINGERS, "fist", 0.04, 0.0, (2, 3), 0.025),
         GraspType(
             "palmar_pinch", False, "pinch", "edge", ("thumb", "index"), "palmar_pinch", 0.05, 0.0, (9, 9)

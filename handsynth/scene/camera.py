@@ -67,21 +67,45 @@ def _random_unit(rng: np.random.Generator) -> np.ndarray:
 
 
 def sample_world_pose(
-    rng: np.random.Generator, forearm_dir: np.ndarray, dorsal_dir: np.ndarray, center: np.ndarray
+    rng: np.random.Generator,
+    forearm_dir: np.ndarray,
+    dorsal_dir: np.ndarray,
+    center: np.ndarray,
+    palm_up_within_deg: float | None = None,
 ) -> np.ndarray:
     """(4, 4) ``T_world_object``: the elbow-to-wrist direction points up to 15 degrees below the horizon
     or higher, the hand's roll about the forearm is uniform, and ``center`` (object frame) goes to the
-    origin."""
-    for _ in range(MAX_DRAWS):
-        target = _random_unit(rng)
-        if target[2] >= -0.26:
-            break
-    else:  # pragma: no cover - a uniform direction is accepted with probability 0.63
-        raise SamplingError(f"no forearm direction above -15 degrees in {MAX_DRAWS} draws")
+    origin.
+
+    With ``palm_up_within_deg`` (a support grasp, ``GraspType.support``) the palm faces up instead: its
+    normal (``-dorsal_dir`` made square to the forearm) uniform over the cap of that half-angle about
+    world up, the forearm square to it at a uniform heading (so up to that angle below the horizon).
+    """
+    if palm_up_within_deg is None:
+        for _ in range(MAX_DRAWS):
+            target = _random_unit(rng)
+            if target[2] >= -0.26:
+                break
+        else:  # pragma: no cover - a uniform direction is accepted with probability 0.63
+            raise SamplingError(f"no forearm direction above -15 degrees in {MAX_DRAWS} draws")
+        dorsal = _random_unit(rng)  # the roll about the forearm
+    else:
+        cos_tilt = rng.uniform(np.cos(np.radians(palm_up_within_deg)), 1.0)
+        azimuth, heading = rng.uniform(0.0, 2.0 * np.pi, size=2)
+        sin_tilt = np.sqrt(1.0 - cos_tilt**2)
+        palm = np.array([sin_tilt * np.cos(azimuth), sin_tilt * np.sin(azimuth), cos_tilt])
+        level = np.cross(palm, _perpendicular(palm))
+        target = np.cos(heading) * level + np.sin(heading) * np.cross(palm, level)  # square to the palm
+        dorsal = -palm
     R_obj = frame_from_x_and_z_hint(forearm_dir, dorsal_dir)  # columns: forearm, ., dorsal (object frame)
-    R_world = frame_from_x_and_z_hint(target, _random_unit(rng))
+    R_world = frame_from_x_and_z_hint(target, dorsal)
     R = R_world @ R_obj.T
     return make_transform(R, -R @ np.asarray(center, dtype=np.float64))
+
+
+def _perpendicular(v: np.ndarray) -> np.ndarray:
+    """A unit vector square to unit ``v``."""
+    return _unit(np.cross(v, [1.0, 0.0, 0.0] if abs(v[0]) < 0.9 else [0.0, 1.0, 0.0]))
 
 
 def _look_at(position: np.ndarray, target: np.ndarray, up: np.ndarray, roll_rad: float) -> np.ndarray:

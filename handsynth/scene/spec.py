@@ -10,6 +10,7 @@ import numpy as np
 
 from handsynth.config import SceneConfig
 from handsynth.conventions import transform_points
+from handsynth.grasp.taxonomy import SUPPORT_TILT_DEG
 from handsynth.scene.camera import Camera, sample_camera, sample_world_pose
 from handsynth.scene.grasps import FOREARM_EXTENSION_M, GraspBank, GraspScene
 from handsynth.scene.lights import PointLamp, sample_lights
@@ -131,7 +132,8 @@ class SceneSampler:
             self.bank.prefetch(self.grasp_index(index) + 1)
             self.bank.prefetch(self.grasp_index(index) + 2)
         hand_center = grasp.joints.mean(axis=0)
-        T_world_object = sample_world_pose(rng, grasp.forearm_dir, grasp.dorsal_dir, hand_center)
+        palm_up = SUPPORT_TILT_DEG if grasp.grasp.support else None  # a book on the palm: palm up
+        T_world_object = sample_world_pose(rng, grasp.forearm_dir, grasp.dorsal_dir, hand_center, palm_up)
         R, t = T_world_object[:3, :3], T_world_object[:3, 3]
         joints = grasp.joints @ R.T + t
         obj = grasp.grasp.object
