@@ -1,5 +1,6 @@
-"""Pad-to-pad pinches: a precision pinch of a stick holds it between the thumb pad and the index pad on
-opposite sides, and a palmar pinch of a book has the thumb and index pads on its two broad faces."""
+"""Pinches: a precision pinch of a stick holds it between the thumb pad and the index pad on opposite sides,
+a palmar pinch of a book has the thumb and index pads on its two broad faces, and a lateral pinch presses a
+stick against the side of the curled index (and holds in the grip protocol)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pytest
 
 from handsynth.grasp import synthesize
 from handsynth.grasp.quality import CONTACT_DISTANCE_M
+from handsynth.grasp.stability import Simulator, measure_stability
 from handsynth.hand.pose import HandPose, named_pose
 from handsynth.hand.rig import HandRig
 from handsynth.hand.shape import BONE_INDEX, FINGER_BONES
@@ -103,3 +105,29 @@ def test_pad_pinch_reference_pose_carries_the_thumb_pad_at_the_index_pad():
             moved = _pads(hand, rig.bone_transforms(HandPose(closed)))[0][0] - centres[0]
             assert moved @ towards > 0.5 * np.linalg.norm(moved), f"{subject} {name}"
             assert normals[0] @ normals[1] < 0.0, f"{subject} {name}"
+
+
+@pytest.mark.parametrize("family", ["pencil", "marker"])
+def test_lateral_pinch_presses_a_stick_flat_against_the_curled_index(family):
+    """The index is the anvil: it keeps its curl (it is not opened to let the object in), the object lies
+    against its radial side, and the thumb's contact opposes that side across the object."""
+    from handsynth.grasp.placement import lateral_side
+    from handsynth.grasp.synthesis_data import _CHAINS, _Hand
+
+    grasps = _grasps(family, "lateral_pinch", count=3)
+    assert len(grasps) == 3, f"fewer than 3 lateral pinches of a {family}"
+    reference = named_pose("lateral").angles_rad
+    for grasp in grasps:
+        # Pre-shaped at 0.95-1.1 x the reference curl and never opened (only closing moves it further).
+        assert np.all(grasp.pose.angles_rad[_CHAINS[1]] >= 0.95 * reference[_CHAINS[1]] - 1e-9)
+        rig = HandRig(grasp.subject.shape, grasp.side)
+        side, radial = lateral_side(_Hand(rig), rig.bone_transforms(grasp.pose))
+        to_object = grasp.T_object_hand[:3, :3]
+        normal = grasp.object.normals((to_object @ side + grasp.T_object_hand[:3, 3])[None])[0]
+        # The object's surface at the index's side faces back at it (its face lies flat against the side).
+        assert normal @ (to_object @ radial) <= -0.85
+        thumb, _ = _pad_contact(grasp, "thumb")
+        assert thumb @ normal <= -0.7, "the thumb presses the opposite face"
+    with Simulator() as sim:
+        held = [measure_stability(g, sim, literature=False).holds() for g in grasps]
+    assert sum(held) >= 2, held  # before the index was the anvil, 14 % of lateral pinches held

@@ -28,10 +28,12 @@ def _open_fingers(
     translation,
     margin: float = 0.002,
     max_iter: int = 25,
+    anvil: int | None = None,
 ) -> np.ndarray | None:
     """Open every finger that touches or cuts the object (all its flexions together, towards straight;
     the thumb also swings back into the palm's plane) until it is ``margin`` clear; None when a fully
-    open finger still cuts it."""
+    open finger still cuts it. Finger ``anvil`` (a lateral pinch's index, which the thumb presses the
+    object against) stays as it is, touching: None if it cuts the object."""
     angles = angles.copy()
     dofs = [np.append(_CHAINS[0], _ABDUCT[0])] + [_CHAINS[f] for f in range(1, 5)]
     floor = np.minimum(angles, 0.0)
@@ -41,7 +43,13 @@ def _open_fingers(
     for _ in range(max_iter):
         bones = hand.rig.bone_transforms(HandPose(angles))
         gmin = hand.finger_gaps(field, bones, rotation, translation, _ALL_FINGERS)
-        blocked = [f for f in range(5) if gmin[3 * f + (1 if f == 0 else 0) : 3 * f + 3].min() < margin]
+        if anvil is not None and gmin[3 * anvil : 3 * anvil + 3].min() < 0.0:
+            return None
+        blocked = [
+            f
+            for f in range(5)
+            if f != anvil and gmin[3 * f + (1 if f == 0 else 0) : 3 * f + 3].min() < margin
+        ]
         if not blocked:
             return angles
         for f in blocked:

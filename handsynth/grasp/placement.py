@@ -14,6 +14,7 @@ from handsynth.hand.shape import BONE_INDEX, FINGER_BONES
 from handsynth.objects.model import ObjectModel
 
 APPROACH_GAP_M = 0.0003
+LATERAL_GAP_M = 0.0003  # a lateral pinch's object starts this far off the index's side
 FLAT_MAX_DEPTH_M = 0.22  # a box held flat on the palm at most this deep along the fingers
 
 
@@ -243,6 +244,14 @@ def lateral_side(hand: _Hand, bones: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return point, lateral
 
 
+def _depth_along(obj: ObjectModel, origin: np.ndarray, direction: np.ndarray) -> float | None:
+    """Distance (m) from ``origin`` (inside ``obj``) to its surface along unit ``direction`` (0.1 mm
+    steps; None past 5 cm)."""
+    t = np.arange(0.0, 0.05, 0.0001)
+    outside = np.flatnonzero(obj.sdf(origin + t[:, None] * direction) >= 0.0)
+    return float(t[outside[0]]) if outside.size else None
+
+
 def _pinch_placement(rng, gtype: GraspType, obj: ObjectModel, hand: _Hand, flip: np.ndarray) -> tuple | None:
     """Put the object where the closing pads meet in the reference pose, squeezed across the grip."""
     bones = hand.rig.bone_transforms(named_pose(gtype.reference))
@@ -256,20 +265,27 @@ def _pinch_placement(rng, gtype: GraspType, obj: ObjectModel, hand: _Hand, flip:
         fingers = centres[closing].mean(axis=0)
         pinch = (fingers + centres[0]) / 2
         across = fingers - centres[0]
-    else:
-        # Lateral pinch: the thumb pad presses the object against the radial side of the index's middle
-        # phalanx: the object goes halfway between the two; both open to let it in and close on it.
-        side, radial = lateral_side(hand, bones)
-        pinch = (centres[0] + side) / 2
-        across = -normals[0] - radial
-    out = pinch - hand.palm_centre
-    hand_grip = make_transform(frame_from_x_and_z_hint(across, out), pinch)
     roll = make_transform(
         rotation_about_axis(np.array([1.0, 0.0, 0.0]), np.radians(rng.normal(0.0, 12.0))), np.zeros(3)
     )
     object_grip = _grip_frame(rng, gtype, obj, flip)
     if object_grip is None:
         return None
+    if not closing:
+        # Lateral (key) pinch: the object lies flat against the radial side of the index's middle
+        # phalanx, just touching it (the index is the anvil and does not move, ``_open_fingers``), and
+        # the thumb closes on its other face, pressing it there: the two contacts oppose along the face
+        # normal. (Halfway between thumb pad and index side, across their bisector, the index had to open
+        # to let it in and closed on it with its tip, the thumb pad meeting the face 35 degrees off the
+        # tip's line: no such grasp held in the grip protocol.)
+        side, radial = lateral_side(hand, bones)
+        depth = _depth_along(obj, object_grip[:3, 3] * flip, -object_grip[:3, 0] * flip)
+        if depth is None:
+            return None
+        pinch = side + radial * (depth + LATERAL_GAP_M)
+        across = radial
+    out = pinch - hand.palm_centre
+    hand_grip = make_transform(frame_from_x_and_z_hint(across, out), pinch)
     T = object_grip @ roll @ invert_transform(hand_grip)
     return T[:3, :3], T[:3, 3], -T[:3, :3] @ np.array([0.0, 0.0, 1.0])  # backing off = towards the dorsum
 

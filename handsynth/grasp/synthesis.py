@@ -40,7 +40,7 @@ from handsynth.grasp.placement import (
 )
 from handsynth.grasp.quality import DEFAULT_THRESHOLDS, GraspQuality, Thresholds, core_penetration_m, measure
 from handsynth.grasp.synthesis_data import _Field, _Hand
-from handsynth.grasp.taxonomy import GraspType, grasp_type, grasp_types
+from handsynth.grasp.taxonomy import FINGERS, GraspType, grasp_type, grasp_types
 from handsynth.hand.pose import HandPose
 from handsynth.hand.rig import HandRig
 from handsynth.hand.subjects import Subject
@@ -210,7 +210,8 @@ def _candidate(rng, gtype: GraspType, obj: ObjectModel, hand: _Hand, field_: _Fi
         body |= hand.sub_group == 0  # thenar
         translation = _clear(field_, open_points[body], rotation, translation, direction, 0.002, 0.025)
         if translation is not None:
-            angles = _open_fingers(field_, hand, angles, rotation, translation)
+            anvil = None if "index" in gtype.closing else FINGERS.index("index")  # lateral: the index
+            angles = _open_fingers(field_, hand, angles, rotation, translation, anvil=anvil)
     if translation is None or angles is None:
         return None
     closed = _close(
