@@ -31,12 +31,14 @@ import numpy as np
 from handsynth.geometry.transforms import make_transform
 from handsynth.grasp.closing import _close, _open_fingers, _relieve, lay_palm
 from handsynth.grasp.placement import (
+    LATERAL_GAP_M,
     _clear,
     _pinch_placement,
     _preshape,
     _wrap_placement,
     applicable_types,
     grip_width,
+    lateral_side,
 )
 from handsynth.grasp.quality import DEFAULT_THRESHOLDS, GraspQuality, Thresholds, core_penetration_m, measure
 from handsynth.grasp.synthesis_data import _Field, _Hand
@@ -209,8 +211,17 @@ def _candidate(rng, gtype: GraspType, obj: ObjectModel, hand: _Hand, field_: _Fi
         body = hand.sub_group >= 15
         body |= hand.sub_group == 0  # thenar
         translation = _clear(field_, open_points[body], rotation, translation, direction, 0.002, 0.025)
+        anvil = None if "index" in gtype.closing else FINGERS.index("index")  # lateral: the index
+        if translation is not None and anvil is not None:
+            # The object lies against the index's middle phalanx; where the knuckle or the proximal
+            # phalanx stands prouder, the hand backs off along the index's radial side until none of
+            # the index cuts it (the thumb opens in ``_open_fingers``, the index does not).
+            _, radial = lateral_side(hand, hand.rig.bone_transforms(HandPose(angles)))
+            index = (hand.sub_group >= 3 * anvil) & (hand.sub_group < 3 * anvil + 3)
+            translation = _clear(
+                field_, open_points[index], rotation, translation, -rotation @ radial, LATERAL_GAP_M, 0.005
+            )
         if translation is not None:
-            anvil = None if "index" in gtype.closing else FINGERS.index("index")  # lateral: the index
             angles = _open_fingers(field_, hand, angles, rotation, translation, anvil=anvil)
     if translation is None or angles is None:
         return None
