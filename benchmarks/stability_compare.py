@@ -119,6 +119,7 @@ def compare(rows: list[dict], other: list[dict]) -> dict:
         "literature_median": (float(np.nanmedian(lit_a)), float(np.nanmedian(lit_b))),
         "literature_max_abs_diff": float(np.nanmax(np.abs(lit_a - lit_b))),
         "grip_identical": int((grip_a == grip_b).sum()),
+        "records_identical": sum(r == o for r, o in zip(rows[:n], other[:n], strict=True)),
     }
 
 
@@ -148,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"grip decision agreement {100 * c['grip_agreement']:.1f} % of {c['n']} "
             f"(holds {c['holds_now']} now, {c['holds_other']} there); grip figure identical on "
-            f"{c['grip_identical']}"
+            f"{c['grip_identical']}, whole record identical on {c['records_identical']}"
         )
         print(
             "literature mean {:.3f} vs {:.3f} cm, median {:.3f} vs {:.3f} cm, max |diff| {:.3f} cm".format(

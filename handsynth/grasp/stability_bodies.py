@@ -81,7 +81,9 @@ def static_hulls(p, client: int, hulls: list, friction: float, inset_m: float = 
     bodies = []
     for hull in hulls:
         shape = hull_shape(p, client, hull, np.zeros(3), inset_m)
-        body = p.createMultiBody(baseMass=0.0, baseCollisionShapeIndex=shape, physicsClientId=client)
+        body = p.createMultiBody(
+            baseMass=0.0, baseCollisionShapeIndex=shape, useMaximalCoordinates=True, physicsClientId=client
+        )
         p.changeDynamics(body, -1, lateralFriction=friction, restitution=0.0, physicsClientId=client)
         p.setCollisionFilterGroupMask(body, -1, HAND_GROUP, OBJECT_GROUP, physicsClientId=client)
         bodies.append(body)
