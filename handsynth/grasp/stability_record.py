@@ -120,10 +120,13 @@ def measure_stability(grasp, simulator=None, literature: bool = True, gate: bool
         simulator: a ``Simulator`` to reuse (one is made and closed when None).
         literature: also run the literature protocol (``sim_displacement_cm`` is NaN otherwise).
         gate: the grip protocol first, and the literature protocol only if the grasp holds (a gate
-            redraws a grasp that does not, so its literature figure would never be stored; this
-            saves about half the simulation of every rejected grasp).
+            redraws a grasp that does not, so its figures would never be stored; this saves about
+            half the simulation of every rejected grasp); the grip protocol also stops at the first
+            direction that moves the object beyond ``GRIP_BOUND_CM``, so a rejected grasp's grip
+            figures are that direction's, not the largest. A grasp that holds gets the same figures
+            either way.
     """
-    from handsynth.grasp.stability import Simulator
+    from handsynth.grasp.stability import DROP_CM, Simulator
 
     own = simulator is None
     sim = Simulator() if own else simulator
@@ -137,7 +140,8 @@ def measure_stability(grasp, simulator=None, literature: bool = True, gate: bool
         near = np.unique(rig.template.weights.argmax(axis=1)[inside])
         hulls = bone_hulls(posed, rig.template.weights, near)  # once, for both protocols
         hand = [hulls[b] for b in sorted(hulls)]
-        moves, turns, squeeze, mass = sim.grip(grasp.object, hand, directions)
+        fail_above_cm = GRIP_BOUND_CM if gate else DROP_CM
+        moves, turns, squeeze, mass = sim.grip(grasp.object, hand, directions, fail_above_cm)
         worst = max(moves, key=moves.get)
         lit = np.nan
         if literature and not (gate and moves[worst] > GRIP_BOUND_CM):
