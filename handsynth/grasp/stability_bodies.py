@@ -77,7 +77,10 @@ def hull_shape(p, client: int, hull, origin: np.ndarray, inset_m: float = 0.0) -
 
 
 def static_hulls(p, client: int, hulls: list, friction: float, inset_m: float = 0.0) -> list:
-    """A static body per ``convex_hull``, pulled in by ``inset_m`` (negative: standing proud of the skin)."""
+    """A static body per ``convex_hull``, pulled in by ``inset_m`` (negative: standing proud of the skin).
+
+    Rigid bodies (``useMaximalCoordinates``): a static 0-link multibody gives the same contacts but
+    costs the multibody solver work every step."""
     bodies = []
     for hull in hulls:
         shape = hull_shape(p, client, hull, np.zeros(3), inset_m)
