@@ -141,6 +141,10 @@ class Simulator:
         self._objects = Lru(4, on_drop=lambda data: data["path"].unlink(missing_ok=True))
         self._rigs = Lru(4)
         self.steps = 0
+        # The object's collision shape in the current world: (path of its compound file, shape id).
+        # Shapes outlive their bodies until the world is reset, so the second protocol of a grasp
+        # reuses the first one's instead of loading the file again.
+        self._shape: tuple[Path, int] | None = None
         # The last grip protocol's object poses (PyBullet (position, xyzw quaternion) of its centre of
         # mass): where it started and where each direction left it; for pictures (``object_motion``).
         self.grip_start: tuple | None = None
@@ -192,9 +196,17 @@ class Simulator:
 
     # ------------------------------------------------------------------------------------ bodies
 
-    def _reset(self, solver_iterations: int) -> None:
+    def _reset(self, solver_iterations: int, keep_shapes: bool = False) -> None:
+        """An empty world: a fresh one, or with ``keep_shapes`` the current one with its bodies removed
+        (its collision shapes kept for reuse). Either gives the same simulation: the bodies are made
+        in the same order, and contact pairs are sorted (``deterministicOverlappingPairs``)."""
         p, c = self.p, self.client
-        p.resetSimulation(physicsClientId=c)
+        if keep_shapes:
+            for body in reversed(range(p.getNumBodies(physicsClientId=c))):
+                p.removeBody(p.getBodyUniqueId(body, physicsClientId=c), physicsClientId=c)
+        else:
+            p.resetSimulation(physicsClientId=c)
+            self._shape = None
         p.setPhysicsEngineParameter(
             fixedTimeStep=DT_S,
             numSolverIterations=solver_iterations,
@@ -208,7 +220,10 @@ class Simulator:
         """The object as a free body at rest in its own frame (``data``: ``_object_data``)."""
         p, c = self.p, self.client
         _, com, moments, _ = data["mass"]
-        shape = p.createCollisionShape(p.GEOM_MESH, fileName=str(data["path"]), physicsClientId=c)
+        if self._shape is None or self._shape[0] != data["path"]:
+            shape = p.createCollisionShape(p.GEOM_MESH, fileName=str(data["path"]), physicsClientId=c)
+            self._shape = (data["path"], shape)
+        shape = self._shape[1]
         body = p.createMultiBody(
             baseMass=mass_kg,
             baseCollisionShapeIndex=shape,
@@ -265,7 +280,7 @@ class Simulator:
         p, c = self.p, self.client
         data = self._object_data(obj)
         com = data["mass"][1]
-        self._reset(150)
+        self._reset(150, keep_shapes=self._shape is not None and self._shape[0] == data["path"])
         static_hulls(p, c, hand, friction=3.0)
         body = self._object(data, 1.0, friction=3.0, restitution=0.5)
         start = p.saveState(physicsClientId=c)
