@@ -41,7 +41,9 @@ steps, since a held object jitters in the grip) or, in the grip protocol, once i
 directions are skipped too: the grasp has failed, and its grip displacement reads "about 10 cm", not
 how far a free fall would have taken it); a gate (``measure_stability(gate=True)``) also stops at the
 first direction beyond ``GRIP_BOUND_CM``. Shapes are made from vertices in memory (the object's
-compound once per object), the bone hulls once per grasp for both protocols. The hand's static hulls
+compound once per object), the bone hulls once per grasp for both protocols; the literature protocol
+runs in the grip protocol's world emptied of its bodies, reusing the object's compound shape (identical
+figures; no second file load). The hand's static hulls
 are plain rigid bodies (maximal coordinates) rather than PyBullet's default 0-link multibodies: the
 same figures to the last digit on 200 seeded grasps, and measurably cheaper steps (the multibody
 pipeline handles every multibody each step, fixed base or not). Where the time goes and what did

@@ -113,8 +113,9 @@ def compound_obj_text(pieces: list[np.ndarray], origin: np.ndarray) -> str:
         vertices, normals, faces = convex_hull(piece, faces=True)
         vertices = inset((vertices, normals)) - origin
         out.append(f"o piece{i}\n")
-        out.append("".join(f"v {x:.9f} {y:.9f} {z:.9f}\n" for x, y, z in vertices.tolist()))
-        out.append("".join(f"f {a} {b} {c}\n" for a, b, c in (faces + base).tolist()))
+        # One format string per block: a line at a time costs more than the convex hulls themselves.
+        out.append(("v %.9f %.9f %.9f\n" * len(vertices)) % tuple(vertices.ravel().tolist()))
+        out.append(("f %d %d %d\n" * len(faces)) % tuple((faces + base).ravel().tolist()))
         base += len(vertices)
     return "".join(out)
 
