@@ -23,8 +23,14 @@ an outer simplification of the bone hulls at 0.1 mm (no change in step cost; lit
 -> 2.03 cm on 30 grasps: the rigid hand jams an object that stands 0.2 mm proud), one piece per
 lathe slab on the axis (pieces per object 14.4 -> 4.1, no change in step cost, a tripod on a ball
 went from 0.04 to 10.25 cm), a looser solver residual (1e-5, 1e-4: within the noise), and the
-object as a maximal-coordinate body (NaN figures). What paid, with identical figures: the static hand
-hulls as rigid bodies (maximal coordinates) instead of 0-link multibodies.
+object as a maximal-coordinate body (NaN figures). What paid, with identical records on all 200
+grasps: the static hand hulls as rigid bodies (maximal coordinates) instead of 0-link multibodies,
+the literature protocol in the grip protocol's emptied world (no second reset, no second load of the
+object's compound), less Python per step, the compound's text a block at a time. ``grasps.py --n 200
+--stability measure`` back to back against the code before (dd138c8), twice in each order: 1.78 and
+1.80 -> 2.15 and 2.11 accepted grasps/s/core; grip 218/211 -> 177/183, literature 148/145 -> 111/109
+CPU ms per accepted grasp (synthesis, unchanged, read 155/154 -> 140/145: the noise of a shared
+machine).
 """
 
 from __future__ import annotations
