@@ -23,7 +23,13 @@ the figures are per core; ``--workers W`` splits the k's over W spawned processe
   that holds, overall, per category and per (category, type); grip rejections are a rejection reason;
 - diversity per category: k-means (k = 20) over the 21 wrist-relative hand-frame joints of the accepted
   grasps, the entropy of the cluster sizes (max ln 20 = 3.0) and the mean distance to the centre
-  (``grasp_diversity``).
+  (``grasp_diversity``);
+- the CPU time per accepted grasp by stage (this process's CPU time, so less sensitive to a shared
+  machine than the wall clock): synthesis (everything but the simulation, re-drawn candidates and
+  objects included), and with ``--stability`` the simulation's own preparation (posed hand, gravity
+  directions, bone hulls: ``measure_stability`` less the protocols), its grip protocol (with the
+  object's convex pieces and mass, made on its first use) and its literature protocol, each with
+  building its world.
 
 The figures and the report live in ``grasp_figures.py``. numpy and the project only. Nothing here
 asserts on speed.
@@ -144,10 +150,16 @@ def _run_indices(
     synthesis.synthesize = recording
     synthesis._candidate = recording_candidate
     simulator = None
+    cpu = dict.fromkeys(("simulation", "grip", "literature"), 0.0)  # this sample's, reset per sample
     if stability != "none":
+        import handsynth.grasp.stability as stability_module
         from handsynth.grasp.stability import Simulator
 
         simulator = Simulator()
+        simulator.grip = _cpu_timed(cpu, "grip", simulator.grip)
+        simulator.literature = _cpu_timed(cpu, "literature", simulator.literature)
+        original_measure = stability_module.measure_stability  # what ``synthesize`` imports
+        stability_module.measure_stability = _cpu_timed(cpu, "simulation", original_measure)
     gate = {"stability": simulator, "grip_gate": stability == "gate"}
     rigs: dict = {}
     records = []
@@ -157,6 +169,8 @@ def _run_indices(
         for i, k in enumerate(indices):
             per_object.clear()
             per_type.clear()
+            cpu.update(dict.fromkeys(cpu, 0.0))
+            c0 = time.process_time()
             t0 = time.perf_counter()
             error = None
             try:
@@ -164,6 +178,7 @@ def _run_indices(
             except RuntimeError as exc:  # no accepted grasp after max_objects objects
                 grasp, stats, error = None, None, str(exc)
             dt = time.perf_counter() - t0
+            total_cpu = time.process_time() - c0
             busy += dt
             objects = [
                 {"category": c, "candidates": n, "accepted": a, "rejected": dict(r)}
@@ -186,6 +201,12 @@ def _run_indices(
                 "objects": objects,
                 "type_candidates": dict(per_type),
                 "error": error,
+                "cpu_seconds": {
+                    "synthesis": total_cpu - cpu["simulation"],
+                    "simulation_preparation": cpu["simulation"] - cpu["grip"] - cpu["literature"],
+                    "grip": cpu["grip"],
+                    "literature": cpu["literature"],
+                },
             }
             if grasp is not None:
                 q = grasp.quality
@@ -213,8 +234,32 @@ def _run_indices(
         synthesis.synthesize = original
         synthesis._candidate = original_candidate
         if simulator is not None:
+            stability_module.measure_stability = original_measure
             simulator.close()
     return {"records": records, "busy_seconds": busy, "template_seconds": template_s, "pid": os.getpid()}
+
+
+def _cpu_timed(totals: dict, stage: str, fn):
+    """``fn``, adding the CPU seconds of each call to ``totals[stage]``."""
+
+    def timed(*args, **kwargs):
+        c0 = time.process_time()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            totals[stage] += time.process_time() - c0
+
+    return timed
+
+
+def cpu_stages(records: list[dict]) -> dict:
+    """CPU milliseconds per accepted grasp by stage, over all samples (failed ones' work included)."""
+    accepted = sum(1 for r in records if r["error"] is None)
+    stages = ("synthesis", "simulation_preparation", "grip", "literature")
+    ms = {s: 1e3 * sum(r["cpu_seconds"][s] for r in records) / max(accepted, 1) for s in stages}
+    ms["total"] = sum(ms.values())
+    ms["accepted_per_cpu_second"] = 1e3 / ms["total"] if ms["total"] > 0 else float("nan")
+    return ms
 
 
 def _hand_joints(grasp, rigs: dict, rig_class) -> list:
@@ -296,7 +341,14 @@ def main(argv: list[str] | None = None) -> int:
         "stability": args.stability,
         "families": list(families),
     }
+    f["cpu_ms_per_accepted"] = cpu_stages(run["records"])
     report(f, args, families, template_s)
+    stages = f["cpu_ms_per_accepted"]
+    print("\nCPU ms per accepted grasp by stage (this process's CPU time):")
+    for stage, ms in stages.items():
+        if stage != "accepted_per_cpu_second":
+            print(f"  {stage:24s} {ms:8.1f}")
+    print(f"  accepted grasps per CPU second: {stages['accepted_per_cpu_second']:.2f}")
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(f | {"samples_detail": run["records"]}, fh, indent=1)

@@ -198,3 +198,23 @@ def test_a_pinch_holds_by_its_pads(sim, monkeypatch):
     monkeypatch.setattr(stability, "PAD_SPIN_M", 0.0)
     point = measure_stability(grasp, sim)
     assert not point.holds() and point.grip_rotation_deg > 30.0
+
+
+def test_a_gate_stops_once_the_grasp_has_failed(sim):
+    """A gate needs only the verdict: the grip protocol stops at the first direction that moves the
+    object beyond the bound (here a power edge grasp of a box that slides ~3.8 cm with its thumb side
+    down, the fourth of five directions), skipping the last direction and the shakes."""
+    from handsynth.grasp import sample_grasp
+    from handsynth.objects.catalog import resolve_objects
+
+    grasp, _ = sample_grasp(0, 58, resolve_objects(None))
+    before = sim.steps
+    measured = measure_stability(grasp, sim, literature=False)  # the grip protocol alone, in full
+    measured_steps = sim.steps - before
+    gated = measure_stability(grasp, sim, gate=True)
+    gated_steps = sim.steps - before - measured_steps
+    assert not measured.holds() and not gated.holds()
+    assert GRIP_BOUND_CM < gated.grip_displacement_cm <= measured.grip_displacement_cm < DROP_CM
+    assert np.isnan(gated.sim_displacement_cm)
+    assert gated.grip_worst_direction == measured.grip_worst_direction == "thumb_down"
+    assert gated_steps < measured_steps  # no little_down, no shakes

@@ -64,3 +64,46 @@ def test_dropped_objects_leave_no_compound_file():
             sim.convex_pieces(g.object)
             assert len(list(folder.glob("*.obj"))) == 1
     assert not folder.exists()
+
+
+def test_compound_text_is_the_line_by_line_text():
+    """The compound OBJ, formatted a block at a time, is byte for byte the text written a line at a
+    time (a mug: lathe pieces and a torus handle; the file's name is its content's hash)."""
+    from handsynth.grasp.object_mass import mass_properties
+    from handsynth.grasp.stability_bodies import compound_obj_text, convex_hull, inset
+
+    mug = FAMILIES["mug"].build(np.random.default_rng(4))
+    com = mass_properties(mug)[1]
+    with Simulator() as sim:
+        pieces = sim.convex_pieces(mug)
+    lines, base = [], 1
+    for i, piece in enumerate(pieces):
+        vertices, normals, faces = convex_hull(piece, faces=True)
+        vertices = inset((vertices, normals)) - com
+        lines.append(f"o piece{i}")
+        lines += [f"v {x:.9f} {y:.9f} {z:.9f}" for x, y, z in vertices.tolist()]
+        lines += [f"f {a} {b} {c}" for a, b, c in (faces + base).tolist()]
+        base += len(vertices)
+    assert len(pieces) > 12 and compound_obj_text(pieces, com) == "\n".join(lines) + "\n"
+
+
+def test_literature_after_the_grip_world_equals_a_fresh_world():
+    """The literature protocol reuses the grip protocol's world (bodies removed, the object's compound
+    shape kept): its figure is the one a fresh world gives."""
+    from handsynth.grasp.stability_bodies import bone_hulls
+    from handsynth.grasp.stability_record import gravity_directions
+
+    held = _grasp("screwdriver", "power_grip", 7)
+    with Simulator() as sim:
+        rig = sim.rig(held.subject.shape, held.side)
+        posed = held.posed_hand(rig)
+        directions = gravity_directions(posed.bone_transforms, posed.joints)
+        hand = list(bone_hulls(posed, rig.template.weights).values())
+        sim.grip(held.object, hand, directions)
+        assert sim._shape is not None
+        shape = sim._shape
+        reused = sim.literature(held.object, hand, directions)
+        assert sim._shape == shape  # the compound was not loaded again
+    with Simulator() as fresh:
+        alone = fresh.literature(held.object, hand, directions)  # no grip before: a fresh world
+    assert reused == alone and reused > 0.0

@@ -13,10 +13,10 @@ from handsynth.grasp.stability import (
     GRIP_BOUND_CM,
     NEAR_OBJECT_M,
     Simulator,
-    bone_hulls,
     gravity_directions,
     measure_stability,
 )
+from handsynth.grasp.stability_bodies import bone_hulls
 from handsynth.grasp.taxonomy import SUPPORT_TILT_DEG, TAXONOMY
 from handsynth.hand.shape import BONE_INDEX
 from handsynth.hand.subjects import SUBJECTS

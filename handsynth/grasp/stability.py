@@ -39,13 +39,22 @@ the grip protocol, at rest means it drifted less than ``REST_DRIFT_M`` over the 
 steps, since a held object jitters in the grip) or, in the grip protocol, once it is more than
 ``DROP_CM`` from where it settled (then the remaining
 directions are skipped too: the grasp has failed, and its grip displacement reads "about 10 cm", not
-how far a free fall would have taken it). Shapes are made from vertices in memory (the object's
-compound once per object), the bone hulls once per grasp for both protocols.
+how far a free fall would have taken it); a gate (``measure_stability(gate=True)``) also stops at the
+first direction beyond ``GRIP_BOUND_CM``. Shapes are made from vertices in memory (the object's
+compound once per object), the bone hulls once per grasp for both protocols; the literature protocol
+runs in the grip protocol's world emptied of its bodies, reusing the object's compound shape (identical
+figures; no second file load). The hand's static hulls
+are plain rigid bodies (maximal coordinates) rather than PyBullet's default 0-link multibodies: the
+same figures to the last digit on 200 seeded grasps, and measurably cheaper steps (the multibody
+pipeline handles every multibody each step, fixed base or not). Where the time goes and what did
+not pay (fewer hull vertices, one piece per convex lathe slab, a looser solver residual): see
+``benchmarks/stability_compare.py``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from collections import deque
 from pathlib import Path
 
 import numpy as np
@@ -56,13 +65,20 @@ from handsynth.grasp.stability_bodies import (
     HAND_GROUP,
     OBJECT_GROUP,
     Lru,
-    bone_hulls,
     static_hulls,
     write_compound,
 )
 from handsynth.grasp.stability_pieces import ObjectPieces
-from handsynth.grasp.taxonomy import SUPPORT_TILT_DEG
-from handsynth.hand.shape import BONE_INDEX
+from handsynth.grasp.stability_record import (  # noqa: F401 (re-exported: the public names stay here)
+    ARM_TILT_DEG,
+    GRIP_BOUND_CM,
+    GRIP_MODEL,
+    NEAR_OBJECT_M,
+    Stability,
+    gravity_directions,
+    measure_stability,
+    object_motion,
+)
 
 G = 9.81
 DT_S = 1.0 / 240.0
@@ -85,22 +101,6 @@ RAMP_STEPS = 12  # 0.05 s for the grip to tighten
 SETTLE_STEPS = 24  # then up to 0.1 s of squeeze before gravity
 HOLD_STEPS = 72  # 0.3 s of gravity
 SHAKE_STEPS = 15  # per shake (4 shakes: +a, -a, +b, -b across gravity)
-# The gate. Measured over 100 grasps (25 per category, seed 0, ``benchmarks/stability.py --n 25``, on
-# the synthesis of stop 18): the grip displacements split in two, 60 within 0.23 cm, then a gap to
-# 2.75 cm; of the other 40, 35 dropped (> 10 cm; median turn of the 40, 54 degrees). The bound sits in
-# that gap: just below it cylindrical/can power_wrap (seed 0, index 19, 0.23 cm), just above it
-# cubical/remote_control lateral_pinch (seed 0, index 0, 2.75 cm); both drawn, as synthesized and
-# after the simulation, in docs/images/stability_bound.png (``scripts/stability_sheet.py``). Verdicts
-# under other pad figures (40 grasps of the synthesis before stop 18's wrap and pinch changes):
-# stiffness 2000 / 4500 N/m agree with 3000 on 90 / 92.5 %, give 1.0 / 2.0 mm on 90 / 95 %, torsional
-# friction 2 / 4 mm on 92.5 / 97.5 %.
-GRIP_BOUND_CM = 2.0
-# Which grip protocol made a record's grip figures (``grasp.stability.grip_model``): ``compliant_pads``
-# is this one. Records without the key came from the first protocol (an articulated hand whose finger
-# joints were driven 15 degrees more closed with 5 N at each fingertip); their figures are not comparable.
-GRIP_MODEL = "compliant_pads"
-NEAR_OBJECT_M = 0.03  # hand bones farther than this from the object's box are left out
-ARM_TILT_DEG = 15.0  # scene sampling lets the forearm point up to 15 degrees below the horizon
 LITERATURE_STEPS = 35
 GRIP_SOLVER_ITERATIONS = 50
 OBJECT_FRICTION = 1.0  # PyBullet multiplies the two bodies' coefficients: the skin's sets the product
@@ -111,82 +111,6 @@ REST_STEPS = 5
 REST_WINDOW = 10  # grip protocol at rest: over the last REST_WINDOW steps (42 ms) it moved less than
 REST_DRIFT_M = 0.0001  # REST_DRIFT_M and turned less than REST_TURN_DEG
 REST_TURN_DEG = 0.25
-
-
-@dataclass(frozen=True)
-class Stability:
-    """Both protocols' figures for one grasp.
-
-    Attributes:
-        sim_displacement_cm: literature protocol, mean over the gravity directions (cm).
-        grip_displacement_cm: grip protocol, largest over the gravity directions (cm).
-        grip_rotation_deg: the object's rotation at that worst direction (degrees).
-        grip_worst_direction: name of the direction that moved the object most.
-        grip_squeeze_n: total normal force of the hand on the object after settling (N).
-        mass_kg: the object's mass in the grip protocol.
-    """
-
-    sim_displacement_cm: float
-    grip_displacement_cm: float
-    grip_rotation_deg: float
-    grip_worst_direction: str
-    grip_squeeze_n: float
-    mass_kg: float
-
-    def holds(self, bound_cm: float = GRIP_BOUND_CM) -> bool:
-        """The grip gate: the object stays within ``bound_cm`` of where the grip settled it."""
-        return self.grip_displacement_cm <= bound_cm
-
-    def to_dict(self) -> dict:
-        return {
-            "sim_displacement_cm": (
-                None if np.isnan(self.sim_displacement_cm) else round(self.sim_displacement_cm, 4)
-            ),
-            "grip_displacement_cm": round(self.grip_displacement_cm, 4),
-            "grip_rotation_deg": round(self.grip_rotation_deg, 3),
-            "grip_worst_direction": self.grip_worst_direction,
-            "grip_squeeze_n": round(self.grip_squeeze_n, 3),
-            "grip_bound_cm": GRIP_BOUND_CM,
-            "grip_model": GRIP_MODEL,
-            "grip_holds": self.holds(),
-            "object_mass_kg": round(self.mass_kg, 5),
-        }
-
-
-def gravity_directions(bones: np.ndarray, joints: np.ndarray, support: bool = False) -> dict[str, np.ndarray]:
-    """World-down directions (unit, object frame) that scene sampling may give a grasp.
-
-    ``sample_world_pose`` lets the elbow-to-wrist direction ``f`` point anywhere at or above 15 degrees
-    below the horizon, at any roll: world-down ``g`` satisfies ``g . f <= sin 15``. We take the arm held
-    up (``g = -f``) and the four rolls (palm down, palm up, thumb side down, little side down) with the
-    forearm at the steepest allowed tilt, where gravity pulls the object towards the fingertips.
-
-    A support grasp (``GraspType.support``) is only ever shown palm up, within ``SUPPORT_TILT_DEG`` of
-    straight up: gravity presses the object into the palm (``palm_up``), and the palm tilted that far
-    towards each side (``fingers_down``, ``wrist_down``, ``thumb_down``, ``little_down``).
-
-    Args:
-        bones: (B, 4, 4) posed bone transforms in the object frame.
-        joints: (21, 3) joints in the object frame.
-        support: the directions of a support grasp.
-    """
-    f = bones[BONE_INDEX["lowerarm02"], :3, 0]
-    f = f / np.linalg.norm(f)
-    dorsal = bones[BONE_INDEX["wrist"], :3, 2]
-    u = dorsal - (dorsal @ f) * f
-    u /= np.linalg.norm(u)
-    s = np.cross(f, u)
-    if (joints[2] - joints[0]) @ s < 0:  # s points to the thumb side, whichever the hand
-        s = -s
-    if support:
-        c, t = np.cos(np.radians(SUPPORT_TILT_DEG)), np.sin(np.radians(SUPPORT_TILT_DEG))
-        sides = (("fingers_down", f), ("wrist_down", -f), ("thumb_down", s), ("little_down", -s))
-        return {"palm_up": u} | {name: c * u + t * w for name, w in sides}
-    c, t = np.cos(np.radians(ARM_TILT_DEG)), np.sin(np.radians(ARM_TILT_DEG))
-    out = {"arm_up": -f}
-    for name, w in (("palm_down", -u), ("palm_up", u), ("thumb_down", s), ("little_down", -s)):
-        out[name] = c * w + t * f  # w is where gravity points: out of the palm for palm_down
-    return out
 
 
 class Simulator:
@@ -219,6 +143,10 @@ class Simulator:
         self._objects = Lru(4, on_drop=lambda data: data["path"].unlink(missing_ok=True))
         self._rigs = Lru(4)
         self.steps = 0
+        # The object's collision shape in the current world: (path of its compound file, shape id).
+        # Shapes outlive their bodies until the world is reset, so the second protocol of a grasp
+        # reuses the first one's instead of loading the file again.
+        self._shape: tuple[Path, int] | None = None
         # The last grip protocol's object poses (PyBullet (position, xyzw quaternion) of its centre of
         # mass): where it started and where each direction left it; for pictures (``object_motion``).
         self.grip_start: tuple | None = None
@@ -258,7 +186,8 @@ class Simulator:
             key = mesh_key(np.concatenate([*pieces, com[None]]), sizes, "compound")  # com: the origin
             path = write_compound(Path(self._folder.name), key, pieces, com)
             # ``obj`` is kept so that its id is not reused while the entry lives.
-            return {"obj": obj, "pieces": pieces, "mass": (volume, com, moments, axes), "path": path}
+            mass = (volume, com, moments, axes)
+            return {"obj": obj, "pieces": pieces, "mass": mass, "path": path, "axes_xyzw": quat_xyzw(axes)}
 
         return self._objects.get(id(obj), make)
 
@@ -269,9 +198,17 @@ class Simulator:
 
     # ------------------------------------------------------------------------------------ bodies
 
-    def _reset(self, solver_iterations: int) -> None:
+    def _reset(self, solver_iterations: int, keep_shapes: bool = False) -> None:
+        """An empty world: a fresh one, or with ``keep_shapes`` the current one with its bodies removed
+        (its collision shapes kept for reuse). Either gives the same simulation: the bodies are made
+        in the same order, and contact pairs are sorted (``deterministicOverlappingPairs``)."""
         p, c = self.p, self.client
-        p.resetSimulation(physicsClientId=c)
+        if keep_shapes:
+            for body in reversed(range(p.getNumBodies(physicsClientId=c))):
+                p.removeBody(p.getBodyUniqueId(body, physicsClientId=c), physicsClientId=c)
+        else:
+            p.resetSimulation(physicsClientId=c)
+            self._shape = None
         p.setPhysicsEngineParameter(
             fixedTimeStep=DT_S,
             numSolverIterations=solver_iterations,
@@ -284,13 +221,16 @@ class Simulator:
     def _object(self, data: dict, mass_kg: float, friction: float, restitution: float) -> int:
         """The object as a free body at rest in its own frame (``data``: ``_object_data``)."""
         p, c = self.p, self.client
-        _, com, moments, axes = data["mass"]
-        shape = p.createCollisionShape(p.GEOM_MESH, fileName=str(data["path"]), physicsClientId=c)
+        _, com, moments, _ = data["mass"]
+        if self._shape is None or self._shape[0] != data["path"]:
+            shape = p.createCollisionShape(p.GEOM_MESH, fileName=str(data["path"]), physicsClientId=c)
+            self._shape = (data["path"], shape)
+        shape = self._shape[1]
         body = p.createMultiBody(
             baseMass=mass_kg,
             baseCollisionShapeIndex=shape,
             basePosition=com.tolist(),
-            baseInertialFrameOrientation=quat_xyzw(axes),
+            baseInertialFrameOrientation=data["axes_xyzw"],
             physicsClientId=c,
         )
         p.changeDynamics(
@@ -309,26 +249,28 @@ class Simulator:
     def _settle(self, body: int, steps: int, start: np.ndarray, push=None) -> bool:
         """Step up to ``steps`` times (with a constant world force ``push`` on the object if given);
         stop early once the object is at rest (the hand balances gravity and the push) or has dropped
-        (more than ``DROP_CM`` from ``start``). Returns whether it dropped."""
+        (more than ``DROP_CM`` from ``start``). Returns whether it dropped.
+
+        The object's pose is read once per step (the pose after a step is the next step's start), and
+        the tests run on plain floats: at ~0.4 ms a step, numpy's per-call cost on 3-vectors was a
+        tenth of the loop."""
         p, c = self.p, self.client
-        poses = []  # (position, orientation) after each step, the last REST_WINDOW + 1
+        pose = p.getBasePositionAndOrientation(body, physicsClientId=c)
+        poses = deque()  # (position, orientation) after each step, the last REST_WINDOW + 1
         for _ in range(steps):
-            pos = p.getBasePositionAndOrientation(body, physicsClientId=c)[0]
-            if np.linalg.norm(np.subtract(pos, start)) * 100.0 > DROP_CM:
+            if _distance(pose[0], start) * 100.0 > DROP_CM:
                 return True
             if push is not None:
-                p.applyExternalForce(body, -1, push, pos, p.WORLD_FRAME, physicsClientId=c)
+                p.applyExternalForce(body, -1, push, pose[0], p.WORLD_FRAME, physicsClientId=c)
             p.stepSimulation(physicsClientId=c)
             self.steps += 1
-            poses.append(p.getBasePositionAndOrientation(body, physicsClientId=c))
+            pose = p.getBasePositionAndOrientation(body, physicsClientId=c)
+            poses.append(pose)
             if len(poses) > REST_WINDOW:
-                (pos0, orn0), (pos1, orn1) = poses.pop(0), poses[-1]
+                (pos0, orn0), (pos1, orn1) = poses.popleft(), pose
                 # Balanced: over the window it moved less than REST_DRIFT_M and turned less than
                 # REST_TURN_DEG (a held object jitters in the grip; its mean position is what counts).
-                if (
-                    np.linalg.norm(np.subtract(pos1, pos0)) < REST_DRIFT_M
-                    and _angle_deg(orn0, orn1) < REST_TURN_DEG
-                ):
+                if _distance(pos1, pos0) < REST_DRIFT_M and _angle_deg(orn0, orn1) < REST_TURN_DEG:
                     return False
         return False
 
@@ -340,7 +282,7 @@ class Simulator:
         p, c = self.p, self.client
         data = self._object_data(obj)
         com = data["mass"][1]
-        self._reset(150)
+        self._reset(150, keep_shapes=self._shape is not None and self._shape[0] == data["path"])
         static_hulls(p, c, hand, friction=3.0)
         body = self._object(data, 1.0, friction=3.0, restitution=0.5)
         start = p.saveState(physicsClientId=c)
@@ -353,7 +295,7 @@ class Simulator:
                 p.stepSimulation(physicsClientId=c)
                 self.steps += 1
                 v, w = p.getBaseVelocity(body, physicsClientId=c)
-                at_rest = np.linalg.norm(v) < REST_SPEED_M_S and np.linalg.norm(w) < REST_SPIN_RAD_S
+                at_rest = _norm(v) < REST_SPEED_M_S and _norm(w) < REST_SPIN_RAD_S
                 still = still + 1 if at_rest else 0
                 if still >= REST_STEPS:  # held: the remaining steps would move it < 0.01 cm
                     break
@@ -361,10 +303,12 @@ class Simulator:
             out.append(np.linalg.norm(pos - com) * 100.0)
         return float(np.mean(out))
 
-    def grip(self, obj, hand: list, directions: dict[str, np.ndarray]):
+    def grip(self, obj, hand: list, directions: dict[str, np.ndarray], fail_above_cm: float = DROP_CM):
         """Grip protocol: (displacement per direction (cm), rotation per direction (deg), squeeze (N),
         mass (kg)); ``hand``: the ``convex_hull`` of each bone near the object; see the module
-        docstring. Directions after one that drops the object are skipped."""
+        docstring. Directions after one that moves the object more than ``fail_above_cm`` are skipped
+        (and the shakes with them): by default after a drop; a gate, which only needs the verdict,
+        passes its bound, and the largest displacement is then only known to exceed it."""
         p, c = self.p, self.client
         data = self._object_data(obj)
         mass = data["mass"][0] * density_kg_m3(obj)
@@ -411,24 +355,12 @@ class Simulator:
 
         for name in directions:
             hold(name, shake=False)
-            if moves[name] > DROP_CM:  # dropped: the grasp fails whatever the other directions do
+            if moves[name] > fail_above_cm:  # the grasp fails whatever the other directions do
                 return moves, turns, squeeze, mass
         # The shakes under the direction that moved the object most: gravity there again (the same
         # steps from the same state, so the same motion), then the four pushes across it.
         hold(max(moves, key=moves.get), shake=True)
         return moves, turns, squeeze, mass
-
-
-def object_motion(start: tuple, end: tuple) -> np.ndarray:
-    """(4, 4) rigid motion of the object (its frame) from PyBullet pose ``start`` to ``end``, each a
-    (centre-of-mass position, xyzw quaternion) pair as in ``Simulator.grip_start`` / ``grip_poses``."""
-    from scipy.spatial.transform import Rotation
-
-    R = Rotation.from_quat(end[1]).as_matrix() @ Rotation.from_quat(start[1]).as_matrix().T
-    T = np.eye(4)
-    T[:3, :3] = R
-    T[:3, 3] = np.asarray(end[0]) - R @ np.asarray(start[0])
-    return T
 
 
 def _across(g: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -440,41 +372,14 @@ def _across(g: np.ndarray) -> tuple[np.ndarray, ...]:
 
 
 def _angle_deg(q0, q1) -> float:
-    d = abs(float(np.dot(q0, q1)))
-    return float(np.degrees(2.0 * np.arccos(min(1.0, d))))
+    """Angle (degrees) between two orientations given as xyzw quaternions."""
+    d = abs(q0[0] * q1[0] + q0[1] * q1[1] + q0[2] * q1[2] + q0[3] * q1[3])
+    return math.degrees(2.0 * math.acos(min(1.0, d)))
 
 
-def measure_stability(
-    grasp, simulator: Simulator | None = None, literature: bool = True, gate: bool = False
-) -> Stability:
-    """Both protocols for one grasp (``handsynth.grasp.synthesis.Grasp``).
+def _norm(v) -> float:
+    return math.sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2])
 
-    Args:
-        grasp: the grasp; only its object, subject, side, pose and ``T_object_hand`` are used.
-        simulator: a ``Simulator`` to reuse (one is made and closed when None).
-        literature: also run the literature protocol (``sim_displacement_cm`` is NaN otherwise).
-        gate: the grip protocol first, and the literature protocol only if the grasp holds (a gate
-            redraws a grasp that does not, so its literature figure would never be stored; this
-            saves about half the simulation of every rejected grasp).
-    """
-    own = simulator is None
-    sim = Simulator() if own else simulator
-    try:
-        rig = sim.rig(grasp.subject.shape, grasp.side)
-        posed = grasp.posed_hand(rig)
-        directions = gravity_directions(posed.bone_transforms, posed.joints, grasp.support)
-        lo, hi = grasp.object.bounds()
-        lo, hi = lo - NEAR_OBJECT_M, hi + NEAR_OBJECT_M
-        inside = np.all((posed.vertices > lo) & (posed.vertices < hi), axis=1)
-        near = np.unique(rig.template.weights.argmax(axis=1)[inside])
-        hulls = bone_hulls(posed, rig.template.weights, near)  # once, for both protocols
-        hand = [hulls[b] for b in sorted(hulls)]
-        moves, turns, squeeze, mass = sim.grip(grasp.object, hand, directions)
-        worst = max(moves, key=moves.get)
-        lit = np.nan
-        if literature and not (gate and moves[worst] > GRIP_BOUND_CM):
-            lit = sim.literature(grasp.object, hand, directions)
-    finally:
-        if own:
-            sim.close()
-    return Stability(lit, moves[worst], turns[worst], worst, squeeze, mass)
+
+def _distance(a, b) -> float:
+    return _norm((a[0] - b[0], a[1] - b[1], a[2] - b[2]))

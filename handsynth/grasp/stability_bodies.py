@@ -77,11 +77,16 @@ def hull_shape(p, client: int, hull, origin: np.ndarray, inset_m: float = 0.0) -
 
 
 def static_hulls(p, client: int, hulls: list, friction: float, inset_m: float = 0.0) -> list:
-    """A static body per ``convex_hull``, pulled in by ``inset_m`` (negative: standing proud of the skin)."""
+    """A static body per ``convex_hull``, pulled in by ``inset_m`` (negative: standing proud of the skin).
+
+    Rigid bodies (``useMaximalCoordinates``): a static 0-link multibody gives the same contacts but
+    costs the multibody solver work every step."""
     bodies = []
     for hull in hulls:
         shape = hull_shape(p, client, hull, np.zeros(3), inset_m)
-        body = p.createMultiBody(baseMass=0.0, baseCollisionShapeIndex=shape, physicsClientId=client)
+        body = p.createMultiBody(
+            baseMass=0.0, baseCollisionShapeIndex=shape, useMaximalCoordinates=True, physicsClientId=client
+        )
         p.changeDynamics(body, -1, lateralFriction=friction, restitution=0.0, physicsClientId=client)
         p.setCollisionFilterGroupMask(body, -1, HAND_GROUP, OBJECT_GROUP, physicsClientId=client)
         bodies.append(body)
@@ -108,8 +113,9 @@ def compound_obj_text(pieces: list[np.ndarray], origin: np.ndarray) -> str:
         vertices, normals, faces = convex_hull(piece, faces=True)
         vertices = inset((vertices, normals)) - origin
         out.append(f"o piece{i}\n")
-        out.append("".join(f"v {x:.9f} {y:.9f} {z:.9f}\n" for x, y, z in vertices.tolist()))
-        out.append("".join(f"f {a} {b} {c}\n" for a, b, c in (faces + base).tolist()))
+        # One format string per block: a line at a time costs more than the convex hulls themselves.
+        out.append(("v %.9f %.9f %.9f\n" * len(vertices)) % tuple(vertices.ravel().tolist()))
+        out.append(("f %d %d %d\n" * len(faces)) % tuple((faces + base).ravel().tolist()))
         base += len(vertices)
     return "".join(out)
 
