@@ -43,6 +43,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from grasps import _cpu_timed  # this folder is on the path of a script run from it
 
 
 def grasps(seed: int, n: int, path: Path | None) -> list:
@@ -73,14 +74,7 @@ def simulate(items: list, profile: int = 0) -> tuple[list[dict], dict]:
     cpu = {"hulls": 0.0, "grip": 0.0, "literature": 0.0, "total": 0.0}
 
     def timed(stage, fn):
-        def wrapper(*args, **kwargs):
-            c0 = time.process_time()
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                cpu[stage] += time.process_time() - c0
-
-        return wrapper
+        return _cpu_timed(cpu, stage, fn)
 
     home = sys.modules[measure_stability.__module__]  # the module whose bone_hulls it calls
     original_hulls = home.bone_hulls
