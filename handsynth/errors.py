@@ -23,8 +23,11 @@ class UngraspableError(SamplingError):
 
     Attributes:
         families: the family names that were drawn from.
+        rejected: candidates rejected per reason (``SynthesisStats.rejected``; ``"grip"``: geometrically
+            sound grasps that did not hold in the grip simulation).
     """
 
-    def __init__(self, message: str, families: tuple[str, ...] = ()) -> None:
+    def __init__(self, message: str, families: tuple[str, ...] = (), rejected: dict | None = None) -> None:
         super().__init__(message)
         self.families = tuple(families)
+        self.rejected = dict(rejected or {})

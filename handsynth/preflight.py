@@ -150,10 +150,16 @@ def resolve_run(
 def ungraspable_message(error: UngraspableError) -> str:
     """The one line a user reads for an UngraspableError."""
     names = ", ".join(f"'{f}'" for f in error.families)
+    families = f"object famil{'y' if len(error.families) == 1 else 'ies'} {names}"
+    if error.rejected.get("grip", 0) > 0:
+        return (
+            f"no grasp of {families} held in the grip simulation (scene.stability=gate); set "
+            "scene.stability=measure to keep grasps that do not hold (each records whether it does), or "
+            "leave them out of --objects / scene.objects"
+        )
     return (
-        f"no grasp could be synthesized on object famil{'y' if len(error.families) == 1 else 'ies'} "
-        f"{names}: every candidate on every object drawn was rejected; check the mesh's scale and shape, "
-        "or leave it out of --objects / scene.objects"
+        f"no grasp could be synthesized on {families}: every candidate on every object drawn was "
+        "rejected; check the mesh's scale and shape, or leave it out of --objects / scene.objects"
     )
 
 

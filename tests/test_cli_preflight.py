@@ -351,3 +351,13 @@ def test_bad_quality_or_device_is_one_line_listing_the_valid_values(tmp_path, ca
     name = flag.removeprefix("--")
     args = [*TINY, "--backend", "cycles", flag, value]
     refused(capsys, "render", args, tmp_path / "out", f"unknown {name} '{value}'", f"render.{name}", valid)
+
+
+def test_an_object_whose_grasps_never_hold_names_the_gate():
+    from handsynth.errors import UngraspableError
+    from handsynth.preflight import ungraspable_message
+
+    shape = ungraspable_message(UngraspableError("x", ("crate",), {"placement": 40}))
+    assert "'crate'" in shape and "scale and shape" in shape
+    grip = ungraspable_message(UngraspableError("x", ("crate",), {"placement": 30, "grip": 10}))
+    assert "'crate'" in grip and "held in the grip simulation" in grip and "scene.stability=measure" in grip

@@ -412,7 +412,7 @@ def test_quality_presets_resolve_with_explicit_samples_and_denoise_overriding():
 
 
 def test_stability_setting_is_validated_with_its_valid_values():
-    assert RunConfig().scene.stability == "measure"
+    assert RunConfig().scene.stability == "gate"
     for mode in ("none", "measure", "gate"):
         assert apply_overrides(RunConfig(), [f"scene.stability={mode}"]).scene.stability == mode
     with pytest.raises(UserError) as info:

@@ -320,4 +320,5 @@ def sample_grasp(
         f"no accepted grasp on object families {', '.join(families)} for grasp {index} after "
         f"{max_objects} objects ({dict(stats.rejected)})",
         families,
+        stats.rejected,
     )
