@@ -330,6 +330,18 @@ def test_cycles_workers_with_one_thread_write_the_bytes_of_one_process(ray_sessi
     config = _run_config(build_parser().parse_args(["render", *args, "--out", "unused"]))
     two, one = tmp_path / "two", tmp_path / "one"
     render_dataset(config, two, progress=False, cluster=ClusterOptions(workers=2, threads_per_worker=1))
-    render_dataset(config, one, progress=False)
+    # The single-process path in a process of its own: Cycles rendering inside the test process, before
+    # the next module's in-process raster renders, was where CI's pytest process twice segfaulted.
+    code = (
+        "from pathlib import Path\n"
+        "from handsynth.cli import _run_config, build_parser\n"
+        "from handsynth.pipeline import render_dataset\n"
+        f"config = _run_config(build_parser().parse_args(['render', *{args!r}, '--out', 'unused']))\n"
+        f"render_dataset(config, Path({str(one)!r}), progress=False)\n"
+    )
+    single = subprocess.run(
+        [sys.executable, "-c", code], env=_env(), capture_output=True, text=True, timeout=600
+    )
+    assert single.returncode == 0, single.stderr
     assert _files(two) == _files(one)
     assert validate_dataset(two).ok
