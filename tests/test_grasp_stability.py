@@ -102,6 +102,7 @@ def test_gate_verdict_survives_the_stored_record(sim):
     assert stored["grip_displacement_cm"] <= GRIP_BOUND_CM
     assert set(stored) == {
         "sim_displacement_cm",
+        "sim_direction",
         "grip_displacement_cm",
         "grip_rotation_deg",
         "grip_worst_direction",
@@ -124,9 +125,38 @@ def test_gate_verdict_survives_the_stored_record(sim):
         _NO_QUALITY,
         1,
     )
-    s = measure_stability(again, sim)
+    s = measure_stability(again, sim, literature_down=stored["sim_direction"])
     assert s.holds()
     assert s.grip_displacement_cm == pytest.approx(stored["grip_displacement_cm"], abs=0.2)
+    assert s.sim_direction == stored["sim_direction"]
+    assert s.sim_displacement_cm == pytest.approx(stored["sim_displacement_cm"], abs=0.2)
+
+
+def test_literature_direction_is_one_drawn_per_grasp(sim, held):
+    """The literature protocol runs under one world-down direction per grasp, as the reference does: a
+    pure function of the grasp, stored with the figure, uniform over the allowed directions."""
+    from handsynth.dataset.checked import WORLD_DOWN
+    from handsynth.grasp.stability_record import literature_direction
+
+    posed = held.posed_hand()
+    names = list(gravity_directions(posed.bone_transforms, posed.joints))
+    s = measure_stability(held, sim)
+    assert s.sim_direction == literature_direction(held, names) == s.to_dict()["sim_direction"]
+    figures = {}
+    for name in names:  # each direction is a simulation of its own; the drawn one gives the stored figure
+        figures[name] = measure_stability(held, sim, literature_down=name).sim_displacement_cm
+    assert figures[s.sim_direction] == s.sim_displacement_cm and len(set(figures.values())) > 1
+    # Uniform over the directions: 1000 placements of the grasp, each name drawn 200 +- 3.5 sigma.
+    rng = np.random.default_rng(0)
+    counts = dict.fromkeys(names, 0)
+    for _ in range(1000):
+        T = held.T_object_hand.copy()
+        T[:3, 3] += rng.normal(scale=1e-3, size=3)
+        counts[literature_direction(replace(held, T_object_hand=T), names)] += 1
+    assert all(145 <= c <= 255 for c in counts.values()), counts
+    # Every name the grip protocol uses, support grasps' included, is one validate accepts.
+    support = gravity_directions(posed.bone_transforms, posed.joints, support=True)
+    assert set(names) | set(support) == set(WORLD_DOWN)
 
 
 def test_gravity_directions_are_those_scene_sampling_allows(held):

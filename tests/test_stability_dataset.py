@@ -22,6 +22,7 @@ ARGS = ["--objects", "screwdriver", "--n", "3", "--shard-size", "3", "--seed", "
 ARGS += ["--quiet", "--set", "scene.renders_per_grasp=2", "--set", "scene.stability=measure"]
 KEYS = {
     "sim_displacement_cm",
+    "sim_direction",
     "grip_displacement_cm",
     "grip_rotation_deg",
     "grip_worst_direction",
@@ -87,14 +88,20 @@ def test_validate_refuses_a_damaged_block(run):
         ({**block, "object_mass_kg": 0}, "object_mass_kg"),
         ({**block, "grip_holds": "yes"}, "grip_holds"),
         ({**block, "grip_model": "rigid"}, "grip_model"),
+        ({**block, "sim_direction": "sideways"}, "sim_direction"),
+        ({**block, "sim_direction": None}, "sim_direction"),  # a figure needs its direction
+        ({**block, "sim_displacement_cm": None}, "sim_direction"),  # and a direction its figure
         ([1, 2], "not an object"),
     ]
     for bad, words in damaged:
         a["grasp"]["stability"] = bad
         problem = annotation_problem(a)
         assert problem is not None and words in problem and "\n" not in problem
-    # Data made by the first grip protocol has no grip_model: still valid.
-    a["grasp"]["stability"] = {k: v for k, v in block.items() if k != "grip_model"}
+    # Data made by the first grip protocol has no grip_model, and data whose literature figure is the
+    # mean over all directions no sim_direction: still valid.
+    a["grasp"]["stability"] = {k: v for k, v in block.items() if k not in ("grip_model", "sim_direction")}
+    assert annotation_problem(a) is None
+    a["grasp"]["stability"] = {**block, "sim_displacement_cm": None, "sim_direction": None}  # not run
     assert annotation_problem(a) is None
 
 

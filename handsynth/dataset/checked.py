@@ -121,8 +121,11 @@ def annotation_problem(annotation) -> str | None:
 
 
 # The optional ``grasp.stability`` block (docs/dataset-fields.md): non-negative figures; ``grip_model``
-# (absent in data made by the first protocol) one of these.
+# (absent in data made by the first protocol) one of these; ``sim_direction`` (absent in data whose
+# literature figure is the mean over all directions) one of the world-down directions a grasp is
+# tested under (``handsynth.grasp.stability_record.gravity_directions``, support grasps' included).
 GRIP_MODELS = ("compliant_pads",)
+WORLD_DOWN = ("arm_up", "palm_down", "palm_up", "thumb_down", "little_down", "fingers_down", "wrist_down")
 _STABILITY_NUMBERS = ("grip_displacement_cm", "grip_rotation_deg", "grip_squeeze_n", "grip_bound_cm")
 
 
@@ -138,6 +141,12 @@ def _stability_problem(block) -> str | None:
     sim = block.get("sim_displacement_cm")
     if sim is not None and (not _is_number(sim) or sim < 0):
         return f"grasp.stability.sim_displacement_cm {sim!r} is not a non-negative number"
+    if "sim_direction" in block:
+        down = block["sim_direction"]
+        if (down is None) != (sim is None) or (down is not None and down not in WORLD_DOWN):
+            return f"grasp.stability.sim_direction {down!r} is not " + (
+                "null, as sim_displacement_cm is" if sim is None else f"one of {', '.join(WORLD_DOWN)}"
+            )
     mass = block.get("object_mass_kg")
     if not _is_number(mass) or mass <= 0:
         return f"grasp.stability.object_mass_kg {mass!r} is not a positive number"

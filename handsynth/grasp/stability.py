@@ -14,8 +14,9 @@ the skin (the thumb's MCP crease), elsewhere < 0.5 mm.
 
 1. ``literature`` - the GraspTTA / Grasping Field "simulation displacement": rigid static hand,
    object 1 kg, friction 3 on both bodies, restitution 0.5, 150 solver iterations, 35 steps of
-   1/240 s, the displacement of the object's centre of mass in cm (the reference draws one camera and so
-   one gravity direction per grasp; we average over the world-down directions below).
+   1/240 s, the displacement of the object's centre of mass in cm, under one gravity direction per
+   grasp as in the reference (which draws one camera, and with it one world-down, per grasp): one of
+   the world-down directions below, drawn per grasp (``stability_record.literature_direction``).
 2. ``grip`` - ours, the acceptance gate. The fingers grip as real ones do, through the give of their
    pulp: the hand stands still (the bone hulls, static) and its skin is compliant, a contact pushing
    back with ``PAD_STIFFNESS_N_M`` per metre of overlap up to the ``PAD_GIVE_M`` by which the hulls
@@ -276,32 +277,27 @@ class Simulator:
 
     # --------------------------------------------------------------------------------- protocols
 
-    def literature(self, obj, hand: list, directions: dict[str, np.ndarray]) -> float:
-        """GraspTTA simulation displacement (cm), mean over ``directions`` (see the module docstring);
-        ``hand``: the ``convex_hull`` of each bone near the object."""
+    def literature(self, obj, hand: list, down: np.ndarray) -> float:
+        """GraspTTA simulation displacement (cm) under gravity along ``down`` (unit, object frame; see
+        the module docstring); ``hand``: the ``convex_hull`` of each bone near the object."""
         p, c = self.p, self.client
         data = self._object_data(obj)
         com = data["mass"][1]
         self._reset(150, keep_shapes=self._shape is not None and self._shape[0] == data["path"])
         static_hulls(p, c, hand, friction=3.0)
         body = self._object(data, 1.0, friction=3.0, restitution=0.5)
-        start = p.saveState(physicsClientId=c)
-        out = []
-        for g in directions.values():
-            p.restoreState(start, physicsClientId=c)
-            p.setGravity(*(9.8 * g), physicsClientId=c)
-            still = 0
-            for _ in range(LITERATURE_STEPS):
-                p.stepSimulation(physicsClientId=c)
-                self.steps += 1
-                v, w = p.getBaseVelocity(body, physicsClientId=c)
-                at_rest = _norm(v) < REST_SPEED_M_S and _norm(w) < REST_SPIN_RAD_S
-                still = still + 1 if at_rest else 0
-                if still >= REST_STEPS:  # held: the remaining steps would move it < 0.01 cm
-                    break
-            pos = np.array(p.getBasePositionAndOrientation(body, physicsClientId=c)[0])
-            out.append(np.linalg.norm(pos - com) * 100.0)
-        return float(np.mean(out))
+        p.setGravity(*(9.8 * np.asarray(down)), physicsClientId=c)
+        still = 0
+        for _ in range(LITERATURE_STEPS):
+            p.stepSimulation(physicsClientId=c)
+            self.steps += 1
+            v, w = p.getBaseVelocity(body, physicsClientId=c)
+            at_rest = _norm(v) < REST_SPEED_M_S and _norm(w) < REST_SPIN_RAD_S
+            still = still + 1 if at_rest else 0
+            if still >= REST_STEPS:  # held: the remaining steps would move it < 0.01 cm
+                break
+        pos = p.getBasePositionAndOrientation(body, physicsClientId=c)[0]
+        return _distance(pos, com) * 100.0
 
     def grip(self, obj, hand: list, directions: dict[str, np.ndarray], fail_above_cm: float = DROP_CM):
         """Grip protocol: (displacement per direction (cm), rotation per direction (deg), squeeze (N),

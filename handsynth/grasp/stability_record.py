@@ -39,12 +39,15 @@ class Stability:
     """Both protocols' figures for one grasp.
 
     Attributes:
-        sim_displacement_cm: literature protocol, mean over the gravity directions (cm).
+        sim_displacement_cm: literature protocol, under gravity along ``sim_direction`` (cm); NaN if
+            not run.
         grip_displacement_cm: grip protocol, largest over the gravity directions (cm).
         grip_rotation_deg: the object's rotation at that worst direction (degrees).
         grip_worst_direction: name of the direction that moved the object most.
         grip_squeeze_n: total normal force of the hand on the object after settling (N).
         mass_kg: the object's mass in the grip protocol.
+        sim_direction: the world-down direction of the literature protocol (a ``gravity_directions``
+            name; ``literature_direction``), None if it did not run.
     """
 
     sim_displacement_cm: float
@@ -53,6 +56,7 @@ class Stability:
     grip_worst_direction: str
     grip_squeeze_n: float
     mass_kg: float
+    sim_direction: str | None = None
 
     def holds(self, bound_cm: float = GRIP_BOUND_CM) -> bool:
         """The grip gate: the object stays within ``bound_cm`` of where the grip settled it."""
@@ -63,6 +67,7 @@ class Stability:
             "sim_displacement_cm": (
                 None if np.isnan(self.sim_displacement_cm) else round(self.sim_displacement_cm, 4)
             ),
+            "sim_direction": self.sim_direction,
             "grip_displacement_cm": round(self.grip_displacement_cm, 4),
             "grip_rotation_deg": round(self.grip_rotation_deg, 3),
             "grip_worst_direction": self.grip_worst_direction,
@@ -110,6 +115,23 @@ def gravity_directions(bones: np.ndarray, joints: np.ndarray, support: bool = Fa
     return out
 
 
+def literature_direction(grasp, names) -> str:
+    """The world-down direction (one of ``names``, in their order) of ``grasp``'s literature protocol.
+
+    The reference protocol simulates each grasp under one gravity direction, that of the camera it drew
+    for the grasp; a grasp here is tested under one of the directions scene sampling allows, drawn
+    uniformly, so that a data set's mean estimates the mean over all of them. The draw is a hash of
+    the grasp's placement and pose (their float64 bytes): a pure function of the grasp, without a
+    random stream (the synthesis streams stay as they are), and the same in every process."""
+    import hashlib
+
+    names = list(names)
+    data = np.ascontiguousarray(grasp.T_object_hand, dtype=np.float64).tobytes()
+    data += np.ascontiguousarray(grasp.pose.angles_rad, dtype=np.float64).tobytes()
+    draw = int.from_bytes(hashlib.sha256(data).digest()[:8], "little")
+    return names[draw % len(names)]
+
+
 def object_motion(start: tuple, end: tuple) -> np.ndarray:
     """(4, 4) rigid motion of the object (its frame) from PyBullet pose ``start`` to ``end``, each a
     (centre-of-mass position, xyzw quaternion) pair as in ``Simulator.grip_start`` / ``grip_poses``."""
@@ -122,7 +144,9 @@ def object_motion(start: tuple, end: tuple) -> np.ndarray:
     return T
 
 
-def measure_stability(grasp, simulator=None, literature: bool = True, gate: bool = False) -> Stability:
+def measure_stability(
+    grasp, simulator=None, literature: bool = True, gate: bool = False, literature_down: str | None = None
+) -> Stability:
     """Both protocols for one grasp (``handsynth.grasp.synthesis.Grasp``).
 
     Args:
@@ -135,6 +159,9 @@ def measure_stability(grasp, simulator=None, literature: bool = True, gate: bool
             direction that moves the object beyond ``GRIP_BOUND_CM``, so a rejected grasp's grip
             figures are that direction's, not the largest. A grasp that holds gets the same figures
             either way.
+        literature_down: the world-down direction (a ``gravity_directions`` name) of the literature
+            protocol, e.g. a record's ``sim_direction`` when re-simulating it from the record alone;
+            None draws it (``literature_direction``).
     """
     from handsynth.grasp.stability import DROP_CM, Simulator
 
@@ -153,10 +180,11 @@ def measure_stability(grasp, simulator=None, literature: bool = True, gate: bool
         fail_above_cm = GRIP_BOUND_CM if gate else DROP_CM
         moves, turns, squeeze, mass = sim.grip(grasp.object, hand, directions, fail_above_cm)
         worst = max(moves, key=moves.get)
-        lit = np.nan
+        lit, down = np.nan, None
         if literature and not (gate and moves[worst] > GRIP_BOUND_CM):
-            lit = sim.literature(grasp.object, hand, directions)
+            down = literature_direction(grasp, directions) if literature_down is None else literature_down
+            lit = sim.literature(grasp.object, hand, directions[down])
     finally:
         if own:
             sim.close()
-    return Stability(lit, moves[worst], turns[worst], worst, squeeze, mass)
+    return Stability(lit, moves[worst], turns[worst], worst, squeeze, mass, down)
