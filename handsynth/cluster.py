@@ -1,10 +1,12 @@
 """How a run is spread over Ray workers: ``ClusterOptions`` (``--workers``, ``--threads-per-worker``,
-``--address``) and the default layout per backend. Standard library only (the command line imports it
-before any Ray is started); ``distributed`` applies it.
+``--address``), the default layout per backend, and the checks that turn a wrong address or an
+impossible layout into one line. Standard library only (the command line imports it before any Ray is
+started); ``distributed`` applies it.
 """
 
 from __future__ import annotations
 
+import socket
 from dataclasses import dataclass
 
 from handsynth.errors import UserError
@@ -61,3 +63,45 @@ def default_layout(render, device: str, options: ClusterOptions, resources: dict
         threads = options.threads_per_worker or 1
         workers = options.workers or max(cpus // threads, 1)
     return workers, threads, gpus
+
+
+def same_address(a: str, b: str) -> bool:
+    """Whether HOST:PORT addresses ``a`` and ``b`` name one endpoint (host names resolved where they can
+    be)."""
+
+    def endpoint(address: str) -> tuple[str, str]:
+        host, _, port = address.rpartition(":")
+        try:
+            return socket.gethostbyname(host.strip("[]")), port
+        except OSError:
+            return host, port
+
+    return endpoint(a) == endpoint(b)
+
+
+def check_reachable(address: str, timeout_s: float = 5.0) -> None:
+    """UserError when nothing accepts a TCP connection at ``HOST:PORT`` within ``timeout_s``."""
+    host, _, port = address.rpartition(":")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout_s).close()
+    except OSError as error:
+        raise UserError(
+            f"no Ray cluster answers at --address {address} ({error.strerror or error}); start its head with "
+            "`ray start --head`, or leave out --address to use this machine"
+        ) from None
+
+
+def check_fits(workers: int, threads: int, gpus: int, have: dict) -> None:
+    """UserError when the workers cannot all be placed (they would wait for resources forever)."""
+    if workers * threads > have.get("CPU", 0) or workers * gpus > have.get("GPU", 0):
+        need = f"{workers * threads} CPUs" + (f" and {workers * gpus} GPUs" if gpus else "")
+        raise UserError(
+            f"--workers {workers} with --threads-per-worker {threads} needs {need}; the Ray cluster has "
+            f"{int(have.get('CPU', 0))} CPUs and {int(have.get('GPU', 0))} GPUs: ask for fewer workers"
+        )
+
+
+def first_line(text: str) -> str:
+    """The first non-blank line of ``text`` (stripped), or "no message"."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[0] if lines else "no message"

@@ -26,7 +26,14 @@ from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
-from handsynth.cluster import ClusterOptions, default_layout
+from handsynth.cluster import (
+    ClusterOptions,
+    check_fits,
+    check_reachable,
+    default_layout,
+    first_line,
+    same_address,
+)
 from handsynth.errors import UserError
 from handsynth.files import ENVIRONMENT_ERRNOS
 from handsynth.worker import ShardWorker
@@ -69,7 +76,7 @@ class RayShards:
             have = _resources(self.ray)
             device = str(render_entry.get("device", "cpu"))
             workers, threads, gpus = default_layout(config.render, device, options, have)
-            _check_fits(workers, threads, gpus, have)
+            check_fits(workers, threads, gpus, have)
             worker_config = _with_threads(config, threads)
             self.actor_class = self.ray.remote(ShardWorker).options(
                 num_cpus=threads, num_gpus=gpus, max_restarts=0, max_task_retries=0
@@ -260,6 +267,15 @@ def _with_threads(config, threads: int):
     return dataclasses.replace(config, render=dataclasses.replace(config.render, threads=threads))
 
 
+def _one_line(error: BaseException) -> str:
+    """The error of a failed shard attempt on one line: a worker's Python exception as ``Type: message``,
+    a worker's death as Ray's first line."""
+    cause = getattr(error, "cause", None)
+    if cause is not None:
+        return f"{type(cause).__name__}: {first_line(str(cause))}"
+    return f"worker died ({first_line(str(error))})"
+
+
 def _connect(options: ClusterOptions):
     """(the ray module, whether this call started or joined Ray and must shut it down): joins
     ``options.address``, or starts a local Ray quietly (no banner, no dashboard, worker output kept out of
@@ -270,10 +286,10 @@ def _connect(options: ClusterOptions):
         None,
         "auto",
     ):  # Ray itself retries an address where nothing listens for minutes
-        _check_reachable(options.address)
+        check_reachable(options.address)
     if ray.is_initialized():
         current = ray.get_runtime_context().gcs_address
-        if options.address not in (None, "auto") and not _same_address(options.address, current):
+        if options.address not in (None, "auto") and not same_address(options.address, current):
             raise UserError(
                 f"this process is already connected to the Ray cluster at {current}, not --address "
                 f"{options.address}: leave out --address, or call ray.shutdown() first"
@@ -289,36 +305,10 @@ def _connect(options: ClusterOptions):
         ray.init(address=options.address, **quiet)
     except (ConnectionError, ValueError) as error:
         raise UserError(
-            f"cannot join a Ray cluster at --address {options.address} ({_first_line(str(error))}); start "
+            f"cannot join a Ray cluster at --address {options.address} ({first_line(str(error))}); start "
             "one with `ray start --head`, or leave out --address to use this machine"
         ) from None
     return ray, True
-
-
-def _same_address(a: str, b: str) -> bool:
-    """Whether HOST:PORT addresses ``a`` and ``b`` name one endpoint (host names resolved where they can
-    be)."""
-
-    def endpoint(address: str) -> tuple[str, str]:
-        host, _, port = address.rpartition(":")
-        try:
-            return socket.gethostbyname(host.strip("[]")), port
-        except OSError:
-            return host, port
-
-    return endpoint(a) == endpoint(b)
-
-
-def _check_reachable(address: str, timeout_s: float = 5.0) -> None:
-    """UserError when nothing accepts a TCP connection at ``HOST:PORT`` within ``timeout_s``."""
-    host, _, port = address.rpartition(":")
-    try:
-        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout_s).close()
-    except OSError as error:
-        raise UserError(
-            f"no Ray cluster answers at --address {address} ({error.strerror or error}); start its head with "
-            "`ray start --head`, or leave out --address to use this machine"
-        ) from None
 
 
 def _resources(ray) -> dict:
@@ -326,30 +316,6 @@ def _resources(ray) -> dict:
     total = ray.cluster_resources()
     node_cpus = [int(n["Resources"].get("CPU", 0)) for n in ray.nodes() if n.get("Alive")]
     return {"CPU": total.get("CPU", 0), "GPU": total.get("GPU", 0), "node_cpus": [c for c in node_cpus if c]}
-
-
-def _check_fits(workers: int, threads: int, gpus: int, have: dict) -> None:
-    """UserError when the workers cannot all be placed (they would wait for resources forever)."""
-    if workers * threads > have.get("CPU", 0) or workers * gpus > have.get("GPU", 0):
-        need = f"{workers * threads} CPUs" + (f" and {workers * gpus} GPUs" if gpus else "")
-        raise UserError(
-            f"--workers {workers} with --threads-per-worker {threads} needs {need}; the Ray cluster has "
-            f"{int(have.get('CPU', 0))} CPUs and {int(have.get('GPU', 0))} GPUs: ask for fewer workers"
-        )
-
-
-def _first_line(text: str) -> str:
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return lines[0] if lines else "no message"
-
-
-def _one_line(error: BaseException) -> str:
-    """The error of a failed shard attempt on one line: a worker's Python exception as ``Type: message``,
-    a worker's death as Ray's first line."""
-    cause = getattr(error, "cause", None)
-    if cause is not None:
-        return f"{type(cause).__name__}: {_first_line(str(cause))}"
-    return f"worker died ({_first_line(str(error))})"
 
 
 class _LogFile(logging.Handler):

@@ -46,3 +46,10 @@ def make_transform(rotation: np.ndarray, translation: np.ndarray) -> np.ndarray:
     t[:3, :3] = rotation
     t[:3, 3] = translation
     return t
+
+
+def perpendicular(v: np.ndarray) -> np.ndarray:
+    """A unit vector square to unit ``v``: ``v`` crossed with the x axis, or with y when ``v`` is
+    nearly along x."""
+    p = np.cross(v, [1.0, 0.0, 0.0] if abs(v[0]) < 0.9 else [0.0, 1.0, 0.0])
+    return p / np.linalg.norm(p)

@@ -60,6 +60,7 @@ from pathlib import Path
 
 import numpy as np
 
+from handsynth.geometry.transforms import perpendicular
 from handsynth.grasp.convex_pieces import mesh_key, quat_xyzw
 from handsynth.grasp.object_mass import density_kg_m3, mass_properties
 from handsynth.grasp.stability_bodies import (
@@ -361,8 +362,7 @@ class Simulator:
 
 def _across(g: np.ndarray) -> tuple[np.ndarray, ...]:
     """+a, -a, +b, -b: two unit axes across ``g``."""
-    a = np.cross(g, [1.0, 0.0, 0.0] if abs(g[0]) < 0.9 else [0.0, 1.0, 0.0])
-    a /= np.linalg.norm(a)
+    a = perpendicular(g)
     b = np.cross(g, a)
     return a, -a, b, -b
 

@@ -13,7 +13,12 @@ import numpy as np
 from handsynth.config import CameraConfig
 from handsynth.conventions import invert_transform, make_intrinsics
 from handsynth.errors import SamplingError
-from handsynth.geometry.transforms import frame_from_x_and_z_hint, make_transform, rotation_about_axis
+from handsynth.geometry.transforms import (
+    frame_from_x_and_z_hint,
+    make_transform,
+    perpendicular,
+    rotation_about_axis,
+)
 
 _UP = np.array([0.0, 0.0, 1.0])
 # Rejection loops draw at most this many candidates. The world pose accepts ~63 % of its draws; the
@@ -94,18 +99,13 @@ def sample_world_pose(
         azimuth, heading = rng.uniform(0.0, 2.0 * np.pi, size=2)
         sin_tilt = np.sqrt(1.0 - cos_tilt**2)
         palm = np.array([sin_tilt * np.cos(azimuth), sin_tilt * np.sin(azimuth), cos_tilt])
-        level = np.cross(palm, _perpendicular(palm))
+        level = np.cross(palm, perpendicular(palm))
         target = np.cos(heading) * level + np.sin(heading) * np.cross(palm, level)  # square to the palm
         dorsal = -palm
     R_obj = frame_from_x_and_z_hint(forearm_dir, dorsal_dir)  # columns: forearm, ., dorsal (object frame)
     R_world = frame_from_x_and_z_hint(target, dorsal)
     R = R_world @ R_obj.T
     return make_transform(R, -R @ np.asarray(center, dtype=np.float64))
-
-
-def _perpendicular(v: np.ndarray) -> np.ndarray:
-    """A unit vector square to unit ``v``."""
-    return _unit(np.cross(v, [1.0, 0.0, 0.0] if abs(v[0]) < 0.9 else [0.0, 1.0, 0.0]))
 
 
 def _look_at(position: np.ndarray, target: np.ndarray, up: np.ndarray, roll_rad: float) -> np.ndarray:
