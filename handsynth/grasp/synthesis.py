@@ -254,7 +254,7 @@ def _quality(hand: _Hand, field_: _Field, angles, rotation, translation, power: 
         distances,
         field_.normals,
         core,
-        rig.self_penetration_m(pose),
+        float(-rig.collision_gaps(bones)[1].min()),  # rig.self_penetration_m(pose), its bones reused
         power,
     )
 

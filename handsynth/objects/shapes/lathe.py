@@ -66,20 +66,28 @@ class Lathe:
         n_i, n_j = values.shape
         inside = (gi < n_i - 1) & (gj >= 0) & (gj < n_j - 1)
         out = np.empty(len(p))
-        if not inside.all():
+        everywhere = inside.all()
+        if not everywhere:
             # Beyond the table (over a centimetre from the solid) the distance to the profile's
             # bounding rectangle is returned: a lower bound, which is all a search needs out there.
             rz = np.stack([r[~inside], p[~inside, 2]], axis=1)
             box_lo = np.array([0.0, self.profile[:, 1].min()])
             box_hi = np.array([self.profile[:, 0].max(), self.profile[:, 1].max()])
             out[~inside] = np.linalg.norm(np.maximum(np.maximum(box_lo - rz, rz - box_hi), 0.0), axis=1)
-        i0 = gi[inside].astype(np.int64)
-        j0 = gj[inside].astype(np.int64)
-        fi = gi[inside] - i0
-        fj = gj[inside] - j0
-        out[inside] = (values[i0, j0] * (1 - fi) + values[i0 + 1, j0] * fi) * (1 - fj) + (
-            values[i0, j0 + 1] * (1 - fi) + values[i0 + 1, j0 + 1] * fi
-        ) * fj
+            gi, gj = gi[inside], gj[inside]
+        i0 = gi.astype(np.int64)
+        j0 = gj.astype(np.int64)
+        fi = gi - i0
+        fj = gj - j0
+        # Corners as flat indices into the C-ordered table: one cheap gather each.
+        flat = values.ravel()
+        k00 = i0 * n_j + j0
+        k10 = k00 + n_j
+        v00, v10, v01, v11 = flat[k00], flat[k10], flat[k00 + 1], flat[k10 + 1]
+        near = (v00 * (1 - fi) + v10 * fi) * (1 - fj) + (v01 * (1 - fi) + v11 * fi) * fj
+        if everywhere:
+            return near
+        out[inside] = near
         return out
 
     def _table(self):
@@ -107,17 +115,16 @@ class Lathe:
             # Cells over ``margin`` from the surface keep ``margin``: a lower bound, enough out there.
             dist = cKDTree(samples).query(grid, distance_upper_bound=margin)[0]
             dist = np.minimum(dist, margin).reshape(len(ri), len(zj))
-            # Even-odd inside test per row z: count the polygon's crossings to the right of each r.
+            # Even-odd inside test per row z: a cell is inside when an odd number of the polygon's
+            # edges cross its row to the right of it. Edge by edge over the rows it straddles (the same
+            # crossing arithmetic as a per-row loop, a few numpy calls per edge instead of per row).
             pa, pb = prof, np.roll(prof, -1, axis=0)
             inside = np.zeros((len(ri), len(zj)), dtype=bool)
-            for j, z in enumerate(zj):
-                straddle = (pa[:, 1] > z) != (pb[:, 1] > z)
-                if not straddle.any():
-                    continue
-                xa, xb, ya, yb = pa[straddle, 0], pb[straddle, 0], pa[straddle, 1], pb[straddle, 1]
-                crossings = np.sort(xa + (z - ya) * (xb - xa) / (yb - ya))
-                right = len(crossings) - np.searchsorted(crossings, ri, side="right")
-                inside[:, j] = (right % 2) == 1
+            for (xa, ya), (xb, yb) in zip(pa, pb, strict=True):
+                rows = np.flatnonzero((ya > zj) != (yb > zj))
+                if rows.size:
+                    crossings = xa + (zj[rows] - ya) * (xb - xa) / (yb - ya)
+                    inside[:, rows] ^= crossings[None, :] > ri[:, None]
             cache["table"] = (lo, step, np.where(inside, -dist, dist))
         return cache["table"]
 
