@@ -129,11 +129,14 @@ def core_radii(
     smallest distance from the bone's axis to the skin vertices it dominates (0 for the wrist, forearm
     and bones without vertices)."""
     dominant = weights.argmax(axis=1)
+    # Vertices grouped by dominant bone, each group in vertex order (as a boolean mask would pick them).
+    order = np.argsort(dominant, kind="stable")
+    bounds = np.searchsorted(dominant[order], np.arange(len(BONE_NAMES) + 1))
     radii = np.zeros(len(BONE_NAMES))
     for b, name in enumerate(BONE_NAMES):
         if name in ("lowerarm02", "wrist"):
             continue
-        v = rest_vertices[dominant == b]
+        v = rest_vertices[order[bounds[b] : bounds[b + 1]]]
         if len(v) == 0:
             continue
         head, axis = rest_bones[b, :3, 3], rest_bones[b, :3, 0]

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from handsynth.objects.shapes.lathe_table import _Table
 from handsynth.objects.shapes.part import PartMesh
 from handsynth.objects.shapes.profile import polygon_sdf_2d
 
@@ -55,18 +56,19 @@ class Lathe:
         return polygon_sdf_2d(rz, self.profile, surface)
 
     def sdf_fast(self, points: np.ndarray) -> np.ndarray:
-        """``sdf`` from a 0.5 mm (r, z) table with bilinear interpolation (built on first use; within
-        ~0.1 mm of the exact distance near the surface); beyond the table, a lower bound (>= 1 cm)."""
+        """``sdf`` from a 0.5 mm (r, z) table with bilinear interpolation (``_Table``, filled as queries
+        reach it; within ~0.1 mm of the exact distance near the surface); beyond the table, a lower
+        bound (>= 1 cm)."""
         p = self._local(points)
         table = self._table()
-        lo, step, values = table
+        lo, step = table.origin, table.step
         r = np.hypot(p[:, 0], p[:, 1])
         gi = (r - lo[0]) / step
         gj = (p[:, 2] - lo[1]) / step
-        n_i, n_j = values.shape
+        n_i, n_j = table.values.shape
         inside = (gi < n_i - 1) & (gj >= 0) & (gj < n_j - 1)
-        out = np.empty(len(p))
         everywhere = inside.all()
+        out = np.empty(len(p))
         if not everywhere:
             # Beyond the table (over a centimetre from the solid) the distance to the profile's
             # bounding rectangle is returned: a lower bound, which is all a search needs out there.
@@ -75,57 +77,17 @@ class Lathe:
             box_hi = np.array([self.profile[:, 0].max(), self.profile[:, 1].max()])
             out[~inside] = np.linalg.norm(np.maximum(np.maximum(box_lo - rz, rz - box_hi), 0.0), axis=1)
             gi, gj = gi[inside], gj[inside]
-        i0 = gi.astype(np.int64)
-        j0 = gj.astype(np.int64)
-        fi = gi - i0
-        fj = gj - j0
-        # Corners as flat indices into the C-ordered table: one cheap gather each.
-        flat = values.ravel()
-        k00 = i0 * n_j + j0
-        k10 = k00 + n_j
-        v00, v10, v01, v11 = flat[k00], flat[k10], flat[k00 + 1], flat[k10 + 1]
-        near = (v00 * (1 - fi) + v10 * fi) * (1 - fj) + (v01 * (1 - fi) + v11 * fi) * fj
+        near = table.interpolate(gi, gj)
         if everywhere:
             return near
         out[inside] = near
         return out
 
-    def _table(self):
-        """(origin, step, values): the signed distance on a 0.5 mm (r, z) grid around the profile.
-
-        Distances come from a k-d tree over the profile sampled every 0.1 mm (within 0.05 mm of the
-        exact segment distance; capped at the 12 mm margin, a lower bound beyond it), signs from an
-        exact even-odd count along each grid row.
-        """
-        from scipy.spatial import cKDTree
-
+    def _table(self) -> _Table:
+        """This lathe's ``_Table``, made on first use and kept on the instance."""
         cache = self.__dict__.setdefault("_cache", {})
         if "table" not in cache:
-            step, margin, spacing = 0.0005, 0.012, 0.0001
-            prof = self.profile
-            lo = np.array([0.0, prof[:, 1].min() - margin])
-            ri = np.arange(lo[0], prof[:, 0].max() + margin + step, step)
-            zj = np.arange(lo[1], prof[:, 1].max() + margin + step, step)
-            a, b = prof[:-1], prof[1:]  # the surface: every edge but the closing one on the axis
-            counts = np.maximum(1, np.ceil(np.linalg.norm(b - a, axis=1) / spacing).astype(np.int64))
-            t = np.concatenate([np.arange(c) / c for c in counts])
-            starts = np.repeat(np.arange(len(a)), counts)
-            samples = np.concatenate([a[starts] + t[:, None] * (b - a)[starts], prof[-1:]])
-            grid = np.stack(np.meshgrid(ri, zj, indexing="ij"), axis=-1).reshape(-1, 2)
-            # Cells over ``margin`` from the surface keep ``margin``: a lower bound, enough out there.
-            dist = cKDTree(samples).query(grid, distance_upper_bound=margin)[0]
-            dist = np.minimum(dist, margin).reshape(len(ri), len(zj))
-            # Even-odd inside test per row z: a cell is inside when an odd number of the polygon's
-            # edges cross its row to the right of it. Edge by edge over the rows it straddles (the same
-            # crossing arithmetic as a per-row loop, a few numpy calls per edge instead of per row).
-            pa, pb = prof, np.roll(prof, -1, axis=0)
-            inside = np.zeros((len(ri), len(zj)), dtype=bool)
-            for (xa, ya), (xb, yb) in zip(pa, pb, strict=True):
-                rows = np.flatnonzero((ya > zj) != (yb > zj))
-                if rows.size:
-                    crossings = xa + (zj[rows] - ya) * (xb - xa) / (yb - ya)
-                    inside[:, rows] ^= crossings[None, :] > ri[:, None]
-            cache["table"] = (lo, step, np.where(inside, -dist, dist))
+            cache["table"] = _Table(self.profile)
         return cache["table"]
 
     def bounds(self) -> np.ndarray:
