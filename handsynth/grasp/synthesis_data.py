@@ -24,7 +24,8 @@ class _Hand:
     def __init__(self, rig: HandRig, stride: int = 3) -> None:
         self.rig = rig
         template = rig.template
-        self.finger, self.segment = vertex_groups(template.weights)
+        dominant = template.weights.argmax(axis=1)
+        self.finger, self.segment = vertex_groups(template.weights, dominant)
         group = np.where(
             self.finger < 5, self.finger * 3 + self.segment, np.where(self.finger == PALM, 15, 16)
         )
@@ -47,7 +48,7 @@ class _Hand:
         self.core_lengths = sk.lengths.copy()
         distal = [BONE_INDEX[FINGER_BONES[f][2]] for f in FINGERS]
         self.core_lengths[distal] -= sk.radii[distal, 1]
-        self.core_radii = core_radii(rest, template.weights, sk.rest_transforms, self.core_lengths)
+        self.core_radii = core_radii(rest, template.weights, sk.rest_transforms, self.core_lengths, dominant)
         # Palm centre: middle of the palmar skin of the palm.
         self.palm_centre = np.median(self.palm_points, axis=0)
         mcp = sk.heads[[BONE_INDEX[f"finger{k}-1"] for k in range(2, 6)]]
@@ -104,7 +105,8 @@ class _Field:
 
     def __init__(self, obj: ObjectModel, mirror: bool) -> None:
         self.obj = obj
-        self.flip = np.array([1.0, -1.0, 1.0]) if mirror else np.ones(3)
+        self.mirror = mirror
+        self.flip = np.array([1.0, -1.0, 1.0]) if mirror else np.ones(3)  # (x 1.0 is exact: skipped)
         b = obj.bounds() * self.flip
         self.lo, self.hi = b.min(axis=0), b.max(axis=0)
 
@@ -117,12 +119,13 @@ class _Field:
         gap *= gap
         bound = np.sqrt(gap.sum(axis=1))  # np.linalg.norm(gap, axis=1), the same sums without its checks
         near = bound < far
-        out = bound
+        query = self.obj.sdf if exact else self.obj.sdf_fast
+        if near.all():  # every part's distance is point by point: the same values as by the mask
+            return query(points * self.flip if self.mirror else points)
         if near.any():
-            out = bound.copy()
-            query = self.obj.sdf if exact else self.obj.sdf_fast
-            out[near] = query(points[near] * self.flip)
-        return out
+            near_points = points[near]
+            bound[near] = query(near_points * self.flip if self.mirror else near_points)
+        return bound
 
     def exact(self, points: np.ndarray) -> np.ndarray:
         return self.obj.sdf(np.asarray(points, dtype=np.float64) * self.flip)
