@@ -22,6 +22,8 @@ class Lathe:
     across its handle.
     """
 
+    EXACT_SDF = True  # ``sdf`` is the Euclidean distance: never below the distance to ``bounds()``
+
     profile: np.ndarray
     slots: np.ndarray
     segments: int = 64
