@@ -47,6 +47,31 @@ def _whole_table(profile: np.ndarray) -> np.ndarray:
     return np.where(inside, -dist, dist)
 
 
+def _reference_sdf_fast(lathe: Lathe, values: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """``Lathe.sdf_fast`` as it was written over the whole-grid table ``values``."""
+    p = lathe._local(points)
+    lo = np.array([0.0, lathe.profile[:, 1].min() - MARGIN_M])
+    r = np.hypot(p[:, 0], p[:, 1])
+    gi = (r - lo[0]) / STEP_M
+    gj = (p[:, 2] - lo[1]) / STEP_M
+    n_i, n_j = values.shape
+    inside = (gi < n_i - 1) & (gj >= 0) & (gj < n_j - 1)
+    out = np.empty(len(p))
+    if not inside.all():
+        rz = np.stack([r[~inside], p[~inside, 2]], axis=1)
+        box_lo = np.array([0.0, lathe.profile[:, 1].min()])
+        box_hi = np.array([lathe.profile[:, 0].max(), lathe.profile[:, 1].max()])
+        out[~inside] = np.linalg.norm(np.maximum(np.maximum(box_lo - rz, rz - box_hi), 0.0), axis=1)
+    i0 = gi[inside].astype(np.int64)
+    j0 = gj[inside].astype(np.int64)
+    fi = gi[inside] - i0
+    fj = gj[inside] - j0
+    out[inside] = (values[i0, j0] * (1 - fi) + values[i0 + 1, j0] * fi) * (1 - fj) + (
+        values[i0, j0 + 1] * (1 - fi) + values[i0 + 1, j0 + 1] * fi
+    ) * fj
+    return out
+
+
 def _lathes(family: str, seed: int) -> list[Lathe]:
     obj = CATALOG[family].build(np.random.default_rng(seed))
     return [p for p in obj.parts if isinstance(p, Lathe)]
@@ -60,8 +85,10 @@ def test_lathe_table_filled_on_demand_is_the_whole_grid_table(family, seed):
     for lathe in lathes:
         reference = _whole_table(lathe.profile)
         lo, hi = lathe.bounds()
-        # Points around the solid, queried in batches as a search would: each batch fills what it needs.
-        batches = [rng.uniform(lo - 0.02, hi + 0.02, size=(200, 3)) for _ in range(4)]
+        # Points around the solid, queried in batches as a search would: each batch fills what it needs
+        # (the last batch reaches beyond the table, where the distance to the profile's box is used).
+        batches = [rng.uniform(lo - 0.02, hi + 0.02, size=(200, 3)) for _ in range(3)]
+        batches.append(rng.uniform(lo - 0.04, hi + 0.04, size=(400, 3)))
         values = [lathe.sdf_fast(b) for b in batches]
         table = lathe._table()
         computed = ~np.isnan(table.values)
@@ -73,6 +100,7 @@ def test_lathe_table_filled_on_demand_is_the_whole_grid_table(family, seed):
         for batch, first in zip(batches, values, strict=True):
             assert lathe.sdf_fast(batch).tobytes() == first.tobytes()
             assert fresh.sdf_fast(batch).tobytes() == first.tobytes()
+            assert _reference_sdf_fast(lathe, reference, batch).tobytes() == first.tobytes()
 
 
 def test_core_radii_by_sorted_groups_equal_the_per_bone_masks(make_rig):

@@ -74,10 +74,12 @@ class Lathe:
         if not everywhere:
             # Beyond the table (over a centimetre from the solid) the distance to the profile's
             # bounding rectangle is returned: a lower bound, which is all a search needs out there.
-            rz = np.stack([r[~inside], p[~inside, 2]], axis=1)
-            box_lo = np.array([0.0, self.profile[:, 1].min()])
-            box_hi = np.array([self.profile[:, 0].max(), self.profile[:, 1].max()])
-            out[~inside] = np.linalg.norm(np.maximum(np.maximum(box_lo - rz, rz - box_hi), 0.0), axis=1)
+            # (The norm of the (r, z) gap to the rectangle, written out per coordinate.)
+            far_r, far_z = r[~inside], p[~inside, 2]
+            z0, z1 = table.z_range
+            dr = np.maximum(np.maximum(0.0 - far_r, far_r - table.r_max), 0.0)
+            dz = np.maximum(np.maximum(z0 - far_z, far_z - z1), 0.0)
+            out[~inside] = np.sqrt(dr * dr + dz * dz)
             gi, gj = gi[inside], gj[inside]
         near = table.interpolate(gi, gj)
         if everywhere:

@@ -23,6 +23,7 @@ class _Table:
 
     Attributes:
         origin: (2,) (r, z) of node (0, 0); step: the pitch (m).
+        r_max, z_range: the profile's bounding rectangle in (r, z): r in [0, r_max], z in z_range.
         values: (n_r, n_z) signed distances, NaN at nodes not computed yet.
     """
 
@@ -31,6 +32,7 @@ class _Table:
 
         prof = np.asarray(profile, dtype=np.float64)
         self.step = STEP_M
+        self.r_max, self.z_range = prof[:, 0].max(), (prof[:, 1].min(), prof[:, 1].max())
         self.origin = np.array([0.0, prof[:, 1].min() - MARGIN_M])
         self.ri = np.arange(self.origin[0], prof[:, 0].max() + MARGIN_M + STEP_M, STEP_M)
         self.zj = np.arange(self.origin[1], prof[:, 1].max() + MARGIN_M + STEP_M, STEP_M)
