@@ -115,7 +115,9 @@ class _Field:
         conservative steps and contact tests); tabulated unless ``exact``."""
         points = np.asarray(points, dtype=np.float64)
         # The distance to the bounding box is a lower bound of the distance to the solid.
-        gap = np.maximum(np.maximum(self.lo - points, points - self.hi), 0.0)
+        gap = self.lo - points
+        np.maximum(gap, points - self.hi, out=gap)
+        np.maximum(gap, 0.0, out=gap)
         gap *= gap
         bound = np.sqrt(gap.sum(axis=1))  # np.linalg.norm(gap, axis=1), the same sums without its checks
         near = bound < far
