@@ -145,14 +145,19 @@ def _blend(weights: np.ndarray, transforms: np.ndarray, points: np.ndarray) -> n
     on a busy machine (several workers per core) handing a product this small to a second thread cost
     up to ten times the product itself."""
     flat = transforms[:, :3, :].reshape(len(transforms), 12).T  # row 4 i + j is M[i, j]
-    out = np.empty((len(points), 3))
     chunk = max(64, _BLAS_SERIAL_MADDS // (12 * len(transforms)))
-    for start in range(0, len(points), chunk):
-        part = slice(start, start + chunk)
-        m = flat @ weights[part].T  # (12, n)
-        x, y, z = points[part, 0], points[part, 1], points[part, 2]
-        for i in range(3):
-            out[part, i] = m[4 * i] * x + m[4 * i + 1] * y + m[4 * i + 2] * z + m[4 * i + 3]
+    if len(points) <= chunk:
+        m = flat @ weights.T  # (12, n)
+    else:
+        m = np.empty((12, len(points)))
+        for start in range(0, len(points), chunk):
+            part = slice(start, start + chunk)
+            m[:, part] = flat @ weights[part].T
+    # The products chunk by chunk, the multiply-adds once over all points (element by element alike).
+    out = np.empty((len(points), 3))
+    x, y, z = points[:, 0], points[:, 1], points[:, 2]
+    for i in range(3):
+        out[:, i] = m[4 * i] * x + m[4 * i + 1] * y + m[4 * i + 2] * z + m[4 * i + 3]
     return out
 
 
