@@ -146,7 +146,8 @@ def _relieve(
     translation = translation.copy()
     for _ in range(rounds):
         bones = rig.bone_transforms(HandPose(angles))
-        d = field.sdf(rig.skin(bones) @ rotation.T + translation)
+        skin = rig.skin(bones) @ rotation.T + translation
+        d = field.sdf(skin)
         worst = d.min()
         if -worst <= limit:
             break
@@ -160,9 +161,7 @@ def _relieve(
         body = (hand.finger == PALM) | (hand.finger == FOREARM) | ((hand.finger == 0) & (hand.segment == 0))
         pen = -d[body].min()
         if pen > limit:
-            normal = field.normals(
-                (rig.skin(bones) @ rotation.T + translation)[body][np.argmin(d[body])][None]
-            )[0]
+            normal = field.normals(skin[body][np.argmin(d[body])][None])[0]
             translation = translation + normal * (pen + 0.0002)
     return angles, translation
 

@@ -105,11 +105,12 @@ def bone_groups() -> tuple[np.ndarray, np.ndarray]:
     return finger, segment
 
 
-def vertex_groups(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Finger code and segment of every skin vertex (by its dominant bone); thenar (thumb segment 0)
-    becomes palm for contact purposes."""
+def vertex_groups(weights: np.ndarray, dominant: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Finger code and segment of every skin vertex (by its dominant bone, ``weights.argmax(axis=1)``,
+    passed as ``dominant`` when the caller has it); thenar (thumb segment 0) becomes palm for contact
+    purposes."""
     finger, segment = bone_groups()
-    dominant = weights.argmax(axis=1)
+    dominant = weights.argmax(axis=1) if dominant is None else dominant
     return finger[dominant], segment[dominant]
 
 
@@ -117,23 +118,29 @@ def vertex_areas(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
     """(V,) one third of the area of the triangles around each vertex."""
     tri = vertices[faces]
     area = 0.5 * np.linalg.norm(np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]), axis=1)
-    out = np.zeros(len(vertices))
-    np.add.at(out, faces.reshape(-1), np.repeat(area / 3.0, 3))
-    return out
+    # bincount adds in index order, as np.add.at does (the same sums), without add.at's slow loop.
+    return np.bincount(faces.reshape(-1), weights=np.repeat(area / 3.0, 3), minlength=len(vertices))
 
 
 def core_radii(
-    rest_vertices: np.ndarray, weights: np.ndarray, rest_bones: np.ndarray, lengths: np.ndarray
+    rest_vertices: np.ndarray,
+    weights: np.ndarray,
+    rest_bones: np.ndarray,
+    lengths: np.ndarray,
+    dominant: np.ndarray | None = None,
 ) -> np.ndarray:
     """(B,) radius of the core of each finger and palm bone that is surely inside the skin: 90 % of the
     smallest distance from the bone's axis to the skin vertices it dominates (0 for the wrist, forearm
-    and bones without vertices)."""
-    dominant = weights.argmax(axis=1)
+    and bones without vertices). ``dominant``: ``weights.argmax(axis=1)`` when the caller has it."""
+    dominant = weights.argmax(axis=1) if dominant is None else dominant
+    # Vertices grouped by dominant bone, each group in vertex order (as a boolean mask would pick them).
+    order = np.argsort(dominant, kind="stable")
+    bounds = np.searchsorted(dominant[order], np.arange(len(BONE_NAMES) + 1))
     radii = np.zeros(len(BONE_NAMES))
     for b, name in enumerate(BONE_NAMES):
         if name in ("lowerarm02", "wrist"):
             continue
-        v = rest_vertices[dominant == b]
+        v = rest_vertices[order[bounds[b] : bounds[b + 1]]]
         if len(v) == 0:
             continue
         head, axis = rest_bones[b, :3, 3], rest_bones[b, :3, 0]

@@ -40,7 +40,14 @@ from handsynth.grasp.placement import (
     grip_width,
     lateral_side,
 )
-from handsynth.grasp.quality import DEFAULT_THRESHOLDS, GraspQuality, Thresholds, core_penetration_m, measure
+from handsynth.grasp.quality import (
+    CONTACT_DISTANCE_M,
+    DEFAULT_THRESHOLDS,
+    GraspQuality,
+    Thresholds,
+    core_penetration_m,
+    measure,
+)
 from handsynth.grasp.synthesis_data import _Field, _Hand
 from handsynth.grasp.taxonomy import FINGERS, GraspType, grasp_type, grasp_types
 from handsynth.hand.pose import HandPose
@@ -243,7 +250,9 @@ def _quality(hand: _Hand, field_: _Field, angles, rotation, translation, power: 
     pose = HandPose(angles)
     bones = rig.bone_transforms(pose)
     vertices = rig.skin(bones) @ rotation.T + translation
-    distances = field_.sdf(vertices, exact=True)
+    # ``measure`` reads a distance only where it is at most CONTACT_DISTANCE_M (contacts, their patches,
+    # penetration, intersection): beyond twice that, the bounding-box lower bound decides the same.
+    distances = field_.sdf(vertices, far=2.0 * CONTACT_DISTANCE_M, exact=True)
     bones_obj = np.einsum("ij,bjk->bik", make_transform(rotation, translation), bones)
     core = core_penetration_m(field_.exact, bones_obj, hand.core_lengths, hand.core_radii)
     return measure(
@@ -254,7 +263,7 @@ def _quality(hand: _Hand, field_: _Field, angles, rotation, translation, power: 
         distances,
         field_.normals,
         core,
-        rig.self_penetration_m(pose),
+        float(-rig.collision_gaps(bones)[1].min()),  # rig.self_penetration_m(pose), its bones reused
         power,
     )
 

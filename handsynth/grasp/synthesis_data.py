@@ -24,7 +24,8 @@ class _Hand:
     def __init__(self, rig: HandRig, stride: int = 3) -> None:
         self.rig = rig
         template = rig.template
-        self.finger, self.segment = vertex_groups(template.weights)
+        dominant = template.weights.argmax(axis=1)
+        self.finger, self.segment = vertex_groups(template.weights, dominant)
         group = np.where(
             self.finger < 5, self.finger * 3 + self.segment, np.where(self.finger == PALM, 15, 16)
         )
@@ -47,7 +48,7 @@ class _Hand:
         self.core_lengths = sk.lengths.copy()
         distal = [BONE_INDEX[FINGER_BONES[f][2]] for f in FINGERS]
         self.core_lengths[distal] -= sk.radii[distal, 1]
-        self.core_radii = core_radii(rest, template.weights, sk.rest_transforms, self.core_lengths)
+        self.core_radii = core_radii(rest, template.weights, sk.rest_transforms, self.core_lengths, dominant)
         # Palm centre: middle of the palmar skin of the palm.
         self.palm_centre = np.median(self.palm_points, axis=0)
         mcp = sk.heads[[BONE_INDEX[f"finger{k}-1"] for k in range(2, 6)]]
@@ -77,13 +78,13 @@ class _Hand:
         points = self.rig.skin_points(bones, self.sub_weights[lo:hi], self.sub_rest[lo:hi])
         distances = field.sdf(points @ rotation.T + translation)
         out = np.full(17, np.inf)
-        groups = np.arange(first, last)
+        # The slice's non-empty groups are back to back: one reduceat gives each one's minimum.
+        groups = np.arange(first, last)[self.present[first:last]]
+        gmin = np.minimum.reduceat(distances, self.group_starts[groups] - lo)
         wanted = np.zeros(5, dtype=bool)
         wanted[fingers] = True
-        groups = groups[self.present[first:last] & wanted[groups // 3]]
-        starts = self.group_starts[groups] - lo
-        ends = self.group_starts[groups + 1] - lo
-        out[groups] = [distances[a:b].min() for a, b in zip(starts, ends, strict=True)]
+        keep = wanted[groups // 3]
+        out[groups[keep]] = gmin[keep]
         return out
 
     def finger_gaps_reference(
@@ -104,7 +105,8 @@ class _Field:
 
     def __init__(self, obj: ObjectModel, mirror: bool) -> None:
         self.obj = obj
-        self.flip = np.array([1.0, -1.0, 1.0]) if mirror else np.ones(3)
+        self.mirror = mirror
+        self.flip = np.array([1.0, -1.0, 1.0]) if mirror else np.ones(3)  # (x 1.0 is exact: skipped)
         b = obj.bounds() * self.flip
         self.lo, self.hi = b.min(axis=0), b.max(axis=0)
 
@@ -113,14 +115,19 @@ class _Field:
         conservative steps and contact tests); tabulated unless ``exact``."""
         points = np.asarray(points, dtype=np.float64)
         # The distance to the bounding box is a lower bound of the distance to the solid.
-        bound = np.linalg.norm(np.maximum(np.maximum(self.lo - points, points - self.hi), 0.0), axis=1)
+        gap = self.lo - points
+        np.maximum(gap, points - self.hi, out=gap)
+        np.maximum(gap, 0.0, out=gap)
+        gap *= gap
+        bound = np.sqrt(gap.sum(axis=1))  # np.linalg.norm(gap, axis=1), the same sums without its checks
         near = bound < far
-        out = bound
+        query = self.obj.sdf if exact else self.obj.sdf_fast
+        if near.all():  # every part's distance is point by point: the same values as by the mask
+            return query(points * self.flip if self.mirror else points)
         if near.any():
-            out = bound.copy()
-            query = self.obj.sdf if exact else self.obj.sdf_fast
-            out[near] = query(points[near] * self.flip)
-        return out
+            near_points = points[near]
+            bound[near] = query(near_points * self.flip if self.mirror else near_points)
+        return bound
 
     def exact(self, points: np.ndarray) -> np.ndarray:
         return self.obj.sdf(np.asarray(points, dtype=np.float64) * self.flip)

@@ -59,6 +59,8 @@ NUM_DOFS = len(DOFS)
 DOF_KEYS: tuple[str, ...] = tuple(f"{d.bone}.{d.name}" for d in DOFS)
 LIMITS_RAD = np.radians(np.array([d.limits_deg for d in DOFS]))  # (D, 2)
 LIMITS_RAD.flags.writeable = False
+_LOWEST, _HIGHEST = LIMITS_RAD[:, 0] - 1e-9, LIMITS_RAD[:, 1] + 1e-9  # the limits a pose is held to
+_LOWEST.flags.writeable = _HIGHEST.flags.writeable = False
 _FINGER_DOF_BONES = {
     "thumb": "finger1",
     "index": "finger2",
@@ -82,11 +84,9 @@ class HandPose:
         a = np.asarray(self.angles_rad, dtype=np.float64).copy()
         if a.shape != (NUM_DOFS,):
             raise ValueError(f"HandPose needs ({NUM_DOFS},) angles, got {a.shape}")
-        outside = np.flatnonzero(
-            ~np.isfinite(a) | (a < LIMITS_RAD[:, 0] - 1e-9) | (a > LIMITS_RAD[:, 1] + 1e-9)
-        )
-        if outside.size:
-            i = outside[0]
+        # One test for the common case (NaN fails both comparisons, an infinity one of them).
+        if not ((a >= _LOWEST) & (a <= _HIGHEST)).all():
+            i = np.flatnonzero(~np.isfinite(a) | (a < _LOWEST) | (a > _HIGHEST))[0]
             raise ValueError(
                 f"hand pose: {DOF_KEYS[i]}={np.degrees(a[i]):.1f} deg is outside its limits "
                 f"[{DOFS[i].limits_deg[0]}, {DOFS[i].limits_deg[1]}] deg"

@@ -47,6 +47,9 @@ def _cross_matrices(axes: np.ndarray) -> np.ndarray:
 
 
 _DOF_CROSS = _cross_matrices(np.array([d.axis for d in DOFS], dtype=np.float64))
+_DOF_CROSS2 = _DOF_CROSS @ _DOF_CROSS  # the Rodrigues k @ k term, constant per DOF
+_IDENTITIES = np.tile(np.eye(4), (len(BONE_NAMES), 1, 1))  # copied per pose, never written to
+_DOF_CROSS.flags.writeable = _DOF_CROSS2.flags.writeable = _IDENTITIES.flags.writeable = False
 
 
 def _dof_ranks() -> tuple[tuple[np.ndarray, np.ndarray], ...]:
@@ -142,14 +145,19 @@ def _blend(weights: np.ndarray, transforms: np.ndarray, points: np.ndarray) -> n
     on a busy machine (several workers per core) handing a product this small to a second thread cost
     up to ten times the product itself."""
     flat = transforms[:, :3, :].reshape(len(transforms), 12).T  # row 4 i + j is M[i, j]
-    out = np.empty((len(points), 3))
     chunk = max(64, _BLAS_SERIAL_MADDS // (12 * len(transforms)))
-    for start in range(0, len(points), chunk):
-        part = slice(start, start + chunk)
-        m = flat @ weights[part].T  # (12, n)
-        x, y, z = points[part, 0], points[part, 1], points[part, 2]
-        for i in range(3):
-            out[part, i] = m[4 * i] * x + m[4 * i + 1] * y + m[4 * i + 2] * z + m[4 * i + 3]
+    if len(points) <= chunk:
+        m = flat @ weights.T  # (12, n)
+    else:
+        m = np.empty((12, len(points)))
+        for start in range(0, len(points), chunk):
+            part = slice(start, start + chunk)
+            m[:, part] = flat @ weights[part].T
+    # The products chunk by chunk, the multiply-adds once over all points (element by element alike).
+    out = np.empty((len(points), 3))
+    x, y, z = points[:, 0], points[:, 1], points[:, 2]
+    for i in range(3):
+        out[:, i] = m[4 * i] * x + m[4 * i + 1] * y + m[4 * i + 2] * z + m[4 * i + 3]
     return out
 
 
@@ -189,6 +197,24 @@ class HandRig:
         self._local_rest[has_parent] = (
             self._inv_rest[parents[has_parent]] @ self.skeleton.rest_transforms[has_parent]
         )
+        self._capsule_radius, self._capsule_length = self._capsules()
+
+    def _capsules(self) -> tuple[np.ndarray, np.ndarray]:
+        """(B,) radius and (B,) axis length of every bone's collision capsule (``collision_gaps``)."""
+        sk = self.skeleton
+        radius = sk.radii.mean(axis=1) * 0.93  # fingers are slightly flatter than round
+        meta = [BONE_INDEX[f"metacarpal{k}"] for k in range(1, 5)]
+        # Palm half thickness; the ring and little rays also stand for the hypothenar pad.
+        radius[meta] = (
+            np.array([0.0095, 0.0095, 0.0115, 0.0115])
+            * sk.palm_scale[2]
+            / self.template.skeleton.palm_scale[2]
+        )
+        radius[BONE_INDEX["finger1-1"]] *= 1.25  # the thenar pad around the thumb's metacarpal
+        length = sk.lengths.copy()
+        distal = [BONE_INDEX[f"finger{k}-3"] for k in range(1, 6)]
+        length[distal] -= sk.radii[distal, 1]  # the tip cap is part of the radius
+        return radius, length
 
     @property
     def faces(self) -> np.ndarray:
@@ -200,12 +226,11 @@ class HandRig:
         """Forward kinematics: (B, 4, 4) float64 posed ``T_hand_bone`` (right-hand frame, palm fixed)."""
         angles = pose.angles_rad
         # Rodrigues for every DOF at once, then each bone's DOF rotations in DOFS order.
-        k = _DOF_CROSS
         s, c = np.sin(angles)[:, None, None], np.cos(angles)[:, None, None]
-        dof_rot = np.eye(3) + s * k + (1.0 - c) * (k @ k)
+        dof_rot = np.eye(3) + s * _DOF_CROSS + (1.0 - c) * _DOF_CROSS2
         # Each bone's DOF rotations in DOFS order: its first DOFs, then its second ones (a zero angle's
         # rotation is exactly the identity, so no DOF needs skipping).
-        rotations = np.tile(np.eye(4), (len(BONE_NAMES), 1, 1))
+        rotations = _IDENTITIES.copy()
         for bones, dofs in _DOF_RANKS:
             rotations[bones, :3, :3] = rotations[bones, :3, :3] @ dof_rot[dofs]
         posed = self._local_rest @ rotations
@@ -242,20 +267,9 @@ class HandRig:
 
     def collision_gaps(self, bones: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``(pairs, gaps)``: (P, 2) bone index pairs that must not overlap and (P,) the gap (m) between
-        their capsules for the posed ``bones`` (from ``bone_transforms``); negative where they overlap."""
-        sk = self.skeleton
-        radius = sk.radii.mean(axis=1) * 0.93  # fingers are slightly flatter than round
-        meta = [BONE_INDEX[f"metacarpal{k}"] for k in range(1, 5)]
-        # Palm half thickness; the ring and little rays also stand for the hypothenar pad.
-        radius[meta] = (
-            np.array([0.0095, 0.0095, 0.0115, 0.0115])
-            * sk.palm_scale[2]
-            / self.template.skeleton.palm_scale[2]
-        )
-        radius[BONE_INDEX["finger1-1"]] *= 1.25  # the thenar pad around the thumb's metacarpal
-        length = sk.lengths.copy()
-        distal = [BONE_INDEX[f"finger{k}-3"] for k in range(1, 6)]
-        length[distal] -= sk.radii[distal, 1]  # the tip cap is part of the radius
+        their capsules for the posed ``bones`` (from ``bone_transforms``); negative where they overlap.
+        The capsules' radii and lengths depend on the rig only (``_capsules``, made once)."""
+        radius, length = self._capsule_radius, self._capsule_length
         heads = bones[:, :3, 3]
         tails = heads + bones[:, :3, 0] * length[:, None]
         a, b = _COLLISION_PAIRS[:, 0], _COLLISION_PAIRS[:, 1]

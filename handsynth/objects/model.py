@@ -9,6 +9,7 @@ import numpy as np
 from handsynth.conventions import OBJECT_CATEGORIES
 
 __all__ = ["OBJECT_CATEGORIES", "PATTERNS", "GraspGeometry", "Material", "ObjectModel"]
+_BOUND_SLACK_M = 1e-9  # a part's box this much farther than the distance so far cannot lower it
 PATTERNS = (
     "plain",
     "label",
@@ -121,23 +122,43 @@ class ObjectModel:
     grasp: GraspGeometry
     source: str = "procedural"
     _mesh: dict = field(default_factory=dict, repr=False)
+    _part_bounds: list = field(default_factory=list, repr=False, init=False)
 
     def sdf(self, points: np.ndarray) -> np.ndarray:
         """(N,) signed distance (m) from ``points`` (N, 3, object frame) to the solid; negative inside."""
-        points = np.asarray(points, dtype=np.float64)
-        out = self.parts[0].sdf(points)
-        for part in self.parts[1:]:
-            out = np.minimum(out, part.sdf(points))
-        return out
+        return self._union(np.asarray(points, dtype=np.float64), fast=False)
 
     def sdf_fast(self, points: np.ndarray) -> np.ndarray:
         """``sdf`` through the parts' fast paths (tabulated where a part has one; within ~0.02 mm of
         the exact distance near the surface). For search loops; measure with ``sdf``."""
-        points = np.asarray(points, dtype=np.float64)
+        return self._union(np.asarray(points, dtype=np.float64), fast=True)
+
+    def _union(self, points: np.ndarray, fast: bool) -> np.ndarray:
+        """The minimum over the parts of their distances (their fast paths when ``fast``).
+
+        A part whose ``sdf`` is the exact Euclidean distance (``EXACT_SDF``) is, at a point outside its
+        bounding box, at least as far as that box (and positive). So it is queried only at the points
+        inside its box or where the box is not farther than the parts before it (nor than the surface,
+        for a point inside them): the minimum, and so every value, is the same as querying it everywhere."""
+        if not self._part_bounds:
+            self._part_bounds.extend(part.bounds() for part in self.parts)
         out = None
-        for part in self.parts:
-            d = part.sdf_fast(points) if hasattr(part, "sdf_fast") else part.sdf(points)
-            out = d if out is None else np.minimum(out, d)
+        for part, (lo, hi) in zip(self.parts, self._part_bounds, strict=True):
+            tabled = fast and hasattr(part, "sdf_fast")
+            query = part.sdf_fast if tabled else part.sdf
+            if out is None:
+                out = query(points)
+                continue
+            if not tabled and getattr(part, "EXACT_SDF", False):
+                gap = np.maximum(np.maximum(lo - points, points - hi), 0.0)
+                gap *= gap
+                # Outside its box a part is at least that far; inside it (distance 0) it may be negative.
+                maybe = np.sqrt(gap.sum(axis=1)) <= np.maximum(out, 0.0) + _BOUND_SLACK_M
+                if not maybe.all():
+                    if maybe.any():
+                        out[maybe] = np.minimum(out[maybe], query(points[maybe]))
+                    continue
+            out = np.minimum(out, query(points))
         return out
 
     def normals(self, points: np.ndarray, eps: float = 2e-4) -> np.ndarray:

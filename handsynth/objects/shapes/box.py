@@ -45,6 +45,8 @@ class RoundedBox:
     outside, e.g. a book cover's print upright along its long side or a board's grain along its length.
     """
 
+    EXACT_SDF = True  # ``sdf`` is the Euclidean distance: never below the distance to ``bounds()``
+
     half_extents: tuple[float, float, float]
     radius: float
     slot: int = 0

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from handsynth.objects.shapes.lathe_table import _Table
 from handsynth.objects.shapes.part import PartMesh
 from handsynth.objects.shapes.profile import polygon_sdf_2d
 
@@ -20,6 +21,8 @@ class Lathe:
     ``rotation`` (3x3, part -> object; None = identity) place the axis elsewhere, e.g. a spoon's bowl
     across its handle.
     """
+
+    EXACT_SDF = True  # ``sdf`` is the Euclidean distance: never below the distance to ``bounds()``
 
     profile: np.ndarray
     slots: np.ndarray
@@ -55,70 +58,40 @@ class Lathe:
         return polygon_sdf_2d(rz, self.profile, surface)
 
     def sdf_fast(self, points: np.ndarray) -> np.ndarray:
-        """``sdf`` from a 0.5 mm (r, z) table with bilinear interpolation (built on first use; within
-        ~0.1 mm of the exact distance near the surface); beyond the table, a lower bound (>= 1 cm)."""
+        """``sdf`` from a 0.5 mm (r, z) table with bilinear interpolation (``_Table``, filled as queries
+        reach it; within ~0.1 mm of the exact distance near the surface); beyond the table, a lower
+        bound (>= 1 cm)."""
         p = self._local(points)
         table = self._table()
-        lo, step, values = table
+        lo, step = table.origin, table.step
         r = np.hypot(p[:, 0], p[:, 1])
         gi = (r - lo[0]) / step
         gj = (p[:, 2] - lo[1]) / step
-        n_i, n_j = values.shape
+        n_i, n_j = table.values.shape
         inside = (gi < n_i - 1) & (gj >= 0) & (gj < n_j - 1)
+        everywhere = inside.all()
         out = np.empty(len(p))
-        if not inside.all():
+        if not everywhere:
             # Beyond the table (over a centimetre from the solid) the distance to the profile's
             # bounding rectangle is returned: a lower bound, which is all a search needs out there.
-            rz = np.stack([r[~inside], p[~inside, 2]], axis=1)
-            box_lo = np.array([0.0, self.profile[:, 1].min()])
-            box_hi = np.array([self.profile[:, 0].max(), self.profile[:, 1].max()])
-            out[~inside] = np.linalg.norm(np.maximum(np.maximum(box_lo - rz, rz - box_hi), 0.0), axis=1)
-        i0 = gi[inside].astype(np.int64)
-        j0 = gj[inside].astype(np.int64)
-        fi = gi[inside] - i0
-        fj = gj[inside] - j0
-        out[inside] = (values[i0, j0] * (1 - fi) + values[i0 + 1, j0] * fi) * (1 - fj) + (
-            values[i0, j0 + 1] * (1 - fi) + values[i0 + 1, j0 + 1] * fi
-        ) * fj
+            # (The norm of the (r, z) gap to the rectangle, written out per coordinate.)
+            far_r, far_z = r[~inside], p[~inside, 2]
+            z0, z1 = table.z_range
+            dr = np.maximum(np.maximum(0.0 - far_r, far_r - table.r_max), 0.0)
+            dz = np.maximum(np.maximum(z0 - far_z, far_z - z1), 0.0)
+            out[~inside] = np.sqrt(dr * dr + dz * dz)
+            gi, gj = gi[inside], gj[inside]
+        near = table.interpolate(gi, gj)
+        if everywhere:
+            return near
+        out[inside] = near
         return out
 
-    def _table(self):
-        """(origin, step, values): the signed distance on a 0.5 mm (r, z) grid around the profile.
-
-        Distances come from a k-d tree over the profile sampled every 0.1 mm (within 0.05 mm of the
-        exact segment distance; capped at the 12 mm margin, a lower bound beyond it), signs from an
-        exact even-odd count along each grid row.
-        """
-        from scipy.spatial import cKDTree
-
+    def _table(self) -> _Table:
+        """This lathe's ``_Table``, made on first use and kept on the instance."""
         cache = self.__dict__.setdefault("_cache", {})
         if "table" not in cache:
-            step, margin, spacing = 0.0005, 0.012, 0.0001
-            prof = self.profile
-            lo = np.array([0.0, prof[:, 1].min() - margin])
-            ri = np.arange(lo[0], prof[:, 0].max() + margin + step, step)
-            zj = np.arange(lo[1], prof[:, 1].max() + margin + step, step)
-            a, b = prof[:-1], prof[1:]  # the surface: every edge but the closing one on the axis
-            counts = np.maximum(1, np.ceil(np.linalg.norm(b - a, axis=1) / spacing).astype(np.int64))
-            t = np.concatenate([np.arange(c) / c for c in counts])
-            starts = np.repeat(np.arange(len(a)), counts)
-            samples = np.concatenate([a[starts] + t[:, None] * (b - a)[starts], prof[-1:]])
-            grid = np.stack(np.meshgrid(ri, zj, indexing="ij"), axis=-1).reshape(-1, 2)
-            # Cells over ``margin`` from the surface keep ``margin``: a lower bound, enough out there.
-            dist = cKDTree(samples).query(grid, distance_upper_bound=margin)[0]
-            dist = np.minimum(dist, margin).reshape(len(ri), len(zj))
-            # Even-odd inside test per row z: count the polygon's crossings to the right of each r.
-            pa, pb = prof, np.roll(prof, -1, axis=0)
-            inside = np.zeros((len(ri), len(zj)), dtype=bool)
-            for j, z in enumerate(zj):
-                straddle = (pa[:, 1] > z) != (pb[:, 1] > z)
-                if not straddle.any():
-                    continue
-                xa, xb, ya, yb = pa[straddle, 0], pb[straddle, 0], pa[straddle, 1], pb[straddle, 1]
-                crossings = np.sort(xa + (z - ya) * (xb - xa) / (yb - ya))
-                right = len(crossings) - np.searchsorted(crossings, ri, side="right")
-                inside[:, j] = (right % 2) == 1
-            cache["table"] = (lo, step, np.where(inside, -dist, dist))
+            cache["table"] = _Table(self.profile)
         return cache["table"]
 
     def bounds(self) -> np.ndarray:

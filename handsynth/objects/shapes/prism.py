@@ -19,6 +19,8 @@ class Prism:
     combined with the distance to the end planes, as for any extrusion.
     """
 
+    EXACT_SDF = True  # ``sdf`` is the Euclidean distance: never below the distance to ``bounds()``
+
     polygon: np.ndarray
     half_length: float
     slot: int = 0

@@ -17,6 +17,8 @@ class TorusArc:
     angles ``[-half_angle, half_angle]`` about +x; its ends are rounded (hemispherical caps).
     """
 
+    EXACT_SDF = True  # ``sdf`` is the Euclidean distance: never below the distance to ``bounds()``
+
     center: tuple[float, float, float]
     arc_radius: float
     tube_radius: float
