@@ -160,7 +160,8 @@ def _run_indices(
         simulator.literature = _cpu_timed(cpu, "literature", simulator.literature)
         original_measure = stability_module.measure_stability  # what ``synthesize`` imports
         stability_module.measure_stability = _cpu_timed(cpu, "simulation", original_measure)
-    gate = {"stability": simulator, "grip_gate": stability == "gate"}
+    # Rigs kept between grasps, as the render pipeline keeps them (``HandCache``).
+    gate = {"stability": simulator, "grip_gate": stability == "gate", "hands": synthesis.HandCache()}
     rigs: dict = {}
     records = []
     busy = 0.0

@@ -67,7 +67,7 @@ def cmd_grasp(args: argparse.Namespace) -> int:
     from handsynth.config import ManifestConfig, RunConfig, SceneConfig
     from handsynth.config.schema import STABILITY_MODES
     from handsynth.errors import UngraspableError
-    from handsynth.grasp import SynthesisStats, sample_grasp
+    from handsynth.grasp import HandCache, SynthesisStats, sample_grasp
     from handsynth.grasp.export import RECORDS_NAME, write_grasps
     from handsynth.hand import SIDES, SUBJECTS
     from handsynth.preflight import resolve_run, ungraspable_message
@@ -109,7 +109,7 @@ def cmd_grasp(args: argparse.Namespace) -> int:
         from handsynth.grasp.stability import Simulator
 
         simulator = Simulator()
-    gate = {"stability": simulator, "grip_gate": args.stability == "gate"}
+    gate = {"stability": simulator, "grip_gate": args.stability == "gate", "hands": HandCache()}
     try:  # an ungraspable user mesh fails here, before anything is written
         for name in resolved.external:
             sample_grasp(args.seed, 0, (name,), catalog, subjects, args.side, **gate)

@@ -126,3 +126,18 @@ def test_batched_forward_kinematics_equals_bone_by_bone(make_rig):
         np.testing.assert_allclose(
             rig.bone_transforms(pose), _forward_kinematics_one_bone_at_a_time(rig, pose), rtol=0, atol=1e-14
         )
+
+
+def test_rigs_kept_between_grasps_give_the_same_grasps():
+    """``sample_grasp(..., hands=HandCache())``, as the render pipeline and ``handsynth grasp`` call it,
+    makes the very grasps that building each rig afresh makes, in any order and with a cache that has
+    to drop shapes."""
+    from handsynth.grasp import HandCache
+    from handsynth.grasp.export import grasp_record
+
+    hands = HandCache(size=2)  # smaller than the subjects drawn: entries are dropped and rebuilt
+    for k in (3, 0, 5, 3, 1):
+        kept, kept_stats = sample_grasp(0, k, FAMILIES, hands=hands)
+        fresh, fresh_stats = sample_grasp(0, k, FAMILIES)
+        assert grasp_record(k, kept, kept_stats, 0) == grasp_record(k, fresh, fresh_stats, 0)
+    assert len(hands._items) == 2

@@ -5,6 +5,7 @@ numpy, scipy and trimesh only; never bpy, pyrender, ray or torch.
 
 from handsynth.grasp.quality import GraspQuality, Thresholds
 from handsynth.grasp.synthesis import Grasp, SynthesisStats, applicable_types, sample_grasp, synthesize
+from handsynth.grasp.synthesis_data import HandCache
 from handsynth.grasp.taxonomy import FINGERS, TAXONOMY, GraspType, grasp_type, grasp_types
 
 __all__ = [
@@ -13,6 +14,7 @@ __all__ = [
     "Grasp",
     "GraspQuality",
     "GraspType",
+    "HandCache",
     "SynthesisStats",
     "Thresholds",
     "applicable_types",

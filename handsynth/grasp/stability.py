@@ -143,7 +143,7 @@ class Simulator:
         self._folder = tempfile.TemporaryDirectory(prefix="handsynth-sim-")
         self._decomposer = ObjectPieces(pybullet, self.client, self.cache_dir)
         self._objects = Lru(4, on_drop=lambda data: data["path"].unlink(missing_ok=True))
-        self._rigs = Lru(4)
+        self._rigs = Lru(20)  # every named subject, either side
         self.steps = 0
         # The object's collision shape in the current world: (path of its compound file, shape id).
         # Shapes outlive their bodies until the world is reset, so the second protocol of a grasp

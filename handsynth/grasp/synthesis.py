@@ -48,7 +48,7 @@ from handsynth.grasp.quality import (
     core_penetration_m,
     measure,
 )
-from handsynth.grasp.synthesis_data import _Field, _Hand
+from handsynth.grasp.synthesis_data import HandCache, _Field, _Hand
 from handsynth.grasp.taxonomy import FINGERS, GraspType, grasp_type, grasp_types
 from handsynth.hand.pose import HandPose
 from handsynth.hand.rig import HandRig
@@ -279,6 +279,7 @@ def sample_grasp(
     attempts_per_object: int = 6,
     stability=None,
     grip_gate: bool = False,
+    hands: HandCache | None = None,
 ) -> tuple[Grasp, SynthesisStats]:
     """Grasp number ``index`` of a run with root ``seed``: a pure function of its arguments.
 
@@ -292,6 +293,8 @@ def sample_grasp(
         subjects: named subject ids to draw from (default: all ten).
         side: ``"right"`` or ``"left"``.
         stability, grip_gate: simulate (and gate) each accepted grasp (``synthesize``).
+        hands: rigs kept between calls (``HandCache``; the same grasps, built faster); None builds
+            the subject's rig for this call.
 
     Raises:
         UngraspableError: no candidate accepted on ``max_objects`` objects (a ``SamplingError``).
@@ -304,8 +307,9 @@ def sample_grasp(
     rng = np.random.default_rng([int(seed), int(index)])
     stats = SynthesisStats()
     subject = SUBJECTS[subjects[int(rng.integers(len(subjects)))]]
-    rig = HandRig(subject.shape, "right")
-    hand = _Hand(rig)  # per-rig vertex groups and cores, shared by every object tried
+    # Per-rig vertex groups and cores, shared by every object tried.
+    hand = _Hand(HandRig(subject.shape, "right")) if hands is None else hands.get(subject.shape)
+    rig = hand.rig
     for _ in range(max_objects):
         family = catalog[families[int(rng.integers(len(families)))]]
         obj = family.build(rng)

@@ -229,7 +229,7 @@ class GraspBank:
         self.sides = tuple(sides)
         self.capacity = capacity
         self.stability = stability
-        self._simulators = threading.local()
+        self._local = threading.local()
         self._made: list = []  # every thread's simulator, closed by ``close``
         self._cache: OrderedDict[int, GraspScene] = OrderedDict()
         self._pending: dict = {}  # grasp index -> Future of a prefetch
@@ -245,13 +245,22 @@ class GraspBank:
         """This thread's ``Simulator`` (made on first use), or None with ``stability`` none."""
         if self.stability == "none":
             return None
-        sim = getattr(self._simulators, "sim", None)
+        sim = getattr(self._local, "sim", None)
         if sim is None:
             from handsynth.grasp.stability import Simulator
 
-            sim = self._simulators.sim = Simulator()
+            sim = self._local.sim = Simulator()
             self._made.append(sim)
         return sim
+
+    def _hands(self):
+        """This thread's ``HandCache`` (rigs kept between grasps)."""
+        hands = getattr(self._local, "hands", None)
+        if hands is None:
+            from handsynth.grasp import HandCache
+
+            hands = self._local.hands = HandCache()
+        return hands
 
     def _build(self, grasp_index: int) -> GraspScene:
         grasp, _ = sample_grasp(
@@ -263,6 +272,7 @@ class GraspBank:
             self.side_of(grasp_index),
             stability=self._simulator(),
             grip_gate=self.stability == "gate",
+            hands=self._hands(),
         )
         return GraspScene.build(grasp_index, grasp)
 
@@ -312,4 +322,4 @@ class GraspBank:
         for sim in self._made:
             sim.close()
         self._made.clear()
-        self._simulators = threading.local()
+        self._local = threading.local()
