@@ -121,12 +121,6 @@ def torus_arc_pieces(center, arc_radius: float, tube_radius: float, half_angle: 
     return out
 
 
-def hull_volume(points: np.ndarray) -> float:
-    from scipy.spatial import ConvexHull
-
-    return float(ConvexHull(points).volume)
-
-
 def mesh_key(vertices: np.ndarray, faces: np.ndarray, tag: str) -> str:
     """Content hash of a mesh (and ``tag``: the decomposition's settings)."""
     h = hashlib.sha1(np.ascontiguousarray(vertices, dtype=np.float64).tobytes())

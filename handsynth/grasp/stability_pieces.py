@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from handsynth.grasp.convex_pieces import hull_volume, mesh_key, quiet_stdout, read_obj_hulls
+from handsynth.grasp.convex_pieces import mesh_key, quiet_stdout, read_obj_hulls
 
 VHACD_RESOLUTION = 100_000
 CONVEX_TOLERANCE = 0.02  # a part whose hull is within 2 % of its volume is used as its own hull
@@ -31,6 +31,8 @@ class ObjectPieces:
 
     def pieces(self, obj) -> list[np.ndarray]:
         """Convex pieces (each (N, 3) points, object frame) whose union stands for ``obj``."""
+        from scipy.spatial import ConvexHull
+
         from handsynth.grasp.convex_pieces import lathe_pieces, torus_arc_pieces
         from handsynth.objects.shapes import Lathe, TorusArc
 
@@ -47,8 +49,11 @@ class ObjectPieces:
             m = part.mesh()
             tri = m.vertices[m.faces]
             vol = float(np.einsum("ij,ij->i", tri[:, 0], np.cross(tri[:, 1], tri[:, 2])).sum() / 6.0)
-            if hull_volume(m.vertices) <= (1.0 + CONVEX_TOLERANCE) * vol:
-                pieces.append(m.vertices)
+            hull = ConvexHull(m.vertices)
+            if hull.volume <= (1.0 + CONVEX_TOLERANCE) * vol:
+                # Its hull's vertices only (in mesh order): the same piece, and the simulator's own
+                # hull of it then reads tens of points, not the render mesh's thousands.
+                pieces.append(m.vertices[np.sort(hull.vertices)])
             else:
                 pieces.extend(self._decompose(m.vertices, m.faces))
         return pieces
