@@ -12,8 +12,8 @@ import pytest
 pytest.importorskip("pybullet")
 
 from handsynth.grasp import synthesize  # noqa: E402
+from handsynth.grasp.cache import Lru  # noqa: E402
 from handsynth.grasp.stability import Simulator, measure_stability  # noqa: E402
-from handsynth.grasp.stability_bodies import Lru  # noqa: E402
 from handsynth.hand.subjects import SUBJECTS  # noqa: E402
 from handsynth.objects.families import FAMILIES  # noqa: E402
 

@@ -61,15 +61,10 @@ from pathlib import Path
 import numpy as np
 
 from handsynth.geometry.transforms import perpendicular
+from handsynth.grasp.cache import Lru
 from handsynth.grasp.convex_pieces import mesh_key, quat_xyzw
 from handsynth.grasp.object_mass import density_kg_m3, mass_properties
-from handsynth.grasp.stability_bodies import (
-    HAND_GROUP,
-    OBJECT_GROUP,
-    Lru,
-    static_hulls,
-    write_compound,
-)
+from handsynth.grasp.stability_bodies import HAND_GROUP, OBJECT_GROUP, static_hulls, write_compound
 from handsynth.grasp.stability_pieces import ObjectPieces
 from handsynth.grasp.stability_record import (  # noqa: F401 (re-exported: the public names stay here)
     ARM_TILT_DEG,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from handsynth.grasp.cache import Lru
 from handsynth.grasp.quality import PALM, bone_groups, core_radii, vertex_groups
 from handsynth.grasp.taxonomy import FINGERS
 from handsynth.hand.pose import DOF_KEYS, HandPose
@@ -26,8 +27,6 @@ class HandCache:
     by synthesis."""
 
     def __init__(self, size: int = 12) -> None:
-        from handsynth.grasp.stability_bodies import Lru
-
         self._items = Lru(size)
 
     def get(self, shape) -> _Hand:
